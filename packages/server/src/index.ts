@@ -1,1 +1,11 @@
-export {};
+export type {
+  AttemptReservation,
+  AttemptSettlement,
+  BackupCodeSet,
+  CodeConsumption,
+  FactorRecord,
+  LimitPolicy,
+  MfaStore,
+  StoredCode,
+  StoredSession,
+} from "./stores/types";
