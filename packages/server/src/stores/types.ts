@@ -10,7 +10,8 @@
  * - Transient state carries a TTL (challenges, codes, sessions, limiter state, markers). Factor
  *   records and backup-code sets are the user's configuration and live until removed.
  * - Time-dependent methods take `now` (epoch milliseconds from the kit's clock) so every instance
- *   and every test agrees on time; a store may also use its own TTLs, measured from `now`.
+ *   and every test agrees on time. Expiry is decided against `now` (store the deadline with the
+ *   value); a store's own TTLs (Redis `PX`) only collect garbage and must not end an entry early.
  * - Everything except sessions is scoped by `userId`, so a Redis implementation can put one user's
  *   keys in one hash slot (`mfa:{<userId>}:...`).
  *
@@ -133,7 +134,7 @@ export interface MfaStore {
   getSession(tokenHash: string, now: number): Promise<StoredSession | null>;
   /** Moves a live session's expiry to `expiresAt` and returns it, or `null` when not live. */
   touchSession(tokenHash: string, expiresAt: number, now: number): Promise<StoredSession | null>;
-  /** Revokes one session; `true` when it was live. */
+  /** Revokes one session; `true` when the store held it. */
   revokeSession(tokenHash: string): Promise<boolean>;
   /** Revokes every session of a user; returns how many were live. */
   revokeUserSessions(userId: string, now: number): Promise<number>;
