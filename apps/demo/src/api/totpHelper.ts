@@ -25,8 +25,8 @@ export interface TotpHelper {
   /** Remembers a factor from its `otpauth://` URI. */
   remember(userId: string, factorId: string, otpauthUri: string): void;
   forget(userId: string, factorId: string): void;
-  /** The current codes of the user's remembered factors whose ids are in `factorIds`. */
-  codes(userId: string, factorIds: readonly string[]): CurrentCode[];
+  /** The current codes of the user's remembered factors (only those in `factorIds` when given). */
+  codes(userId: string, factorIds?: readonly string[]): CurrentCode[];
 }
 
 function parse(uri: string): TotpParams | null {
@@ -71,7 +71,7 @@ export function createTotpHelper(now: () => number): TotpHelper {
       if (!factors) return [];
       const t = now() / 1000;
       const out: CurrentCode[] = [];
-      for (const factorId of factorIds) {
+      for (const factorId of factorIds ?? [...factors.keys()]) {
         const p = factors.get(factorId);
         if (!p) continue;
         const code = generateSync({ ...p, epoch: Math.floor(t) });

@@ -1,0 +1,68 @@
+import { type FormEvent, useId, useState } from "react";
+import { DEMO_USER } from "../api/demoUser";
+import { useDemo } from "./demoContext";
+
+/** Username and password: the app's own primary login, before any MFA. */
+export function SignInScreen() {
+  const { auth } = useDemo();
+  const id = useId();
+  const [username, setUsername] = useState("");
+  const [password, setPassword] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await auth.signIn(username.trim(), password);
+    } catch (failure) {
+      setError((failure as Error).message);
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section className="card" aria-labelledby={`${id}h`}>
+      <h2 id={`${id}h`}>Sign in</h2>
+      <p className="hint">
+        Demo account: username <code>{DEMO_USER.username}</code>, password{" "}
+        <code>{DEMO_USER.password}</code>.
+      </p>
+      <form onSubmit={submit}>
+        <div className="field">
+          <label htmlFor={`${id}u`}>Username</label>
+          <input
+            id={`${id}u`}
+            name="username"
+            autoComplete="username"
+            required
+            value={username}
+            onChange={(e) => setUsername(e.target.value)}
+          />
+        </div>
+        <div className="field">
+          <label htmlFor={`${id}p`}>Password</label>
+          <input
+            id={`${id}p`}
+            name="password"
+            type="password"
+            autoComplete="current-password"
+            required
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+          />
+        </div>
+        {error && (
+          <p className="alert" role="alert">
+            {error}
+          </p>
+        )}
+        <button type="submit" className="button primary" disabled={busy}>
+          {busy ? "Signing in…" : "Sign in"}
+        </button>
+      </form>
+    </section>
+  );
+}
