@@ -41,6 +41,7 @@ export default defineConfig({
           name: "react",
           environment: "jsdom",
           include: ["packages/react/src/**/*.test.{ts,tsx}"],
+          setupFiles: ["packages/react/src/test/setup.ts"],
         },
       },
       {

@@ -8,4 +8,7 @@ export default defineConfig({
   sourcemap: true,
   target: "es2022",
   treeshake: true,
+  // Every export is a hook or a component: React Server Components bundlers must treat the whole
+  // bundle as client code.
+  banner: { js: '"use client";' },
 });

@@ -1,0 +1,265 @@
+import { MfaError } from "@mfa-kit/client";
+import { act, screen, waitFor, within } from "@testing-library/react";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { useMfaContext } from "../mfaContext";
+import { startMswServer } from "../test/msw";
+import { keyFactor, smsFactor, totpFactor } from "../test/referenceApi";
+import { countDialogOpenings, renderWithMfa } from "../test/render";
+import { StepUpModal } from "./StepUpModal";
+
+const server = startMswServer();
+
+/** A button that fires `n` protected calls at once and keeps their promises. */
+function Trigger({ n, into }: { n: number; into: Promise<unknown>[] }) {
+  const { client } = useMfaContext("Trigger");
+  return (
+    <button
+      type="button"
+      onClick={() => {
+        for (let i = 0; i < n; i++) {
+          const call = client.fetch("/api/data").then((res) => res.json());
+          call.catch(() => {}); // tests that leave it pending see it rejected on unmount
+          into.push(call);
+        }
+      }}
+    >
+      Load
+    </button>
+  );
+}
+
+async function openWith(n: number, options: Parameters<typeof renderWithMfa>[2] = {}) {
+  const calls: Promise<unknown>[] = [];
+  const openings = countDialogOpenings();
+  const view = renderWithMfa(
+    <>
+      <Trigger n={n} into={calls} />
+      <StepUpModal />
+    </>,
+    server,
+    options,
+  );
+  await view.user.click(screen.getByRole("button", { name: "Load" }));
+  const dialog = await screen.findByRole("dialog", { name: "Confirm it's you" });
+  // Ready for an answer once the client has handed the challenge to the provider.
+  await waitFor(() => expect(dialog).toHaveAttribute("aria-busy", "false"));
+  return {
+    ...view,
+    calls,
+    dialog,
+    openings,
+    input: within(dialog).getByLabelText("Verification code"),
+  };
+}
+
+const settled = (calls: Promise<unknown>[]) => Promise.allSettled(calls);
+
+afterEach(() => {
+  vi.useRealTimers();
+  vi.unstubAllGlobals();
+});
+
+describe("StepUpModal", () => {
+  it("opens one accessible dialog for five concurrent calls, and a typed code lets all five through", async () => {
+    const { calls, dialog, input, user, api, openings } = await openWith(5);
+    expect(dialog).toHaveAttribute("aria-modal", "true");
+    expect(dialog).toHaveAccessibleDescription("Enter the code from your authenticator app.");
+    expect(input).toHaveFocus();
+    expect(input).toHaveAttribute("autocomplete", "one-time-code");
+    expect(input).toHaveAttribute("inputmode", "numeric");
+
+    await user.type(input, "123456"); // no Enter: the last digit submits
+    await expect(Promise.all(calls)).resolves.toEqual(Array(5).fill({ data: "secret" }));
+    await waitFor(() => expect(screen.queryByRole("dialog")).toBeNull());
+    expect(api.calls.verify).toBe(1);
+    expect(api.state.verifyBodies).toEqual([{ factorId: totpFactor.id, code: "123456" }]);
+    expect(api.calls.data).toBe(10);
+    expect(openings()).toBe(1);
+  });
+
+  it("accepts a pasted code with a space in it and resolves every waiting call", async () => {
+    const { calls, input, user, api } = await openWith(5);
+    await user.click(input);
+    await user.paste("123 456");
+    await expect(Promise.all(calls)).resolves.toHaveLength(5);
+    expect(api.state.verifyBodies).toEqual([{ factorId: totpFactor.id, code: "123456" }]);
+  });
+
+  it("says how many attempts are left after a wrong code, then accepts the right one", async () => {
+    const { calls, dialog, input, user } = await openWith(2);
+    await user.type(input, "000000");
+    expect(
+      await within(dialog).findByText("That code didn't work. 2 attempts left."),
+    ).toBeVisible();
+    await waitFor(() => expect(input).toHaveValue(""));
+    expect(input).toHaveFocus();
+
+    await user.type(input, "123456");
+    await expect(Promise.all(calls)).resolves.toHaveLength(2);
+  });
+
+  it("shows a lock with a countdown that reaches zero, then lets the user try again", async () => {
+    vi.useFakeTimers({
+      shouldAdvanceTime: true,
+      toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "Date"],
+    });
+    const { calls, dialog, input, user } = await openWith(1, {
+      maxAttempts: 1,
+      lockSeconds: 30,
+      fakeTimers: true,
+    });
+    await user.type(input, "999999");
+    expect(await within(dialog).findByText("Too many attempts.")).toBeVisible();
+    const timer = within(dialog).getByRole("timer");
+    expect(timer).toHaveTextContent("0:30");
+    expect(input).toHaveAttribute("readonly");
+    expect(within(dialog).getByRole("button", { name: "Verify" })).toBeDisabled();
+
+    await act(() => vi.advanceTimersByTimeAsync(29_000));
+    expect(timer).toHaveTextContent("0:01");
+    await act(() => vi.advanceTimersByTimeAsync(1_000));
+    expect(within(dialog).queryByRole("timer")).toBeNull();
+    expect(within(dialog).getByText("You can try again now.")).toBeVisible();
+    expect(input).not.toHaveAttribute("readonly");
+    expect(input).toHaveFocus();
+
+    await user.type(input, "123456");
+    await expect(Promise.all(calls)).resolves.toEqual([{ data: "secret" }]);
+  });
+
+  it("cancels on Escape: the waiting calls reject with STEP_UP_CANCELLED and focus goes back", async () => {
+    const { calls, user } = await openWith(3);
+    await user.keyboard("{Escape}");
+    const results = await settled(calls);
+    for (const result of results) {
+      expect(result.status).toBe("rejected");
+      const reason = (result as PromiseRejectedResult).reason;
+      expect(reason).toBeInstanceOf(MfaError);
+      expect(reason.code).toBe("STEP_UP_CANCELLED");
+    }
+    await waitFor(() => expect(screen.queryByRole("dialog")).toBeNull());
+    expect(screen.getByRole("button", { name: "Load" })).toHaveFocus();
+  });
+
+  it("cancels with the Cancel button: the waiting calls reject with STEP_UP_CANCELLED and focus goes back", async () => {
+    const { calls, dialog, user } = await openWith(3);
+    await user.click(within(dialog).getByRole("button", { name: "Cancel" }));
+    const results = await settled(calls);
+    expect(results.map((r) => r.status)).toEqual(["rejected", "rejected", "rejected"]);
+    expect(results.map((r) => ((r as PromiseRejectedResult).reason as MfaError).code)).toEqual([
+      "STEP_UP_CANCELLED",
+      "STEP_UP_CANCELLED",
+      "STEP_UP_CANCELLED",
+    ]);
+    await waitFor(() => expect(screen.queryByRole("dialog")).toBeNull());
+    expect(screen.getByRole("button", { name: "Load" })).toHaveFocus();
+  });
+
+  it("keeps Tab and Shift+Tab inside the dialog", async () => {
+    const { dialog, input, user } = await openWith(1);
+    const order = ["Verify", "Cancel", "Use a backup code"].map((name) =>
+      within(dialog).getByRole("button", { name }),
+    );
+    for (const button of order) {
+      await user.tab();
+      expect(button).toHaveFocus();
+    }
+    await user.tab();
+    expect(input).toHaveFocus();
+    await user.tab({ shift: true });
+    expect(order[2]).toHaveFocus();
+  });
+
+  it("answers with a backup code", async () => {
+    const { calls, dialog, user, api } = await openWith(2);
+    await user.click(within(dialog).getByRole("button", { name: "Use a backup code" }));
+    const backup = within(dialog).getByLabelText("Backup code");
+    expect(backup).toHaveFocus();
+    await user.type(backup, "aaaa-bbbb{Enter}");
+    await expect(Promise.all(calls)).resolves.toHaveLength(2);
+    expect(api.state.verifyBodies).toEqual([{ backupCode: "aaaa-bbbb" }]);
+  });
+
+  it("warns when the device clock is off from the server's", async () => {
+    vi.useFakeTimers({ toFake: ["Date"], now: 1_750_000_000_000 });
+    const { dialog } = await openWith(1, { serverSkewMs: -47_000 });
+    expect(within(dialog).getByText(/your device clock is 47 s fast/i)).toBeVisible();
+  });
+
+  it("sends an SMS code on request and answers with its challenge", async () => {
+    const { calls, dialog, user, api } = await openWith(1, { factors: [smsFactor] });
+    expect(dialog).toHaveAccessibleDescription("We'll send a code to +1 ••• ••• 4567.");
+    await user.click(
+      within(dialog).getByRole("button", { name: "Send a code to +1 ••• ••• 4567" }),
+    );
+    const input = within(dialog).getByLabelText("Verification code");
+    await waitFor(() => expect(input).toHaveFocus());
+    expect(dialog).toHaveAccessibleDescription("Enter the code we sent to +1 ••• ••• 4567.");
+    await user.type(input, "123456");
+    await expect(Promise.all(calls)).resolves.toHaveLength(1);
+    expect(api.state.verifyBodies).toEqual([
+      { factorId: smsFactor.id, challengeId: "ch1", code: "123456" },
+    ]);
+  });
+
+  describe("with a security key", () => {
+    const credential = () => ({
+      id: "cred-1",
+      rawId: new Uint8Array([1, 2, 3]).buffer,
+      type: "public-key",
+      authenticatorAttachment: "cross-platform",
+      response: {
+        authenticatorData: new Uint8Array([4]).buffer,
+        clientDataJSON: new Uint8Array([5]).buffer,
+        signature: new Uint8Array([6]).buffer,
+        userHandle: null,
+      },
+      getClientExtensionResults: () => ({}),
+    });
+
+    function stubWebAuthn(get: () => Promise<unknown>) {
+      vi.stubGlobal("PublicKeyCredential", vi.fn());
+      const spy = vi.fn(get);
+      vi.stubGlobal(
+        "navigator",
+        Object.assign(Object.create(navigator), { credentials: { get: spy } }),
+      );
+      return spy;
+    }
+
+    it("verifies with the key", async () => {
+      const get = stubWebAuthn(async () => credential());
+      const { calls, dialog, user, api } = await openWith(2, { factors: [totpFactor, keyFactor] });
+      await user.click(within(dialog).getByRole("button", { name: "Use security key" }));
+      await expect(Promise.all(calls)).resolves.toHaveLength(2);
+      expect(get).toHaveBeenCalledOnce();
+      expect(api.state.verifyBodies).toHaveLength(1);
+      expect(api.state.verifyBodies[0]).toMatchObject({
+        factorId: keyFactor.id,
+        challengeId: "ch1",
+        webauthn: { id: "cred-1", type: "public-key" },
+      });
+    });
+
+    it("stays usable after the user dismisses the browser's prompt, without an error", async () => {
+      const get = stubWebAuthn(() =>
+        Promise.reject(new DOMException("The operation was not allowed.", "NotAllowedError")),
+      );
+      const { calls, dialog, user, api } = await openWith(1, { factors: [totpFactor, keyFactor] });
+      const key = within(dialog).getByRole("button", { name: "Use security key" });
+      await user.click(key);
+      await waitFor(() => expect(get).toHaveBeenCalledOnce());
+      await waitFor(() => expect(key).toBeEnabled());
+      expect(within(dialog).queryByText(/couldn't|failed|didn't/i)).toBeNull();
+      expect(api.calls.verify).toBeUndefined();
+
+      await user.type(within(dialog).getByLabelText("Verification code"), "123456");
+      await expect(Promise.all(calls)).resolves.toHaveLength(1);
+    });
+
+    it("is hidden when the browser has no WebAuthn", async () => {
+      const { dialog } = await openWith(1, { factors: [totpFactor, keyFactor] });
+      expect(within(dialog).queryByRole("button", { name: "Use security key" })).toBeNull();
+    });
+  });
+});

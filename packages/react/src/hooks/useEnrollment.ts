@@ -1,0 +1,126 @@
+import type {
+  ActivateFactorResponse,
+  EnrollContactRequest,
+  EnrollContactResponse,
+  EnrollTotpRequest,
+  EnrollTotpResponse,
+  FactorSummary,
+} from "@mfa-kit/protocol";
+import { useCallback, useEffect, useRef, useState } from "react";
+import { useMfaContext } from "../mfaContext";
+
+/** Where an enrollment stands. */
+export type EnrollmentStep = "idle" | "starting" | "confirm" | "activating" | "done";
+
+/** What {@link useEnrollment} returns. */
+export interface EnrollmentState {
+  /** `idle` → `starting` → `confirm` (show the QR / wait for the code) → `activating` → `done`. */
+  step: EnrollmentStep;
+  /** The TOTP secret and otpauth URI, once a TOTP enrollment started. */
+  totp: EnrollTotpResponse | null;
+  /** The SMS / e-mail enrollment, once started (a first code was sent). */
+  contact: (EnrollContactResponse & EnrollContactRequest) | null;
+  /** The factor being enrolled, or the activated one when `done`. */
+  factorId: string | null;
+  /** The activated factor, when `done`. */
+  factor: FactorSummary | null;
+  /** Backup codes that came with the activation (the user's first factor): show them once. */
+  backupCodes: string[] | null;
+  /** Why the last step failed (an `MfaError`: INVALID_CODE with `attemptsLeft`, HTTP, NETWORK ...). */
+  error: Error | null;
+  /** Starts TOTP enrollment: the server creates a secret; show `totp.otpauthUri` as a QR code. */
+  startTotp(body?: EnrollTotpRequest): Promise<void>;
+  /** Starts SMS / e-mail enrollment: the server sends a first code to `to`. Call again to resend. */
+  startContact(body: EnrollContactRequest): Promise<void>;
+  /** Activates the factor with the first code; resolves `true` when it worked. */
+  confirm(code: string): Promise<boolean>;
+  /** Back to `idle`, forgetting the secret. */
+  reset(): void;
+}
+
+interface State {
+  step: EnrollmentStep;
+  totp: EnrollTotpResponse | null;
+  contact: EnrollmentState["contact"];
+  activated: ActivateFactorResponse | null;
+  error: Error | null;
+}
+
+const idle: State = { step: "idle", totp: null, contact: null, activated: null, error: null };
+
+/**
+ * Enrolls a new factor: TOTP (secret + otpauth URI to show as a QR code), or SMS / e-mail (a code
+ * sent to the number or address), then activation with the first code. Works inside `<MfaProvider>`.
+ */
+export function useEnrollment(): EnrollmentState {
+  const { client } = useMfaContext("useEnrollment()");
+  const [state, setState] = useState<State>(idle);
+  // Each start or reset begins a new run; answers of an older run are dropped.
+  const run = useRef(0);
+  useEffect(
+    () => () => {
+      run.current++;
+    },
+    [],
+  );
+
+  const step = useCallback(
+    async <T>(from: Partial<State>, call: () => Promise<T>, to: (result: T) => Partial<State>) => {
+      const mine = ++run.current;
+      setState((prev) => ({ ...prev, ...from, error: null }));
+      try {
+        const result = await call();
+        if (mine === run.current) setState((prev) => ({ ...prev, ...to(result) }));
+        return true;
+      } catch (error) {
+        if (mine === run.current) {
+          setState((prev) => ({
+            ...prev,
+            step: prev.step === "activating" ? "confirm" : "idle",
+            error: error as Error,
+          }));
+        }
+        return false;
+      }
+    },
+    [],
+  );
+
+  const factorId = state.totp?.factorId ?? state.contact?.factorId ?? null;
+  return {
+    step: state.step,
+    totp: state.totp,
+    contact: state.contact,
+    factorId: state.activated?.factor.id ?? factorId,
+    factor: state.activated?.factor ?? null,
+    backupCodes: state.activated?.backupCodes ?? null,
+    error: state.error,
+    startTotp: async (body) => {
+      await step(
+        { ...idle, step: "starting" },
+        () => client.api.enrollTotp(body),
+        (totp) => ({ step: "confirm", totp }),
+      );
+    },
+    startContact: async (body) => {
+      await step(
+        { ...idle, step: "starting" },
+        () => client.api.enrollContact(body),
+        (sent) => ({ step: "confirm", contact: { ...body, ...sent } }),
+      );
+    },
+    confirm: async (code) => {
+      const clean = code.replace(/[\s-]/g, "");
+      if (!factorId || state.step !== "confirm" || !clean) return false;
+      return step(
+        { step: "activating" },
+        () => client.api.activateFactor(factorId, clean),
+        (activated) => ({ step: "done", activated }),
+      );
+    },
+    reset: () => {
+      run.current++;
+      setState(idle);
+    },
+  };
+}
