@@ -211,6 +211,21 @@ export function referenceApi(options: ReferenceApiOptions = {}) {
       };
       return ok({ factorId: "f-new", secret: TOTP_SECRET, otpauthUri: OTPAUTH_URI });
     }),
+    http.post(base("enrollContact"), async ({ request }) => {
+      count("enrollContact");
+      const body = (await request.json()) as { channel?: string; to?: string };
+      if ((body.channel !== "sms" && body.channel !== "email") || !body.to) {
+        return fail("invalid_request", { detail: "channel must be sms or email, with to" });
+      }
+      state.pendingFactor = {
+        id: `f-${body.channel}-new`,
+        type: body.channel,
+        status: "pending",
+        hint: "•••",
+        createdAt: now(),
+      };
+      return ok({ factorId: state.pendingFactor.id, challengeId: `ch${++state.challenges}` });
+    }),
     http.post(base("activateFactor"), async ({ request, params }) => {
       count("activateFactor");
       const body = (await request.json()) as { code?: string };
@@ -246,6 +261,31 @@ export function referenceApi(options: ReferenceApiOptions = {}) {
           allowCredentials: [{ id: credentialId, type: "public-key" }],
         },
       });
+    }),
+    http.post(base("webauthnRegistrationOptions"), () => {
+      count("webauthnRegistrationOptions");
+      return ok({
+        challenge: "cmVnaXN0cmF0aW9u",
+        rp: { id: "localhost", name: "mfa-kit" },
+        user: { id: "dXNlci0x", name: "alice", displayName: "Alice" },
+        pubKeyCredParams: [{ type: "public-key", alg: -7 }],
+        excludeCredentials: [],
+        timeout: 60_000,
+      });
+    }),
+    http.post(base("webauthnRegistrationVerify"), async ({ request }) => {
+      count("webauthnRegistrationVerify");
+      const body = (await request.json()) as { response?: { id?: string }; label?: string };
+      if (!body.response?.id) return fail("invalid_request");
+      const factor: FactorSummary = {
+        id: `f-${body.response.id}`,
+        type: "webauthn",
+        status: "active",
+        label: body.label,
+        createdAt: now(),
+      };
+      state.factors.push(factor);
+      return ok({ factor });
     }),
     http.post(base("signOut"), ({ request }) => {
       count("signOut");

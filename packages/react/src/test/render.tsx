@@ -22,7 +22,9 @@ export function renderWithMfa(
   const user = userEvent.setup(
     options.fakeTimers ? { advanceTimers: (ms) => vi.advanceTimersByTime(ms) } : {},
   );
-  const view = render(<MfaProvider client={mfa}>{ui}</MfaProvider>);
+  const view = render(ui, {
+    wrapper: ({ children }) => <MfaProvider client={mfa}>{children}</MfaProvider>,
+  });
   return { api, mfa, user, ...view };
 }
 
