@@ -1,1 +1,6 @@
-export {};
+export {
+  type RedisStore,
+  type RedisStoreOptions,
+  redisStore,
+  StoreUnavailableError,
+} from "./stores/redis";

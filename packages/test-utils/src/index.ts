@@ -1,1 +1,6 @@
-export {};
+export {
+  freePort,
+  type RedisServer,
+  redisUnavailableReason,
+  startRedisServer,
+} from "./redisServer";

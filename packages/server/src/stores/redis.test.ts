@@ -1,0 +1,308 @@
+import { createServer, type Server } from "node:net";
+import { type RedisServer, redisUnavailableReason, startRedisServer } from "@mfa-kit/test-utils";
+import { Redis, type RedisOptions } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { type RedisStore, redisStore, StoreUnavailableError } from "./redis";
+import { describeStoreContract } from "./storeContract.testkit";
+import type { LimitPolicy } from "./types";
+
+const skipReason = redisUnavailableReason();
+if (skipReason) console.warn(`Skipping the Redis store tests: ${skipReason}`);
+
+const T = 1_700_000_000_000;
+const policy: LimitPolicy = {
+  maxFailures: 3,
+  windowMs: 300_000,
+  lockoutsMs: [30_000, 60_000],
+  leaseMs: 10_000,
+  levelTtlMs: 86_400_000,
+};
+
+let server: RedisServer;
+let client: Redis;
+let admin: Redis;
+let run = 0;
+/** A prefix of its own per store, so each test sees only its keys in a dump. */
+const freshPrefix = () => `test${process.pid}-${run++}:`;
+
+const connect = (port: number, extra: RedisOptions = {}) =>
+  new Redis({ host: "127.0.0.1", port, lazyConnect: true, ...extra });
+
+/** Every key under `prefix` with its type and PTTL. */
+async function keysOf(prefix: string) {
+  const keys = (await admin.keys(`${prefix}*`)).sort();
+  return Promise.all(
+    keys.map(async (key) => ({ key, type: await admin.type(key), pttl: await admin.pttl(key) })),
+  );
+}
+
+describe.skipIf(skipReason !== undefined)("redisStore on a real redis-server", () => {
+  beforeAll(async () => {
+    server = await startRedisServer();
+    client = connect(server.port);
+    admin = connect(server.port);
+    await Promise.all([client.connect(), admin.connect()]);
+  });
+
+  afterAll(async () => {
+    client?.disconnect();
+    admin?.disconnect();
+    await server?.stop();
+  });
+
+  describeStoreContract("redisStore", () => redisStore(client, { prefix: freshPrefix() }));
+
+  describe("keys", () => {
+    it("puts one user's keys under one hash tag and escapes ids so users never collide", async () => {
+      const prefix = freshPrefix();
+      const store = redisStore(client, { prefix });
+      await store.claim("a}:marker:b", "c", 60_000, T);
+      expect(await store.claim("a", "b}:marker:c", 60_000, T)).toBe(true);
+      await store.createFactor("ü{x}", "f1", { type: "totp" });
+      const keys = (await keysOf(prefix)).map((k) => k.key);
+      expect(keys).toEqual([
+        `${prefix}{%C3%BC%7Bx%7D}:factors`,
+        `${prefix}{a%7D%3Amarker%3Ab}:marker:c`,
+        `${prefix}{a}:marker:b}:marker:c`,
+      ]);
+      expect(await store.listFactors("ü{x}")).toEqual({ f1: { type: "totp" } });
+    });
+
+    it("keeps stores with different prefixes apart on one Redis", async () => {
+      const a = redisStore(client, { prefix: freshPrefix() });
+      const b = redisStore(client, { prefix: freshPrefix() });
+      await a.createFactor("u", "f", { type: "totp" });
+      expect(await b.getFactor("u", "f")).toBeNull();
+      expect(a.prefix).not.toBe(b.prefix);
+    });
+
+    it("gives every transient key a TTL and keeps only factors and backup codes without one", async () => {
+      const prefix = freshPrefix();
+      const store = redisStore(client, { prefix });
+      await store.createFactor("u", "f1", { type: "totp" });
+      await store.setBackupCodes("u", { salt: "s", hashes: ["h1"] });
+      await store.reserveAttempt("u", "r1", policy, T);
+      await store.settleAttempt("u", "r1", "failure", policy, T);
+      await store.reserveAttempt("u", "r2", policy, T);
+      await store.putCode(
+        "u",
+        "f2",
+        { challengeId: "c", hash: "h", expiresAt: T + 600_000 },
+        1_200_000,
+        T,
+      );
+      await store.putChallenge("u", "webauthn", "v", 300_000, T);
+      await store.createSession("tok", { userId: "u", expiresAt: T + 900_000, value: "{}" }, T);
+      await store.claim("u", "device", 86_400_000, T);
+      await store.swap("u", "country", "DE", 86_400_000, T);
+
+      const keys = await keysOf(prefix);
+      const ttl = Object.fromEntries(keys.map((k) => [k.key.slice(prefix.length), k.pttl]));
+      expect(Object.keys(ttl).sort()).toEqual(
+        [
+          "{u}:factors",
+          "{u}:backup",
+          "{u}:lock",
+          "{u}:failures",
+          "{u}:leases",
+          "{u}:code:f2",
+          "{u}:challenge:webauthn",
+          "s:tok",
+          "{u}:sessions",
+          "{u}:marker:device",
+          "{u}:marker:country",
+        ].sort(),
+      );
+      expect(ttl["{u}:factors"]).toBe(-1);
+      expect(ttl["{u}:backup"]).toBe(-1);
+      // Each TTL covers exactly what the entry is for: never shorter, hardly longer.
+      const near = (ms: number) => expect.toSatisfy((v: number) => v > ms - 5_000 && v <= ms);
+      expect(ttl).toMatchObject({
+        "{u}:lock": near(300_000),
+        "{u}:failures": near(300_000),
+        "{u}:leases": near(10_000),
+        "{u}:code:f2": near(1_200_000),
+        "{u}:challenge:webauthn": near(300_000),
+        "s:tok": near(900_000),
+        "{u}:sessions": near(900_000),
+        "{u}:marker:device": near(86_400_000),
+        "{u}:marker:country": near(86_400_000),
+      });
+    });
+
+    it("extends the session and its user index together when a session is touched", async () => {
+      const prefix = freshPrefix();
+      const store = redisStore(client, { prefix });
+      await store.createSession("tok", { userId: "u", expiresAt: T + 60_000, value: "{}" }, T);
+      await store.touchSession("tok", T + 3_600_000, T + 30_000);
+      const ttl = Object.fromEntries(
+        (await keysOf(prefix)).map((k) => [k.key.slice(prefix.length), k.pttl]),
+      );
+      expect(ttl["s:tok"]).toBeGreaterThan(3_500_000);
+      expect(ttl["{u}:sessions"]).toBeGreaterThan(3_500_000);
+      // Revocation still finds the touched session.
+      expect(await store.revokeUserSessions("u", T + 40_000)).toBe(1);
+      expect(await keysOf(prefix)).toEqual([]);
+    });
+
+    it("drops limiter state entirely after a success", async () => {
+      const prefix = freshPrefix();
+      const store = redisStore(client, { prefix });
+      await store.reserveAttempt("u", "r1", policy, T);
+      await store.settleAttempt("u", "r1", "failure", policy, T);
+      await store.reserveAttempt("u", "r2", policy, T);
+      await store.settleAttempt("u", "r2", "success", policy, T);
+      expect(await keysOf(prefix)).toEqual([]);
+    });
+
+    it("works with a client that has its own ioredis keyPrefix", async () => {
+      const prefixed = connect(server.port, { keyPrefix: `kp${process.pid}:` });
+      try {
+        const store = redisStore(prefixed, { prefix: freshPrefix() });
+        await store.createSession("t1", { userId: "u", expiresAt: T + 60_000, value: "{}" }, T);
+        await store.createSession("t2", { userId: "u", expiresAt: T + 60_000, value: "{}" }, T);
+        expect(await store.touchSession("t1", T + 90_000, T + 1)).not.toBeNull();
+        expect(await store.revokeSession("t2")).toBe(true);
+        expect(await store.revokeUserSessions("u", T + 2)).toBe(1);
+        expect(await store.getSession("t1", T + 3)).toBeNull();
+        expect(await admin.keys(`kp${process.pid}:*`)).toEqual([]);
+      } finally {
+        prefixed.disconnect();
+      }
+    });
+  });
+
+  describe("round trips", () => {
+    it("answers every method with one round trip, the session check with one HMGET", async () => {
+      const store = redisStore(client, { prefix: freshPrefix() });
+      const code = { challengeId: "c", hash: "h", expiresAt: T + 600_000 };
+      const session = { userId: "u", expiresAt: T + 900_000, value: "{}" };
+      const calls: Record<string, (s: RedisStore) => Promise<unknown>> = {
+        createFactor: (s) => s.createFactor("u", `f${run++}`, { type: "totp" }),
+        getFactor: (s) => s.getFactor("u", "f"),
+        listFactors: (s) => s.listFactors("u"),
+        patchFactor: (s) => s.patchFactor("u", "f", { status: "active" }),
+        advanceFactorCounter: (s) => s.advanceFactorCounter("u", "f", "lastStep", run++),
+        deleteFactor: (s) => s.deleteFactor("u", "nope"),
+        setBackupCodes: (s) => s.setBackupCodes("u", { salt: "s", hashes: ["a", "b"] }),
+        getBackupCodes: (s) => s.getBackupCodes("u"),
+        consumeBackupCode: (s) => s.consumeBackupCode("u", "a"),
+        reserveAttempt: (s) => s.reserveAttempt("u", "r", policy, T),
+        settleAttempt: (s) => s.settleAttempt("u", "r", "success", policy, T),
+        lockedFor: (s) => s.lockedFor("u", T),
+        putCode: (s) => s.putCode("u", "f", code, 1_200_000, T),
+        consumeCode: (s) => s.consumeCode("u", "f", { hash: "h" }, T),
+        putChallenge: (s) => s.putChallenge("u", "k", "v", 60_000, T),
+        takeChallenge: (s) => s.takeChallenge("u", "k", T),
+        createSession: (s) => s.createSession("t", session, T),
+        getSession: (s) => s.getSession("t", T),
+        touchSession: (s) => s.touchSession("t", T + 1_000_000, T),
+        revokeSession: (s) => s.revokeSession("t"),
+        revokeUserSessions: (s) => s.revokeUserSessions("u", T),
+        claim: (s) => s.claim("u", "k", 60_000, T),
+        swap: (s) => s.swap("u", "k2", "v", 60_000, T),
+        peek: (s) => s.peek("u", "k2", T),
+      };
+      await store.createFactor("u", "f", { type: "totp" });
+      // Warm up: the first EVALSHA of each script may have to load it.
+      for (const call of Object.values(calls)) await call(store);
+      const send = vi.spyOn(client, "sendCommand");
+      const trips: Record<string, string[]> = {};
+      for (const [name, call] of Object.entries(calls)) {
+        send.mockClear();
+        await call(store);
+        trips[name] = send.mock.calls.map(([command]) => command.name);
+      }
+      send.mockRestore();
+      for (const [name, commands] of Object.entries(trips)) {
+        expect({ name, trips: commands.length }).toEqual({ name, trips: 1 });
+      }
+      expect(trips.getSession).toEqual(["hmget"]);
+      expect(trips.consumeBackupCode).toEqual(["hdel"]);
+      expect(trips.reserveAttempt).toEqual(["evalsha"]);
+    });
+
+    it("reloads its scripts by itself after Redis lost them", async () => {
+      const store = redisStore(client, { prefix: freshPrefix() });
+      await store.createFactor("u", "f", { type: "hotp" });
+      expect(await store.advanceFactorCounter("u", "f", "counter", 1)).toBe(true);
+      await admin.script("FLUSH");
+      expect(await store.advanceFactorCounter("u", "f", "counter", 2)).toBe(true);
+      expect(await store.advanceFactorCounter("u", "f", "counter", 3)).toBe(true);
+    });
+  });
+
+  describe("failing closed", () => {
+    let own: RedisServer;
+    let ownClient: Redis;
+    let silent: Server | undefined;
+
+    beforeAll(async () => {
+      own = await startRedisServer();
+      ownClient = connect(own.port, {
+        retryStrategy: () => 20,
+        maxRetriesPerRequest: 1,
+      });
+      ownClient.on("error", () => {});
+      await ownClient.connect();
+    });
+
+    afterAll(async () => {
+      ownClient?.disconnect();
+      silent?.close();
+      await own?.stop();
+    });
+
+    it("refuses with StoreUnavailableError while Redis is down and recovers when it is back", async () => {
+      const store = redisStore(ownClient, { prefix: freshPrefix() });
+      await store.createSession("t", { userId: "u", expiresAt: T + 60_000, value: "{}" }, T);
+      await own.stop();
+      await vi.waitFor(() => expect(ownClient.status).not.toBe("ready"), { timeout: 5_000 });
+
+      const refused = await store.getSession("t", T).catch((error: unknown) => error);
+      expect(StoreUnavailableError.is(refused)).toBe(true);
+      expect(refused).toBeInstanceOf(StoreUnavailableError);
+      expect(refused).toMatchObject({ code: "store_unavailable", retryAfterSeconds: 1 });
+      await expect(store.consumeBackupCode("u", "h")).rejects.toThrow(/Redis is unavailable/);
+      await expect(store.reserveAttempt("u", "r", policy, T)).rejects.toBeInstanceOf(
+        StoreUnavailableError,
+      );
+
+      // A fresh server knows nothing of the old data, but the same store works again by itself.
+      await own.start();
+      await vi.waitFor(() => expect(ownClient.status).toBe("ready"), { timeout: 10_000 });
+      expect(await store.getSession("t", T)).toBeNull();
+      expect((await store.reserveAttempt("u", "r", policy, T)).ok).toBe(true);
+    });
+
+    it("gives up after timeoutMs when Redis accepts the connection but never answers", async () => {
+      silent = createServer(() => {}).listen(0, "127.0.0.1");
+      await new Promise((resolve) => silent!.once("listening", resolve));
+      const port = (silent.address() as { port: number }).port;
+      const mute = connect(port, { retryStrategy: () => null });
+      mute.on("error", () => {});
+      mute.connect().catch(() => {});
+      try {
+        const store = redisStore(mute, { timeoutMs: 50 });
+        const started = Date.now();
+        await expect(store.getSession("t", T)).rejects.toThrow(/no answer within 50 ms/);
+        expect(Date.now() - started).toBeLessThan(2_000);
+      } finally {
+        mute.disconnect();
+      }
+    });
+
+    it("passes Redis errors that are bugs through instead of hiding them as outages", async () => {
+      const prefix = freshPrefix();
+      const store = redisStore(client, { prefix });
+      await admin.set(`${prefix}{u}:factors`, "not a hash");
+      const error = await store.getFactor("u", "f").catch((e: unknown) => e);
+      expect(StoreUnavailableError.is(error)).toBe(false);
+      expect(String(error)).toMatch(/WRONGTYPE/);
+    });
+  });
+
+  it("rejects options that cannot work", () => {
+    expect(() => redisStore(client, { timeoutMs: 0 })).toThrow(RangeError);
+  });
+});
