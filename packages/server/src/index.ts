@@ -1,3 +1,49 @@
+export type { HashAlgorithm, MfaCrypto } from "./crypto/types";
+export type {
+  BackupCodeUsedEvent,
+  EventContext,
+  FactorEnrolledEvent,
+  FactorRemovedEvent,
+  FailedEvent,
+  LocationChangedEvent,
+  LockedEvent,
+  MethodType,
+  MfaEvent,
+  MfaEventType,
+  NewDeviceEvent,
+  VerifiedEvent,
+  VerifyContext,
+} from "./events/types";
+export type { FactorInfo } from "./factors/factorRecord";
+export type { TotpEnrollment } from "./factors/totp";
+export { createMfaHandler, type MfaHandlerOptions } from "./http/handler";
+export { type MfaGuardResult, type RequireMfaOptions, requireMfa } from "./http/requireMfa";
+export type {
+  HotpOptions,
+  LimitOptions,
+  MfaServerOptions,
+  OtpMessage,
+  OtpOptions,
+  RiskOptions,
+  SessionOptions,
+  TotpOptions,
+  WebauthnOptions,
+} from "./options";
+export type { EncryptionKeys } from "./secrets/keyRing";
+export {
+  type ActivateResult,
+  createMfaServer,
+  type EnrollContactResult,
+  type MfaServer,
+  type StartChallengeResult,
+} from "./server";
+export type {
+  MfaSessionClaims,
+  SessionCheck,
+  SessionRefresh,
+  SessionRequirements,
+} from "./sessions/sessions";
+export { type MemoryStore, type MemoryStoreDump, memoryStore } from "./stores/memory";
 export type {
   AttemptReservation,
   AttemptSettlement,
@@ -9,3 +55,10 @@ export type {
   StoredCode,
   StoredSession,
 } from "./stores/types";
+export type {
+  ProofResult,
+  VerifyFailure,
+  VerifyFailureReason,
+  VerifyInput,
+  VerifyResult,
+} from "./verify";

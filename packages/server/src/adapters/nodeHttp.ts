@@ -1,0 +1,270 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { ReadableStream as NodeReadableStream } from "node:stream/web";
+import type { TLSSocket } from "node:tls";
+import { PROBLEM_CONTENT_TYPE, problem } from "@mfa-kit/protocol";
+
+/** A Fetch-style handler: one `Request` in, one `Response` out (`createMfaHandler` returns one). */
+export type FetchHandler = (req: Request) => Response | Promise<Response>;
+
+/** Options of the Node adapters ({@link toNodeListener}, {@link toFetchRequest}). */
+export interface NodeAdapterOptions {
+  /**
+   * The largest request body passed on, in bytes; a larger one is answered 413 without being read
+   * further. Defaults to `65_536` (the kit reads at most 64 KB of JSON).
+   */
+  bodyLimit?: number;
+  /**
+   * The origin request URLs are resolved against (`https://api.example.com`), or a function of the
+   * request. Defaults to `http://<Host>` (`https://` on a TLS socket). Set it behind a proxy.
+   */
+  origin?: string | ((req: IncomingMessage) => string);
+}
+
+/** A converted request and how its body read went. */
+export interface ConvertedRequest {
+  /** The Fetch `Request`: headers copied, body streamed, `signal` aborted when the client leaves. */
+  request: Request;
+  /** Whether the body passed `bodyLimit` (the body stream errored at that point). */
+  tooLarge(): boolean;
+}
+
+const DEFAULT_BODY_LIMIT = 64 * 1024;
+
+/** Thrown into the request body stream when it passes the limit. */
+class BodyTooLargeError extends Error {
+  constructor(limit: number) {
+    super(`The request body is larger than ${limit} bytes.`);
+    this.name = "BodyTooLargeError";
+  }
+}
+
+const originOf = (req: IncomingMessage, option: NodeAdapterOptions["origin"]): string => {
+  if (typeof option === "function") return option(req);
+  if (option) return option;
+  const scheme = (req.socket as TLSSocket).encrypted ? "https" : "http";
+  const host = req.headers.host;
+  if (host) {
+    try {
+      return new URL(`${scheme}://${host}`).origin;
+    } catch {
+      // A malformed Host header: fall back to loopback, the path is all the kit reads.
+    }
+  }
+  return `${scheme}://localhost`;
+};
+
+/**
+ * Streams a Node request body into a web `ReadableStream`, with backpressure (the socket is paused
+ * while the consumer is behind) and a byte limit (the stream errors once it is passed).
+ */
+function bodyStream(
+  req: IncomingMessage,
+  limit: number,
+  onTooLarge: () => void,
+): ReadableStream<Uint8Array> {
+  let size = 0;
+  let finished = false;
+  return new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        req.on("data", (chunk: Buffer) => {
+          if (finished) return;
+          size += chunk.byteLength;
+          if (size > limit) {
+            finished = true;
+            onTooLarge();
+            req.pause();
+            controller.error(new BodyTooLargeError(limit));
+            return;
+          }
+          controller.enqueue(new Uint8Array(chunk));
+          if ((controller.desiredSize ?? 0) <= 0) req.pause();
+        });
+        req.once("end", () => {
+          if (finished) return;
+          finished = true;
+          controller.close();
+        });
+        req.once("error", (error) => {
+          if (finished) return;
+          finished = true;
+          controller.error(error);
+        });
+        req.once("close", () => {
+          if (finished || req.complete) return;
+          finished = true;
+          controller.error(new Error("The client aborted the request."));
+        });
+      },
+      pull() {
+        req.resume();
+      },
+      cancel() {
+        finished = true;
+        // Node drains what is left once the response has been sent.
+        req.resume();
+      },
+    },
+    { highWaterMark: 16 * 1024, size: (chunk) => chunk.byteLength },
+  );
+}
+
+/**
+ * Converts a Node `IncomingMessage` into a Fetch `Request`: headers copied in order, the body
+ * streamed (with backpressure) up to `bodyLimit`, the `signal` aborted when the client goes away.
+ * Throws a `TypeError` for a request that cannot be represented (a header the Fetch API refuses).
+ */
+export function toFetchRequest(
+  req: IncomingMessage,
+  res?: ServerResponse,
+  options: NodeAdapterOptions = {},
+): ConvertedRequest {
+  const limit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  const origin = originOf(req, options.origin);
+  const target = new URL(req.url ?? "/", origin);
+  const url = new URL(`${target.pathname}${target.search}`, origin);
+  const headers = new Headers();
+  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
+    headers.append(req.rawHeaders[i]!, req.rawHeaders[i + 1]!);
+  }
+  const controller = new AbortController();
+  (res ?? req).once("close", () => {
+    if (!res || !res.writableFinished) controller.abort();
+  });
+  const method = (req.method ?? "GET").toUpperCase();
+  let tooLarge = false;
+  const declared = req.headers["content-length"];
+  if (declared !== undefined && /^\d+$/.test(declared) && Number(declared) > limit) tooLarge = true;
+  const hasBody = method !== "GET" && method !== "HEAD" && !tooLarge;
+  const init: RequestInit & { duplex?: "half" } = { method, headers, signal: controller.signal };
+  if (hasBody) {
+    init.body = bodyStream(req, limit, () => {
+      tooLarge = true;
+    });
+    init.duplex = "half";
+  }
+  return { request: new Request(url, init), tooLarge: () => tooLarge };
+}
+
+/** A problem+json answer written straight to a Node response (for errors before the handler runs). */
+function writeProblem(
+  res: ServerResponse,
+  status: number,
+  title: string,
+  detail: string,
+  close = false,
+): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const body = JSON.stringify(
+    status >= 500
+      ? { type: "about:blank", title, status, detail }
+      : problem("invalid_request", { status, title, detail }),
+  );
+  res.writeHead(status, {
+    "Content-Type": PROBLEM_CONTENT_TYPE,
+    "Content-Length": Buffer.byteLength(body),
+    "Cache-Control": "no-store",
+    ...(close ? { Connection: "close" } : {}),
+  });
+  res.end(body);
+}
+
+/** 413 for a body past `bodyLimit`; the connection is closed rather than drained. */
+export function writeTooLarge(res: ServerResponse, limit: number): void {
+  writeProblem(
+    res,
+    413,
+    "Content too large",
+    `The request body is larger than ${limit} bytes.`,
+    true,
+  );
+}
+
+/**
+ * Writes a Fetch `Response` to a Node `ServerResponse`: status, headers (each `Set-Cookie` kept
+ * apart) and the body streamed with backpressure. No body for `HEAD`, 204 and 304. Resolves when
+ * the response is finished or the client has gone away.
+ */
+export async function sendFetchResponse(
+  res: ServerResponse,
+  response: Response,
+  method = "GET",
+): Promise<void> {
+  res.statusCode = response.status;
+  if (response.statusText) res.statusMessage = response.statusText;
+  for (const [name, value] of response.headers) {
+    if (name !== "set-cookie") res.setHeader(name, value);
+  }
+  const cookies = response.headers.getSetCookie();
+  if (cookies.length > 0) res.setHeader("Set-Cookie", cookies);
+  const bodyless = method === "HEAD" || response.status === 204 || response.status === 304;
+  if (!response.body || bodyless) {
+    if (response.body) await response.body.cancel().catch(() => {});
+    res.end();
+    return;
+  }
+  try {
+    await pipeline(Readable.fromWeb(response.body as NodeReadableStream<Uint8Array>), res);
+  } catch {
+    // The client went away or the body failed half-way: nothing more can be said on this socket.
+    res.destroy();
+  }
+}
+
+/**
+ * Serves a Fetch-style handler (the kit's `createMfaHandler`, or your whole fetch app) from
+ * `node:http`: `createServer(toNodeListener(handler))`. Requests past `bodyLimit` get a 413
+ * problem+json; a handler that throws gets a 500 problem+json without details (and the error is
+ * passed to `next` when the listener is used as connect/Express middleware).
+ */
+export function toNodeListener(
+  handler: FetchHandler,
+  options: NodeAdapterOptions = {},
+): (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void) => void {
+  const limit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  return (req, res, next) => {
+    void serve(req, res, next);
+  };
+
+  async function serve(
+    req: IncomingMessage,
+    res: ServerResponse,
+    next?: (error?: unknown) => void,
+  ): Promise<void> {
+    let converted: ConvertedRequest;
+    try {
+      converted = toFetchRequest(req, res, options);
+    } catch {
+      writeProblem(
+        res,
+        400,
+        "Bad request",
+        "The request cannot be read (malformed URL or header).",
+      );
+      return;
+    }
+    if (converted.tooLarge()) {
+      writeTooLarge(res, limit);
+      return;
+    }
+    let response: Response;
+    try {
+      response = await handler(converted.request);
+    } catch (error) {
+      if (next) next(error);
+      else writeProblem(res, 500, "Internal server error", "The server failed to answer.");
+      return;
+    }
+    if (converted.tooLarge()) {
+      await response.body?.cancel().catch(() => {});
+      writeTooLarge(res, limit);
+      return;
+    }
+    await sendFetchResponse(res, response, converted.request.method);
+  }
+}

@@ -1,0 +1,35 @@
+import type { MfaCrypto } from "./crypto/types";
+import type { EventBus } from "./events/eventBus";
+import type { EventContext, MfaEvent, VerifyContext } from "./events/types";
+import type { ResolvedOptions } from "./options";
+import type { KeyRing } from "./secrets/keyRing";
+import type { MfaStore } from "./stores/types";
+
+/** What every part of the kit works with: one per `createMfaServer`. */
+export interface KitContext {
+  store: MfaStore;
+  crypto: MfaCrypto;
+  keys: KeyRing;
+  options: ResolvedOptions;
+  now: () => number;
+  events: EventBus;
+  /** A random id for factors, challenges, events: base64url of `bytes` random bytes. */
+  randomId(bytes?: number): string;
+}
+
+/** Distributes over the event union, so each member keeps its own fields. */
+type WithoutIds<E> = E extends MfaEvent ? Omit<E, "id" | "at"> : never;
+
+/** Emits an event with a fresh id and the current time. */
+export function emit(ctx: KitContext, event: WithoutIds<MfaEvent>): void {
+  ctx.events.emit({ ...event, id: ctx.randomId(9), at: ctx.now() } as MfaEvent);
+}
+
+/** The verification context as events carry it: the device id left out, strings only. */
+export function eventContext(context: VerifyContext | undefined): EventContext {
+  const out: EventContext = {};
+  if (typeof context?.ip === "string") out.ip = context.ip.slice(0, 128);
+  if (typeof context?.country === "string") out.country = context.country.slice(0, 8);
+  if (typeof context?.userAgent === "string") out.userAgent = context.userAgent.slice(0, 512);
+  return out;
+}

@@ -1,0 +1,54 @@
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHmac,
+  timingSafeEqual as nodeTimingSafeEqual,
+  randomFillSync,
+} from "node:crypto";
+import { timingSafeEqual } from "./timingSafeEqual";
+import { type HashAlgorithm, IV_BYTES, type MfaCrypto, TAG_BYTES } from "./types";
+
+const view = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+
+/**
+ * The `node:crypto` implementation, selected by the `node` export condition: the same bytes as
+ * the portable one, about five times faster for HMAC (one TOTP check is one HMAC).
+ */
+export const nodeCrypto: MfaCrypto = {
+  name: "node",
+  hmac(algorithm: HashAlgorithm, key: Uint8Array, data: Uint8Array): Uint8Array {
+    return createHmac(algorithm, view(key)).update(view(data)).digest();
+  },
+  randomBytes(length: number): Uint8Array {
+    return randomFillSync(Buffer.allocUnsafe(length));
+  },
+  timingSafeEqual(a, b) {
+    // node's version throws on different lengths; the length itself is not secret here.
+    return a.length === b.length ? nodeTimingSafeEqual(view(a), view(b)) : timingSafeEqual(a, b);
+  },
+  async seal(key, plaintext, aad) {
+    const iv = randomFillSync(Buffer.allocUnsafe(IV_BYTES));
+    const cipher = createCipheriv("aes-256-gcm", view(key), iv);
+    cipher.setAAD(view(aad));
+    const body = Buffer.concat([iv, cipher.update(view(plaintext)), cipher.final()]);
+    return Buffer.concat([body, cipher.getAuthTag()]);
+  },
+  async open(key, sealed, aad) {
+    if (sealed.length < IV_BYTES + TAG_BYTES || key.length !== 32) return null;
+    try {
+      const decipher = createDecipheriv(
+        "aes-256-gcm",
+        view(key),
+        view(sealed.subarray(0, IV_BYTES)),
+      );
+      decipher.setAAD(view(aad));
+      decipher.setAuthTag(view(sealed.subarray(sealed.length - TAG_BYTES)));
+      return Buffer.concat([
+        decipher.update(view(sealed.subarray(IV_BYTES, sealed.length - TAG_BYTES))),
+        decipher.final(),
+      ]);
+    } catch {
+      return null;
+    }
+  },
+};

@@ -1,0 +1,240 @@
+import type { ContactChannel } from "@mfa-kit/protocol";
+import type { MfaCrypto } from "./crypto/types";
+import type { MfaEvent } from "./events/types";
+import type { EncryptionKeys } from "./secrets/keyRing";
+import type { MfaStore } from "./stores/types";
+
+/** TOTP parameters for new factors (existing factors keep the ones they were enrolled with). */
+export interface TotpOptions {
+  /** HMAC algorithm. Defaults to `"SHA1"` (what every authenticator app supports). */
+  algorithm?: "SHA1" | "SHA256" | "SHA512";
+  /** Code length. Defaults to `6`. */
+  digits?: 6 | 8;
+  /** Time step in seconds. Defaults to `30`. */
+  period?: number;
+  /** Steps accepted either side of the expected one (RFC 6238 §5.2). Defaults to `1`. */
+  window?: number;
+  /** Random bytes in a new secret. Defaults to `20` (160 bits, RFC 4226 §4). */
+  secretBytes?: number;
+}
+
+/** HOTP (RFC 4226) verification parameters. */
+export interface HotpOptions {
+  /** Counters checked ahead of the expected one (§7.4 look-ahead). Defaults to `10`. */
+  lookAhead?: number;
+  /** How far ahead a code may match to start a resynchronisation with the next code. Defaults to `100`. */
+  resyncWindow?: number;
+}
+
+/** What the kit hands to {@link OtpOptions.send}: one code to deliver. */
+export interface OtpMessage {
+  channel: ContactChannel;
+  /** The phone number (E.164) or e-mail address. */
+  to: string;
+  /** The code to deliver. Never logged or stored by the kit. */
+  code: string;
+  userId: string;
+  factorId: string;
+  /** Epoch milliseconds. */
+  expiresAt: number;
+  /** The issuer name, for the message text. */
+  issuer: string;
+}
+
+/** SMS / e-mail one-time codes. */
+export interface OtpOptions {
+  /** Delivers a code (your SMS or e-mail provider). Required to enroll SMS / e-mail factors. */
+  send?: (message: OtpMessage) => Promise<void> | void;
+  /** Lifetime of a code in milliseconds. Defaults to `600_000` (10 minutes). */
+  ttlMs?: number;
+  /** Code length. Defaults to `6`. */
+  digits?: number;
+  /** Minimum time between two codes sent to one factor. Defaults to `30_000`. */
+  resendAfterMs?: number;
+}
+
+/** WebAuthn relying party settings (through `@simplewebauthn/server`). */
+export interface WebauthnOptions {
+  /** The relying party id: your registrable domain, e.g. `example.com`. Required for WebAuthn. */
+  rpID: string;
+  /** The name shown by the authenticator. Defaults to the `issuer`. */
+  rpName?: string;
+  /** The expected origin(s), e.g. `https://example.com`. Required for WebAuthn. */
+  origin: string | string[];
+  /** Whether the authenticator must verify the user (PIN, biometrics). Defaults to `"preferred"`. */
+  userVerification?: "required" | "preferred" | "discouraged";
+  /** After how long a security key (single-device credential) is flagged for re-registration. Defaults to 2 years. */
+  reRegisterAfterMs?: number;
+  /** Lifetime of a registration or authentication challenge. Defaults to `300_000`. */
+  challengeTtlMs?: number;
+}
+
+/** MFA sessions. */
+export interface SessionOptions {
+  /** Lifetime of a session, renewed by `refreshSession`. Defaults to `900_000` (15 minutes). */
+  ttlMs?: number;
+  /** No refresh extends a session past `authTime` plus this. Defaults to `43_200_000` (12 hours). */
+  maxLifetimeMs?: number;
+}
+
+/** The failure limiter. */
+export interface LimitOptions {
+  /** Failures within `windowMs` that lock the user. Defaults to `3`. */
+  maxFailures?: number;
+  /** The sliding window failures are counted in. Defaults to `300_000` (5 minutes). */
+  windowMs?: number;
+  /** Lock durations, one per successive lock; the last repeats. Defaults to `[30_000, 60_000, 120_000, 300_000]`. */
+  lockoutsMs?: number[];
+  /** How long the lock level is remembered after a lock ends. Defaults to `86_400_000` (24 hours). */
+  levelTtlMs?: number;
+  /** How long an in-flight attempt holds its place if never settled. Defaults to `30_000`. */
+  leaseMs?: number;
+}
+
+/** Risk signals drawn from the verification context. */
+export interface RiskOptions {
+  /** Ask for a second, different factor when the country differs from the last success. Defaults to `true`. */
+  additionalFactorOnCountryChange?: boolean;
+  /** How long a device stays known after its last success. Defaults to 180 days. */
+  deviceMemoryMs?: number;
+}
+
+/** Options of {@link createMfaServer}. */
+export interface MfaServerOptions {
+  /** Your product's name: shown in authenticator apps and passed to `send`. Required. */
+  issuer: string;
+  /** Where shared state lives. Defaults to `memoryStore()` (one instance only). */
+  store?: MfaStore;
+  /**
+   * Keys that seal secrets at rest (AES-256-GCM). Defaults to one random key for this process,
+   * which is only allowed with the default memory store (sealed secrets would not survive a restart).
+   */
+  encryptionKeys?: EncryptionKeys;
+  /** TOTP parameters. Defaults to SHA1, 6 digits, 30 s, window 1. */
+  totp?: TotpOptions;
+  /** HOTP parameters. Defaults to look-ahead 10, resync window 100. */
+  hotp?: HotpOptions;
+  /** SMS / e-mail codes. Defaults to 10-minute codes and no `send` (no contact factors). */
+  otp?: OtpOptions;
+  /** WebAuthn relying party. Defaults to none (no WebAuthn factors). */
+  webauthn?: WebauthnOptions;
+  /** MFA sessions. Defaults to 15 minutes, refreshable up to 12 hours. */
+  sessions?: SessionOptions;
+  /** Failure limiter. Defaults to 3 failures in 5 minutes, locks of 30 s, 1 min, 2 min, 5 min. */
+  limits?: LimitOptions;
+  /** Risk signals. Defaults to a second factor on country change. */
+  risk?: RiskOptions;
+  /** Backup codes per set. Defaults to `10`. */
+  backupCodeCount?: number;
+  /** Receives events, asynchronously; a throwing or hanging listener never affects verification. Defaults to none. */
+  onEvent?: (event: MfaEvent) => void | Promise<void>;
+  /** How long a listener may take before the kit stops waiting for it. Defaults to `5_000`. */
+  eventTimeoutMs?: number;
+  /** Told when a listener throws, rejects or times out. Defaults to `console.error` of a short line. */
+  onEventError?: (error: unknown, event: MfaEvent) => void;
+  /** The clock, epoch milliseconds. Defaults to `Date.now`. */
+  now?: () => number;
+  /** The crypto implementation. Defaults to node:crypto under the `node` export condition, else the portable one. */
+  crypto?: MfaCrypto;
+}
+
+/** Options after defaults: what the kit reads. */
+export interface ResolvedOptions {
+  issuer: string;
+  totp: Required<TotpOptions>;
+  hotp: Required<HotpOptions>;
+  otp: Required<Omit<OtpOptions, "send">> & { send: OtpOptions["send"] };
+  webauthn: (Required<Omit<WebauthnOptions, "origin">> & { origin: string | string[] }) | undefined;
+  sessions: Required<SessionOptions>;
+  limits: Required<LimitOptions>;
+  risk: Required<RiskOptions>;
+  backupCodeCount: number;
+  eventTimeoutMs: number;
+}
+
+const DAY = 86_400_000;
+
+const positive = (name: string, value: number | undefined, fallback: number, min = 1): number => {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isFinite(value) || value < min) {
+    throw new TypeError(`${name} must be a finite number >= ${min}, got ${String(value)}.`);
+  }
+  return value;
+};
+
+/** Merges the defaults into `options` and checks them; throws a `TypeError` naming a bad option. */
+export function resolveOptions(options: MfaServerOptions): ResolvedOptions {
+  if (typeof options?.issuer !== "string" || options.issuer.trim() === "") {
+    throw new TypeError("createMfaServer: `issuer` (your product's name) is required.");
+  }
+  const totp = options.totp ?? {};
+  const algorithm = totp.algorithm ?? "SHA1";
+  if (!["SHA1", "SHA256", "SHA512"].includes(algorithm)) {
+    throw new TypeError(`totp.algorithm must be SHA1, SHA256 or SHA512, got ${String(algorithm)}.`);
+  }
+  const digits = totp.digits ?? 6;
+  if (digits !== 6 && digits !== 8) throw new TypeError("totp.digits must be 6 or 8.");
+  const limits = options.limits ?? {};
+  const lockoutsMs = limits.lockoutsMs ?? [30_000, 60_000, 120_000, 300_000];
+  if (!Array.isArray(lockoutsMs) || lockoutsMs.length === 0) {
+    throw new TypeError("limits.lockoutsMs must list at least one lock duration.");
+  }
+  lockoutsMs.forEach((ms, i) => {
+    positive(`limits.lockoutsMs[${i}]`, ms, 0);
+  });
+  const webauthn = options.webauthn;
+  if (webauthn && (typeof webauthn.rpID !== "string" || !webauthn.origin)) {
+    throw new TypeError(
+      "webauthn needs `rpID` (your domain) and `origin` (e.g. https://example.com).",
+    );
+  }
+  return {
+    issuer: options.issuer,
+    totp: {
+      algorithm,
+      digits,
+      period: positive("totp.period", totp.period, 30),
+      window: positive("totp.window", totp.window, 1, 0),
+      secretBytes: positive("totp.secretBytes", totp.secretBytes, 20, 16),
+    },
+    hotp: {
+      lookAhead: positive("hotp.lookAhead", options.hotp?.lookAhead, 10, 0),
+      resyncWindow: positive("hotp.resyncWindow", options.hotp?.resyncWindow, 100, 0),
+    },
+    otp: {
+      send: options.otp?.send,
+      ttlMs: positive("otp.ttlMs", options.otp?.ttlMs, 600_000),
+      digits: positive("otp.digits", options.otp?.digits, 6, 6),
+      resendAfterMs: positive("otp.resendAfterMs", options.otp?.resendAfterMs, 30_000, 0),
+    },
+    webauthn: webauthn && {
+      rpID: webauthn.rpID,
+      rpName: webauthn.rpName ?? options.issuer,
+      origin: webauthn.origin,
+      userVerification: webauthn.userVerification ?? "preferred",
+      reRegisterAfterMs: positive(
+        "webauthn.reRegisterAfterMs",
+        webauthn.reRegisterAfterMs,
+        730 * DAY,
+      ),
+      challengeTtlMs: positive("webauthn.challengeTtlMs", webauthn.challengeTtlMs, 300_000),
+    },
+    sessions: {
+      ttlMs: positive("sessions.ttlMs", options.sessions?.ttlMs, 900_000),
+      maxLifetimeMs: positive("sessions.maxLifetimeMs", options.sessions?.maxLifetimeMs, DAY / 2),
+    },
+    limits: {
+      maxFailures: positive("limits.maxFailures", limits.maxFailures, 3),
+      windowMs: positive("limits.windowMs", limits.windowMs, 300_000),
+      lockoutsMs: [...lockoutsMs],
+      levelTtlMs: positive("limits.levelTtlMs", limits.levelTtlMs, DAY, 0),
+      leaseMs: positive("limits.leaseMs", limits.leaseMs, 30_000),
+    },
+    risk: {
+      additionalFactorOnCountryChange: options.risk?.additionalFactorOnCountryChange ?? true,
+      deviceMemoryMs: positive("risk.deviceMemoryMs", options.risk?.deviceMemoryMs, 180 * DAY),
+    },
+    backupCodeCount: positive("backupCodeCount", options.backupCodeCount, 10),
+    eventTimeoutMs: positive("eventTimeoutMs", options.eventTimeoutMs, 5_000),
+  };
+}

@@ -1,0 +1,328 @@
+import type {
+  ActivateFactorResponse,
+  ContactChannel,
+  FactorType,
+  ListFactorsResponse,
+  StartChallengeResponse,
+  WebAuthnJSON,
+} from "@mfa-kit/protocol";
+import { emit, type KitContext } from "./context";
+import { defaultCrypto } from "./crypto/default";
+import { toBase64Url } from "./crypto/encoding";
+import { createEventBus } from "./events/eventBus";
+import { issueBackupCodes } from "./factors/backupCodes";
+import { enrollContact, normalizeContact, sendCode } from "./factors/contactCodes";
+import { type FactorInfo, factorType, isActive, toSummary } from "./factors/factorRecord";
+import { enrollOtpApp, type TotpEnrollment } from "./factors/totp";
+import { authenticationOptions, registrationOptions, verifyRegistration } from "./factors/webauthn";
+import { openGate, recordSuccess } from "./limits/limiter";
+import { type MfaServerOptions, resolveOptions } from "./options";
+import { createKeyRing, type EncryptionKeys } from "./secrets/keyRing";
+import {
+  checkSession,
+  type MfaSessionClaims,
+  refreshSession,
+  revokeSession,
+  type SessionCheck,
+  type SessionRefresh,
+  type SessionRequirements,
+} from "./sessions/sessions";
+import { memoryStore } from "./stores/memory";
+import {
+  checkCode,
+  failed,
+  type ProofResult,
+  prove,
+  type VerifyFailure,
+  type VerifyInput,
+  type VerifyResult,
+  verify,
+} from "./verify";
+
+/** The answer of `activateFactor` (and of a WebAuthn registration). */
+export type ActivateResult = ({ ok: true } & ActivateFactorResponse) | VerifyFailure;
+
+/** The answer of `enrollContact`: the factor, and the first code's challenge or why none was sent. */
+export type EnrollContactResult =
+  | { ok: true; factorId: string; challengeId: string; expiresAt: number }
+  | {
+      ok: false;
+      reason: "invalid_request" | "rate_limited" | "delivery_failed";
+      factorId?: string;
+      retryAfterMs?: number;
+    };
+
+/** The answer of `startChallenge`. */
+export type StartChallengeResult =
+  | ({ ok: true } & StartChallengeResponse)
+  | {
+      ok: false;
+      reason: "factor_not_found" | "locked" | "rate_limited" | "delivery_failed";
+      retryAfterMs?: number;
+    };
+
+/** The server kit: every operation on factors, challenges, verifications and sessions. */
+export interface MfaServer {
+  /** Creates a pending TOTP factor: show `otpauthUri` as a QR code, then `activateFactor`. */
+  enrollTotp(userId: string, options?: { label?: string }): Promise<TotpEnrollment>;
+  /** Creates a pending HOTP (counter-based) factor. */
+  enrollHotp(
+    userId: string,
+    options?: { label?: string; counter?: number },
+  ): Promise<TotpEnrollment>;
+  /** Creates a pending SMS / e-mail factor and sends its activation code. */
+  enrollContact(
+    userId: string,
+    contact: { channel: ContactChannel; to: string },
+  ): Promise<EnrollContactResult>;
+  /** Activates a pending factor with a first code; the user's first factor comes with backup codes. */
+  activateFactor(userId: string, factorId: string, code: string): Promise<ActivateResult>;
+  /** Starts a verification: sends an SMS / e-mail code, or returns WebAuthn options to sign. */
+  startChallenge(userId: string, factorId: string): Promise<StartChallengeResult>;
+  /** Verifies a code, a WebAuthn assertion or a backup code; a success issues a session. */
+  verify(input: VerifyInput): Promise<VerifyResult>;
+  /** Verifies like `verify` without issuing a session (one-shot `X-MFA-Token` calls). */
+  verifyOnce(input: VerifyInput): Promise<ProofResult>;
+  /** Checks a session token, optionally demanding freshness (`maxAgeMs`) or strength (`acrValues`). */
+  checkSession(token: string, requirements?: SessionRequirements): Promise<SessionCheck>;
+  /** Extends a live session; same token and `authTime`. */
+  refreshSession(token: string): Promise<SessionRefresh>;
+  /** Revokes one session (sign-out); `true` when there was one. */
+  revokeSession(token: string): Promise<boolean>;
+  /** Revokes every session of a user; returns how many. */
+  revokeSessions(userId: string): Promise<number>;
+  /** The user's factors (secrets never included) and how many backup codes are left. */
+  listFactors(userId: string): Promise<ListFactorsResponse & { factors: FactorInfo[] }>;
+  /** Removes a factor; removing the last one also deletes the backup codes. */
+  removeFactor(
+    userId: string,
+    factorId: string,
+  ): Promise<{ ok: true } | { ok: false; reason: "factor_not_found" }>;
+  /** A new set of backup codes (shown once); the old set stops working. */
+  regenerateBackupCodes(userId: string): Promise<{ backupCodes: string[] }>;
+  /** WebAuthn registration options for `startRegistration()`. */
+  webauthnRegistrationOptions(
+    userId: string,
+    user?: { userName?: string; userDisplayName?: string },
+  ): Promise<WebAuthnJSON>;
+  /** Verifies a registration response and adds the credential as an active factor. */
+  verifyWebauthnRegistration(
+    userId: string,
+    response: WebAuthnJSON,
+    options?: { label?: string },
+  ): Promise<ActivateResult>;
+  /** Milliseconds until the user's lock ends; 0 when not locked. */
+  lockedFor(userId: string): Promise<number>;
+  /** Resolves once every emitted event was delivered (or its listener failed or timed out). */
+  flushEvents(): Promise<void>;
+  /** The kit's clock (the `now` option): epoch milliseconds. HTTP `Date` headers use it. */
+  now(): number;
+  /** Whether factors of `type` can be enrolled here (WebAuthn needs `webauthn`, SMS / e-mail `otp.send`). */
+  supports(type: FactorType): boolean;
+  /** The failure limiter's policy (for `RateLimit-Policy` fields). */
+  readonly limits: { maxFailures: number; windowMs: number };
+}
+
+// Dev only: with the default memory store nothing outlives the process, so a random key is fine.
+const ephemeralKeys = (ctx: Pick<KitContext, "crypto">): EncryptionKeys => ({
+  current: "ephemeral",
+  keys: { ephemeral: toBase64Url(ctx.crypto.randomBytes(32)) },
+});
+
+/**
+ * Creates the server kit. Options are checked at once: a missing `issuer`, a malformed key ring or
+ * an out-of-range number throws a `TypeError` naming it.
+ *
+ * @example
+ * const mfa = createMfaServer({ issuer: "Acme", encryptionKeys: { current: "k1", keys: { k1 } } });
+ * const { otpauthUri } = await mfa.enrollTotp(userId, { label: "alice@acme.com" });
+ */
+export function createMfaServer(options: MfaServerOptions): MfaServer {
+  const resolved = resolveOptions(options);
+  const crypto = options.crypto ?? defaultCrypto;
+  if (!options.encryptionKeys && options.store) {
+    throw new TypeError(
+      "createMfaServer: `encryptionKeys` is required with a custom store (sealed secrets must survive restarts).",
+    );
+  }
+  const ctx: KitContext = {
+    store: options.store ?? memoryStore(),
+    crypto,
+    keys: createKeyRing(options.encryptionKeys ?? ephemeralKeys({ crypto }), crypto),
+    options: resolved,
+    now: options.now ?? Date.now,
+    events: createEventBus(options.onEvent, resolved.eventTimeoutMs, options.onEventError),
+    randomId: (bytes = 16) => toBase64Url(crypto.randomBytes(bytes)),
+  };
+  const { store } = ctx;
+
+  const activated = async (
+    userId: string,
+    factorId: string,
+    record: Record<string, string>,
+  ): Promise<ActivateResult> => {
+    emit(ctx, {
+      type: "factor.enrolled",
+      userId,
+      factorId,
+      factorType: factorType(record) ?? "totp",
+    });
+    const backupCodes = await issueBackupCodes(ctx, userId, true);
+    return {
+      ok: true,
+      factor: toSummary(ctx, factorId, record),
+      ...(backupCodes ? { backupCodes } : {}),
+    };
+  };
+
+  return {
+    enrollTotp: (userId, opts = {}) => {
+      requireUser(userId);
+      return enrollOtpApp(ctx, userId, {
+        ...(opts.label !== undefined ? { label: opts.label } : {}),
+      });
+    },
+    enrollHotp: (userId, opts = {}) => {
+      requireUser(userId);
+      return enrollOtpApp(ctx, userId, { ...opts, type: "hotp" });
+    },
+
+    async enrollContact(userId, contact) {
+      requireUser(userId);
+      const channel = contact?.channel;
+      const to =
+        channel === "sms" || channel === "email" ? normalizeContact(channel, contact.to) : null;
+      if (!to || (channel !== "sms" && channel !== "email")) {
+        return { ok: false, reason: "invalid_request" };
+      }
+      const { factorId, send } = await enrollContact(ctx, userId, channel, to);
+      return send.ok
+        ? { ok: true, factorId, challengeId: send.challengeId, expiresAt: send.expiresAt }
+        : { ok: false, reason: send.reason, factorId, retryAfterMs: send.retryAfterMs };
+    },
+
+    async activateFactor(userId, factorId, code) {
+      requireUser(userId);
+      const record = typeof factorId === "string" ? await store.getFactor(userId, factorId) : null;
+      if (!record || !["totp", "hotp", "sms", "email"].includes(record.type ?? "")) {
+        return { ok: false, reason: "factor_not_found" };
+      }
+      const gate = await openGate(ctx, userId);
+      if (!gate.ok) return { ok: false, reason: gate.reason, retryAfterMs: gate.retryAfterMs };
+      const outcome = await checkCode(ctx, userId, factorId, record, code, undefined, true);
+      if (!outcome.ok) return failed(ctx, userId, gate, outcome.reason, { factorId });
+      await recordSuccess(ctx, userId, gate);
+      if (record.status === "active") return { ok: true, factor: toSummary(ctx, factorId, record) };
+      if (!(await store.patchFactor(userId, factorId, { status: "active" }))) {
+        return { ok: false, reason: "factor_not_found" };
+      }
+      return activated(userId, factorId, { ...record, status: "active" });
+    },
+
+    async startChallenge(userId, factorId) {
+      requireUser(userId);
+      const record = typeof factorId === "string" ? await store.getFactor(userId, factorId) : null;
+      const contact = record?.type === "sms" || record?.type === "email";
+      if (!record || !(isActive(record) || (contact && record.status === "pending"))) {
+        return { ok: false, reason: "factor_not_found" };
+      }
+      const now = ctx.now();
+      const locked = await store.lockedFor(userId, now);
+      if (locked > 0) return { ok: false, reason: "locked", retryAfterMs: locked };
+      if (contact) {
+        const sent = await sendCode(ctx, userId, factorId, record);
+        return sent.ok
+          ? { ok: true, challengeId: sent.challengeId, expiresAt: sent.expiresAt }
+          : { ok: false, reason: sent.reason, retryAfterMs: sent.retryAfterMs };
+      }
+      if (record.type === "webauthn") {
+        const { challenge, options: webauthnOptions } = await authenticationOptions(ctx, userId);
+        return {
+          ok: true,
+          challengeId: `${factorId}.${challenge}`,
+          expiresAt: now + resolved.webauthn!.challengeTtlMs,
+          webauthnOptions,
+        };
+      }
+      // An authenticator app needs nothing sent: the challenge only names the factor.
+      const period = (Number(record.period) || resolved.totp.period) * 1000;
+      return { ok: true, challengeId: `${factorId}.${ctx.randomId(12)}`, expiresAt: now + period };
+    },
+
+    verify: (input) => verify(ctx, input),
+    verifyOnce: (input) => prove(ctx, input),
+    checkSession: (token, requirements) => checkSession(ctx, token, requirements),
+    refreshSession: (token) => refreshSession(ctx, token),
+    revokeSession: (token) => revokeSession(ctx, token),
+    revokeSessions: (userId) => {
+      requireUser(userId);
+      return store.revokeUserSessions(userId, ctx.now());
+    },
+
+    async listFactors(userId) {
+      requireUser(userId);
+      const [all, backup] = await Promise.all([
+        store.listFactors(userId),
+        store.getBackupCodes(userId),
+      ]);
+      const factors = Object.entries(all)
+        .filter(([, r]) => factorType(r) !== null)
+        .map(([id, r]) => toSummary(ctx, id, r))
+        .sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
+      return { factors, backupCodesRemaining: backup?.remaining ?? 0 };
+    },
+
+    async removeFactor(userId, factorId) {
+      requireUser(userId);
+      const record = typeof factorId === "string" ? await store.getFactor(userId, factorId) : null;
+      if (!record || !(await store.deleteFactor(userId, factorId))) {
+        return { ok: false, reason: "factor_not_found" };
+      }
+      emit(ctx, {
+        type: "factor.removed",
+        userId,
+        factorId,
+        factorType: factorType(record) ?? "totp",
+      });
+      if (Object.keys(await store.listFactors(userId)).length === 0) {
+        await store.setBackupCodes(userId, { salt: "", hashes: [] });
+      }
+      return { ok: true };
+    },
+
+    async regenerateBackupCodes(userId) {
+      requireUser(userId);
+      return { backupCodes: (await issueBackupCodes(ctx, userId, false))! };
+    },
+
+    webauthnRegistrationOptions: (userId, user) => {
+      requireUser(userId);
+      return registrationOptions(ctx, userId, user);
+    },
+    async verifyWebauthnRegistration(userId, response, opts = {}) {
+      requireUser(userId);
+      const result = await verifyRegistration(ctx, userId, response, opts.label);
+      if (!result.ok) return { ok: false, reason: result.reason };
+      return activated(userId, result.factorId, result.record);
+    },
+
+    lockedFor: (userId) => store.lockedFor(userId, ctx.now()),
+    flushEvents: () => ctx.events.flush(),
+    now: () => ctx.now(),
+    supports: (type) =>
+      type === "webauthn"
+        ? resolved.webauthn !== undefined
+        : type === "sms" || type === "email"
+          ? resolved.otp.send !== undefined
+          : type === "totp" || type === "hotp",
+    limits: { maxFailures: resolved.limits.maxFailures, windowMs: resolved.limits.windowMs },
+  };
+}
+
+function requireUser(userId: unknown): asserts userId is string {
+  if (typeof userId !== "string" || userId === "") {
+    throw new TypeError("userId must be a non-empty string.");
+  }
+}
+
+export type { MfaSessionClaims };
