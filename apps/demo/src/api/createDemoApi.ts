@@ -40,6 +40,8 @@ export interface DemoApi {
   faults: FaultInjector;
   events: EventFeed;
   accounts: Accounts;
+  /** Resolves once the kit's pending events reached the feed. */
+  flushEvents(): Promise<void>;
 }
 
 type Method = "GET" | "POST" | "PUT" | "DELETE";
@@ -61,17 +63,13 @@ export function createDemoApi(options: DemoApiOptions = {}): DemoApi {
   });
   const totp = createTotpHelper(now);
   const transfers = createTransferBook({ now, newId: () => `trf_${randomToken(9)}` });
-  const mfa = createMfaLayer({
-    now,
-    events,
-    accounts,
-    totp,
-    stepUpMaxAgeMs: options.stepUpMaxAgeMs ?? 300_000,
-    ...options.mfa,
-  });
+  const mfa = createMfaLayer(
+    { now, events, accounts, totp, stepUpMaxAgeMs: options.stepUpMaxAgeMs ?? 300_000 },
+    options.mfa,
+  );
   const auth = createAuthRoutes(accounts, events);
   const account = createAccountRoutes({ accounts, transfers, events });
-  const demo = createDemoRoutes({ clock, faults, events, accounts, totp });
+  const demo = createDemoRoutes({ clock, faults, events, accounts, totp, mfa });
 
   const ready = (async () => {
     for (const user of options.users ?? [DEMO_USER]) await accounts.createUser(user);
@@ -106,9 +104,7 @@ export function createDemoApi(options: DemoApiOptions = {}): DemoApi {
       }
       const user = authenticate(req);
       if (!user) return unauthorized(req);
-      const guard = await (sensitive
-        ? mfa.requireStepUp(req, user)
-        : mfa.requireSession(req, user));
+      const guard = await (sensitive ? mfa.requireStepUp(req) : mfa.requireSession(req));
       if (!guard.ok) return guard.response;
       return handler(req, user, guard.session);
     };
@@ -132,6 +128,7 @@ export function createDemoApi(options: DemoApiOptions = {}): DemoApi {
     "/demo/state": { GET: demo.state },
     "/demo/clock": { PUT: demo.setClock },
     "/demo/faults": { POST: demo.armFault, DELETE: demo.clearFault },
+    "/demo/device": { PUT: demo.setDevice },
     "/demo/totp-codes": { GET: demo.codes },
     "/demo/events": { GET: demo.feed },
   };
@@ -146,7 +143,7 @@ export function createDemoApi(options: DemoApiOptions = {}): DemoApi {
         Allow: Object.keys(methods).join(", "),
       });
     }
-    const routed = await mfa.handle(req, authenticate(req));
+    const routed = await mfa.handle(req);
     return routed ?? problemResponse(DemoProblems.notFound(url.pathname));
   };
 
@@ -170,5 +167,6 @@ export function createDemoApi(options: DemoApiOptions = {}): DemoApi {
     faults,
     events,
     accounts,
+    flushEvents: () => mfa.kit.flushEvents(),
   };
 }

@@ -3,6 +3,7 @@ import type { DemoClock } from "./demoClock";
 import type { EventFeed } from "./eventFeed";
 import type { FaultInjector } from "./faultInjector";
 import { badRequest, bearerToken, json, readJsonObject, unauthorized } from "./http";
+import type { MfaLayer } from "./mfaLayer";
 import type { TotpHelper } from "./totpHelper";
 
 /** The longest an events request waits for news, in seconds. */
@@ -15,16 +16,44 @@ export interface DemoRoutesContext {
   events: EventFeed;
   accounts: Accounts;
   totp: TotpHelper;
+  mfa: Pick<MfaLayer, "device">;
 }
+
+/** The devices a visitor can pretend to verify from, to see `device.new` events. */
+export const DEMO_DEVICES = {
+  "this-browser": "This browser",
+  "new-phone": "A new phone",
+  "new-laptop": "A new laptop",
+} as const;
+
+/** One of {@link DEMO_DEVICES}. */
+export type DemoDevice = keyof typeof DEMO_DEVICES;
 
 /**
  * The demo's controls, beside the reference API: the server clock's skew, faults to inject, the
  * current TOTP codes ("show current code") and the security-event feed.
  */
 export function createDemoRoutes(ctx: DemoRoutesContext) {
-  const { clock, faults, events, accounts, totp } = ctx;
+  const { clock, faults, events, accounts, totp, mfa } = ctx;
 
-  const state = () => json({ serverTime: clock.now(), skewMs: clock.skewMs, fault: faults.armed });
+  const state = () =>
+    json({
+      serverTime: clock.now(),
+      skewMs: clock.skewMs,
+      fault: faults.armed,
+      device: mfa.device,
+    });
+
+  const setDevice = async (req: Request) => {
+    const read = await readJsonObject(req);
+    if (!read.ok) return read.response;
+    const { device } = read.body;
+    if (typeof device !== "string" || !Object.hasOwn(DEMO_DEVICES, device)) {
+      return badRequest(`\`device\` is one of ${Object.keys(DEMO_DEVICES).join(", ")}.`);
+    }
+    mfa.device = device;
+    return state();
+  };
 
   const user = (req: Request): User | null => {
     const token = bearerToken(req);
@@ -97,7 +126,7 @@ export function createDemoRoutes(ctx: DemoRoutesContext) {
     return json({ events: list, last: events.lastSeq });
   };
 
-  return { state, setClock, armFault, clearFault, codes, feed };
+  return { state, setClock, armFault, clearFault, setDevice, codes, feed };
 }
 
 /** "2 min 30 s ahead", "45 s behind". */

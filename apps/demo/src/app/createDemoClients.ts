@@ -1,4 +1,4 @@
-import { createMfaClient } from "@mfa-kit/client";
+import { createMfaClient, type MfaClientOptions } from "@mfa-kit/client";
 import type { DemoClients } from "../ui/demoContext";
 import { createActivityLog } from "./activityLog";
 import { createAuthClient } from "./authClient";
@@ -11,7 +11,7 @@ export interface DemoClientsOptions {
   /** Origin of the demo API. Defaults to the page's origin. */
   baseUrl?: string;
   /** Retry policy of the MFA client. Defaults to the client's (3 retries, 500 ms base). */
-  retry?: Parameters<typeof createMfaClient>[0]["retry"];
+  retry?: MfaClientOptions["retry"];
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { DemoDevice } from "../api/demoRoutes";
 import type { DemoEvent } from "../api/eventFeed";
 import type { ArmedFault, Fault } from "../api/faultInjector";
 import type { CurrentCode } from "../api/totpHelper";
@@ -8,6 +9,8 @@ export interface DemoState {
   serverTime: number;
   skewMs: number;
   fault: ArmedFault | null;
+  /** The device verifications pretend to come from. */
+  device: DemoDevice;
 }
 
 /** The demo's own controls: server clock, injected faults, current codes, the event feed. */
@@ -16,6 +19,8 @@ export interface DemoControlsClient {
   setClockSkew(skewMs: number): Promise<DemoState>;
   armFault(fault: Fault, count: number): Promise<DemoState>;
   clearFault(): Promise<DemoState>;
+  /** Pretends later verifications come from `device` (a new one raises `device.new`). */
+  setDevice(device: DemoDevice): Promise<DemoState>;
   /** The current codes of the signed-in user's TOTP factors, computed on the server's clock. */
   currentCodes(): Promise<CurrentCode[]>;
   /** Events after `after`, waiting up to `waitSeconds` for one when there is none yet. */
@@ -57,6 +62,7 @@ export function createDemoControlsClient(options: DemoControlsClientOptions): De
     setClockSkew: (skewMs) => send("PUT", "/demo/clock", { skewMs }),
     armFault: (fault, count) => send("POST", "/demo/faults", { ...fault, count }),
     clearFault: () => send("DELETE", "/demo/faults"),
+    setDevice: (device) => send("PUT", "/demo/device", { device }),
     currentCodes: () =>
       options
         .authedFetch(url("/demo/totp-codes"))

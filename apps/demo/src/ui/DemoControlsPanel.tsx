@@ -1,6 +1,6 @@
 import { useMfa } from "@mfa-kit/react";
 import { type FormEvent, useCallback, useEffect, useId, useState } from "react";
-import { formatSkew } from "../api/demoRoutes";
+import { DEMO_DEVICES, type DemoDevice, formatSkew } from "../api/demoRoutes";
 import type { DemoState } from "../app/demoControlsClient";
 import { useDemo } from "./demoContext";
 import { formatDuration, formatTime } from "./format";
@@ -87,6 +87,25 @@ export function DemoControlsPanel() {
         The client reads the server's <code>Date</code> header and corrects its clock. An
         authenticator app cannot: beyond ±30 s its codes stop matching, while{" "}
         <strong>Show current code</strong> follows the server clock.
+      </p>
+      <h3>Device</h3>
+      <div className="field">
+        <label htmlFor={`${id}dev`}>Verify from</label>
+        <select
+          id={`${id}dev`}
+          value={state?.device ?? "this-browser"}
+          onChange={(e) => void apply(() => controls.setDevice(e.target.value as DemoDevice))}
+        >
+          {Object.entries(DEMO_DEVICES).map(([value, label]) => (
+            <option key={value} value={value}>
+              {label}
+            </option>
+          ))}
+        </select>
+      </div>
+      <p className="small muted">
+        The server remembers the devices that passed MFA; the next verification from another one
+        raises a <code>device.new</code> event.
       </p>
       <h3>Failures</h3>
       <form onSubmit={arm}>

@@ -1,0 +1,54 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createDemoApi, type DemoApi, type DemoApiOptions } from "../api/createDemoApi";
+import { toNodeListener } from "./toNodeListener";
+
+/** Options of {@link startDemoServer}. */
+export interface DemoServerOptions extends DemoApiOptions {
+  /** The port; 0 picks a free one. Defaults to 0. */
+  port?: number;
+  /** The interface to bind. Defaults to `127.0.0.1` (loopback only). */
+  host?: string;
+}
+
+/** A running demo API server. */
+export interface DemoServer {
+  /** `http://127.0.0.1:<port>`. */
+  url: string;
+  port: number;
+  api: DemoApi;
+  server: Server;
+  close(): Promise<void>;
+}
+
+/** Serves the reference API over `node:http` (the same `handleRequest` MSW serves in the browser). */
+export async function startDemoServer(options: DemoServerOptions = {}): Promise<DemoServer> {
+  const { port = 0, host = "127.0.0.1", ...apiOptions } = options;
+  const api = createDemoApi(apiOptions);
+  await api.ready;
+  let origin = `http://${host}`;
+  const server = createServer(
+    { keepAliveTimeout: 60_000 },
+    toNodeListener(api.handleRequest, { origin: () => origin }),
+  );
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const bound = (server.address() as AddressInfo).port;
+  origin = `http://${host.includes(":") ? `[${host}]` : host}:${bound}`;
+  return {
+    url: origin,
+    port: bound,
+    api,
+    server,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((error) => (error ? reject(error) : resolve()));
+      }),
+  };
+}
