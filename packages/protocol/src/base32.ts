@@ -1,26 +1,26 @@
-const HINTS: Record<string, string> = { "0": "O", "1": "I or L", "8": "B", "9": "g" };
+// Look-alikes people type for letters of the base32 alphabet.
+const HINTS: Record<string, string> = { "0": "O", "1": "I or L", "8": "B" };
 
 /**
- * Cleans up a base32 secret as people type or paste it: strips spaces, hyphens and trailing `=`
+ * Cleans up a base32 secret as people type or paste it: strips whitespace, hyphens and trailing `=`
  * padding and upper-cases it. Throws an `Error` naming the first character that is not base32
- * (`A`–`Z`, `2`–`7`) and where it is, or saying the input is empty.
+ * (`A`–`Z`, `2`–`7`) and its position in the input as typed (1-based, with a hint for look-alikes
+ * such as `0`), or saying the secret is empty.
  *
  * @example normalizeBase32("jbsw y3dp-ehpk 3pxp") // "JBSWY3DPEHPK3PXP"
  */
 export function normalizeBase32(input: string): string {
-  const cleaned = String(input)
-    .replace(/[\s-]+/g, "")
-    .replace(/=+$/, "")
-    .toUpperCase();
-  if (!cleaned) throw new Error("Base32 secret is empty.");
-  const bad = /[^A-Z2-7]/.exec(cleaned);
+  const secret = typeof input === "string" ? input : "";
+  // `=` is padding only where nothing but padding, spaces or hyphens follows it.
+  const bad = /[^A-Za-z2-7\s=-]|=(?![\s=-]*$)/u.exec(secret);
   if (bad) {
-    const c = bad[0];
-    const hint = HINTS[c] ? ` (did you mean ${HINTS[c]}?)` : "";
+    const hint = HINTS[bad[0]] ? ` (did you mean ${HINTS[bad[0]]}?)` : "";
     throw new Error(
-      `Invalid base32 character ${JSON.stringify(c)} at position ${bad.index + 1}${hint}: a base32 secret uses only the letters A-Z and the digits 2-7.`,
+      `Invalid base32 character ${JSON.stringify(bad[0])} at position ${bad.index + 1}${hint}; base32 uses only A-Z and 2-7.`,
     );
   }
+  const cleaned = secret.replace(/[\s=-]/g, "").toUpperCase();
+  if (!cleaned) throw new Error("Base32 secret is empty.");
   return cleaned;
 }
 

@@ -23,3 +23,31 @@ export const MfaHeaders = {
 
 /** One of the header names in {@link MfaHeaders}. */
 export type MfaHeaderName = (typeof MfaHeaders)[keyof typeof MfaHeaders];
+
+/** Anything with a case-insensitive `get`, like the Fetch API's `Headers`. */
+export interface HeadersLike {
+  get(name: string): string | null;
+}
+
+/**
+ * Response headers as the parsers accept them: a `Headers`-like object, or a plain record such as
+ * Node's `IncomingHttpHeaders` (names compared case-insensitively, array values joined with ", ").
+ */
+export type HeaderSource = HeadersLike | Record<string, unknown>;
+
+/**
+ * The value of the field `name` (any case) in `headers`, or `undefined` when it is absent or not a
+ * string. Never throws on a malformed source.
+ */
+export function headerValue(
+  headers: HeaderSource | null | undefined,
+  name: string,
+): string | undefined {
+  const value =
+    typeof headers?.get === "function"
+      ? (headers as HeadersLike).get(name)
+      : Object.entries(headers ?? {}).find(
+          ([key]) => key.toLowerCase() === name.toLowerCase(),
+        )?.[1];
+  return Array.isArray(value) ? value.join(", ") : typeof value === "string" ? value : undefined;
+}

@@ -1,5 +1,11 @@
 export { formatBase32ForDisplay, normalizeBase32 } from "./base32";
-export { type MfaHeaderName, MfaHeaders } from "./headers";
+export {
+  type HeaderSource,
+  type HeadersLike,
+  headerValue,
+  type MfaHeaderName,
+  MfaHeaders,
+} from "./headers";
 export {
   type FactorSummary,
   type FactorType,
@@ -13,6 +19,7 @@ export {
 } from "./problem";
 export {
   formatRateLimit,
+  formatRateLimitPolicy,
   parseRateLimit,
   type RateLimitInfo,
   type RateLimitItem,
@@ -42,7 +49,6 @@ export {
 } from "./routes";
 export {
   formatStepUpChallenge,
-  type HeadersLike,
   INSUFFICIENT_USER_AUTHENTICATION,
   parseStepUpChallenge,
   type StepUpChallenge,

@@ -1,37 +1,59 @@
 /** The media type of RFC 9457 problem details. */
 export const PROBLEM_CONTENT_TYPE = "application/problem+json";
 
-const base = "urn:mfa-kit:problem:";
+const BASE = "urn:mfa-kit:problem:";
 
-/**
- * Stable `type` URIs of the problems the reference API answers with (RFC 9457 §3.1.1). They are
- * URNs: identifiers to compare, not pages to fetch.
- */
-export const MfaProblemTypes = {
-  /** No MFA session yet: verify a factor, then replay. 401. */
-  mfa_required: `${base}mfa-required`,
-  /** The session is too old or too weak for this action (RFC 9470 `max_age`, `acr_values`). 401. */
-  step_up_required: `${base}step-up-required`,
-  /** The code is wrong or malformed; `attemptsLeft` says how many tries remain. 400. */
-  invalid_code: `${base}invalid-code`,
-  /** The code or challenge has expired; start a new challenge. 400. */
-  code_expired: `${base}code-expired`,
-  /** The code was accepted before and is never accepted again. 400. */
-  code_reused: `${base}code-reused`,
-  /** Too many requests; wait `retryAfter` seconds. 429. */
-  rate_limited: `${base}rate-limited`,
-  /** Too many failed attempts; the user is locked for `retryAfter` seconds. 429. */
-  locked: `${base}locked`,
-  /** No such factor for this user. 404. */
-  factor_not_found: `${base}factor-not-found`,
-  /** The MFA session token is unknown, expired or revoked. 401. */
-  invalid_session: `${base}invalid-session`,
-  /** The request is malformed: bad JSON, wrong types, too large, bad headers. 4xx. */
-  invalid_request: `${base}invalid-request`,
-} as const;
+// The problems of the reference API and their usual HTTP status. Type URIs and titles derive from
+// the names: `invalid_code` is `urn:mfa-kit:problem:invalid-code`, titled "Invalid code".
+const STATUS = {
+  /** No MFA session yet: verify a factor, then replay. */
+  mfa_required: 401,
+  /** The session is too old or too weak for this action (RFC 9470 `max_age`, `acr_values`). */
+  step_up_required: 401,
+  /** The code is wrong or malformed; `attemptsLeft` says how many tries remain. */
+  invalid_code: 400,
+  /** The code or challenge has expired; start a new challenge. */
+  code_expired: 400,
+  /** The code was accepted before and is never accepted again. */
+  code_reused: 400,
+  /** Too many requests; wait `retryAfter` seconds. */
+  rate_limited: 429,
+  /** Too many failed attempts; the user is locked for `retryAfter` seconds. */
+  locked: 429,
+  /** No such factor for this user. */
+  factor_not_found: 404,
+  /** The MFA session token is unknown, expired or revoked. */
+  invalid_session: 401,
+  /** The request is malformed: bad JSON, wrong types, too large, bad headers. */
+  invalid_request: 400,
+};
 
 /** The short name of a problem type: `"invalid_code"`, `"locked"`, ... */
-export type MfaProblemName = keyof typeof MfaProblemTypes;
+export type MfaProblemName = keyof typeof STATUS;
+
+type Kebab<S extends string> = S extends `${infer A}_${infer B}` ? `${A}-${Kebab<B>}` : S;
+
+/**
+ * Stable `type` URIs of the problems the reference API answers with (RFC 9457 §3.1.1), by name:
+ * `MfaProblemTypes.invalid_code` is `"urn:mfa-kit:problem:invalid-code"`. They are URNs: identifiers
+ * to compare, not pages to fetch.
+ *
+ * | name | status | meaning |
+ * |---|---|---|
+ * | mfa_required | 401 | No MFA session yet: verify a factor, then replay. |
+ * | step_up_required | 401 | The session is too old or too weak (RFC 9470 `max_age`, `acr_values`). |
+ * | invalid_code | 400 | Wrong or malformed code; `attemptsLeft` says how many tries remain. |
+ * | code_expired | 400 | The code or challenge has expired; start a new challenge. |
+ * | code_reused | 400 | The code was accepted before and is never accepted again. |
+ * | rate_limited | 429 | Too many requests; wait `retryAfter` seconds. |
+ * | locked | 429 | Too many failed attempts; locked for `retryAfter` seconds. |
+ * | factor_not_found | 404 | No such factor for this user. |
+ * | invalid_session | 401 | The MFA session token is unknown, expired or revoked. |
+ * | invalid_request | 400 | Malformed request: bad JSON, wrong types, too large, bad headers. |
+ */
+export const MfaProblemTypes = Object.fromEntries(
+  Object.keys(STATUS).map((name) => [name, BASE + name.replace(/_/g, "-")]),
+) as { readonly [K in MfaProblemName]: `${typeof BASE}${Kebab<K>}` };
 
 /** The kinds of factor a user can enroll. */
 export type FactorType = "totp" | "hotp" | "sms" | "email" | "webauthn";
@@ -75,58 +97,33 @@ export interface MfaProblem {
   [extension: string]: unknown;
 }
 
-const statusOf: Record<MfaProblemName, number> = {
-  mfa_required: 401,
-  step_up_required: 401,
-  invalid_code: 400,
-  code_expired: 400,
-  code_reused: 400,
-  rate_limited: 429,
-  locked: 429,
-  factor_not_found: 404,
-  invalid_session: 401,
-  invalid_request: 400,
-};
-
-const titleOf: Record<MfaProblemName, string> = {
-  mfa_required: "Multi-factor authentication required",
-  step_up_required: "A fresh verification is required",
-  invalid_code: "Invalid code",
-  code_expired: "Code expired",
-  code_reused: "Code already used",
-  rate_limited: "Too many requests",
-  locked: "Too many failed attempts",
-  factor_not_found: "Factor not found",
-  invalid_session: "Invalid MFA session",
-  invalid_request: "Invalid request",
-};
-
 /**
- * Builds a problem details object of one of the {@link MfaProblemTypes}, with its usual status and
- * title; `extra` adds or overrides members (`detail`, `status`, `attemptsLeft`, ...).
+ * Builds a problem details object of one of the {@link MfaProblemTypes}, with its usual status and a
+ * title derived from its name (`invalid_code` → "Invalid code", `mfa_required` → "MFA required");
+ * `extra` adds or overrides members (`detail`, `status`, `attemptsLeft`, ...).
  *
  * @example problem("locked", { retryAfter: 30 })
+ * // { type: "urn:mfa-kit:problem:locked", title: "Locked", status: 429, retryAfter: 30 }
  */
 export function problem(name: MfaProblemName, extra: Partial<MfaProblem> = {}): MfaProblem {
-  return { type: MfaProblemTypes[name], title: titleOf[name], status: statusOf[name], ...extra };
+  return {
+    type: MfaProblemTypes[name],
+    title: name.replace(/^(mfa|.)/, (first) => first.toUpperCase()).replace(/_/g, " "),
+    status: STATUS[name],
+    ...extra,
+  };
 }
 
-/** Whether `body` looks like RFC 9457 problem details: an object with a string `type`. */
+/**
+ * Whether `body` looks like RFC 9457 problem details: an object with a string `type`. (Members of
+ * the wrong type do not disqualify it; RFC 9457 §3.1 says to ignore them.)
+ */
 export function isProblem(body: unknown): body is MfaProblem {
-  return (
-    typeof body === "object" &&
-    body !== null &&
-    typeof (body as { type?: unknown }).type === "string" &&
-    (typeof (body as { status?: unknown }).status === "number" ||
-      (body as { status?: unknown }).status === undefined)
-  );
+  return typeof body === "object" && typeof (body as Partial<MfaProblem> | null)?.type === "string";
 }
 
 /** The short name of a problem's type (`"invalid_code"`), or `undefined` for a foreign type. */
 export function problemName(body: unknown): MfaProblemName | undefined {
-  if (!isProblem(body)) return undefined;
-  for (const name in MfaProblemTypes) {
-    if (MfaProblemTypes[name as MfaProblemName] === body.type) return name as MfaProblemName;
-  }
-  return undefined;
+  const type = (body as Partial<MfaProblem> | null | undefined)?.type;
+  return (Object.keys(STATUS) as MfaProblemName[]).find((name) => MfaProblemTypes[name] === type);
 }

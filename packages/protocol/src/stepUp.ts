@@ -1,3 +1,5 @@
+import { type HeaderSource, headerValue } from "./headers";
+import { defined, integer, quote } from "./values";
 import { parseWwwAuthenticate } from "./wwwAuthenticate";
 
 /** The error code of an RFC 9470 step-up challenge. */
@@ -11,70 +13,58 @@ export interface StepUpChallenge {
   maxAge?: number;
   /** Human-readable reason (`error_description`). */
   errorDescription?: string;
-  /** The scope the token needs (`scope`). */
+  /** The scope the token needs (`scope`, RFC 6750). */
   scope?: string;
 }
 
-/** Anything with a case-insensitive `get`, like the Fetch API's `Headers`. */
-export interface HeadersLike {
-  get(name: string): string | null;
-}
-
 /**
- * Reads the RFC 9470 step-up challenge out of a `WWW-Authenticate` value (or a `Headers` object):
+ * Reads the RFC 9470 step-up challenge out of a `WWW-Authenticate` value (or from response headers):
  * the `Bearer` challenge whose `error` is `insufficient_user_authentication`. Returns `null` when
  * there is none. `acr_values` is split on spaces; `max_age` is kept when it is a non-negative integer
- * (sent as a token or a quoted string) and ignored otherwise. Never throws.
+ * of at most 15 digits, sent as a token or a quoted string, and ignored otherwise. Never throws.
  *
  * @example parseStepUpChallenge('Bearer error="insufficient_user_authentication", max_age=5')
  * // { acrValues: [], maxAge: 5 }
  */
-export function parseStepUpChallenge(value: string | HeadersLike): StepUpChallenge | null {
-  const raw = typeof value === "string" ? value : value?.get?.("www-authenticate");
-  for (const { scheme, params } of parseWwwAuthenticate(raw ?? "")) {
-    if (scheme.toLowerCase() !== "bearer" || params.error !== INSUFFICIENT_USER_AUTHENTICATION) {
-      continue;
+export function parseStepUpChallenge(
+  value: string | HeaderSource | null | undefined,
+): StepUpChallenge | null {
+  const raw = typeof value === "string" ? value : headerValue(value, "www-authenticate");
+  for (const { scheme, params: p } of parseWwwAuthenticate(raw)) {
+    if (/^bearer$/i.test(scheme) && p.error === INSUFFICIENT_USER_AUTHENTICATION) {
+      return defined({
+        acrValues: p.acr_values?.split(" ").filter(Boolean) ?? [],
+        maxAge: integer(p.max_age),
+        errorDescription: p.error_description,
+        scope: p.scope,
+      });
     }
-    const challenge: StepUpChallenge = {
-      acrValues: (params.acr_values ?? "").split(" ").filter(Boolean),
-    };
-    const maxAge = params.max_age;
-    if (maxAge !== undefined && /^\d{1,15}$/.test(maxAge)) challenge.maxAge = Number(maxAge);
-    if (params.error_description !== undefined) {
-      challenge.errorDescription = params.error_description;
-    }
-    if (params.scope !== undefined) challenge.scope = params.scope;
-    return challenge;
   }
   return null;
 }
 
-// Characters a quoted-string can carry: HTAB, SP, VCHAR; anything else becomes "?". This also
-// keeps CR and LF out of a header value (no header injection through a description).
-const quote = (text: string) =>
-  `"${text.replace(/[^\t\x20-\x7e]/g, "?").replace(/["\\]/g, "\\$&")}"`;
-
 /**
  * Formats an RFC 9470 step-up challenge as a `WWW-Authenticate` value that
- * {@link parseStepUpChallenge} reads back unchanged. ACR values containing spaces cannot be
- * represented and are dropped; `maxAge` is floored to a non-negative integer; characters outside
- * printable ASCII in the description are replaced by `?`.
+ * {@link parseStepUpChallenge} reads back unchanged for every representable input: non-empty ACR
+ * values without spaces, a `maxAge` below 10^15 (floored; negative gives 0; NaN and larger values
+ * are left out), and text made of printable ASCII other than `"` and `\`. Any other character
+ * becomes `?` (RFC 6750 §3 allows no more), so the value is always a safe header: no CR, no LF.
+ * Every value is sent as a quoted-string, as in the examples of RFC 9470.
  *
  * @example formatStepUpChallenge({ acrValues: ["mfa"], maxAge: 300 })
- * // 'Bearer error="insufficient_user_authentication", acr_values="mfa", max_age=300'
+ * // 'Bearer error="insufficient_user_authentication", acr_values="mfa", max_age="300"'
  */
-export function formatStepUpChallenge(
-  challenge: Partial<Omit<StepUpChallenge, "scope">> & { scope?: string } = {},
-): string {
+export function formatStepUpChallenge(challenge: Partial<StepUpChallenge> = {}): string {
+  const { acrValues = [], maxAge, errorDescription, scope } = challenge;
+  const age = Math.max(0, Math.floor(maxAge!));
+  const params = {
+    error_description: errorDescription,
+    acr_values: acrValues.join(" ") || undefined,
+    max_age: age < 1e15 ? age : undefined,
+    scope,
+  };
   let out = `Bearer error="${INSUFFICIENT_USER_AUTHENTICATION}"`;
-  if (challenge.errorDescription !== undefined) {
-    out += `, error_description=${quote(challenge.errorDescription)}`;
-  }
-  const acr = (challenge.acrValues ?? []).filter((v) => v && !/\s/.test(v));
-  if (acr.length > 0) out += `, acr_values=${quote(acr.join(" "))}`;
-  if (challenge.maxAge !== undefined && Number.isFinite(challenge.maxAge)) {
-    out += `, max_age=${Math.max(0, Math.floor(challenge.maxAge))}`;
-  }
-  if (challenge.scope !== undefined) out += `, scope=${quote(challenge.scope)}`;
+  for (const [name, v] of Object.entries(params))
+    if (v !== undefined) out += `, ${name}=${quote(v)}`;
   return out;
 }
