@@ -9,6 +9,8 @@ import { timingSafeEqual } from "./timingSafeEqual";
 import { type HashAlgorithm, IV_BYTES, type MfaCrypto, TAG_BYTES } from "./types";
 
 const view = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+// Plain Uint8Array views (no copy), so callers never see Buffer's extra behaviour.
+const plain = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 
 /**
  * The `node:crypto` implementation, selected by the `node` export condition: the same bytes as
@@ -17,10 +19,10 @@ const view = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength
 export const nodeCrypto: MfaCrypto = {
   name: "node",
   hmac(algorithm: HashAlgorithm, key: Uint8Array, data: Uint8Array): Uint8Array {
-    return createHmac(algorithm, view(key)).update(view(data)).digest();
+    return plain(createHmac(algorithm, view(key)).update(view(data)).digest());
   },
   randomBytes(length: number): Uint8Array {
-    return randomFillSync(Buffer.allocUnsafe(length));
+    return plain(randomFillSync(Buffer.alloc(length)));
   },
   timingSafeEqual(a, b) {
     // node's version throws on different lengths; the length itself is not secret here.
@@ -31,7 +33,7 @@ export const nodeCrypto: MfaCrypto = {
     const cipher = createCipheriv("aes-256-gcm", view(key), iv);
     cipher.setAAD(view(aad));
     const body = Buffer.concat([iv, cipher.update(view(plaintext)), cipher.final()]);
-    return Buffer.concat([body, cipher.getAuthTag()]);
+    return plain(Buffer.concat([body, cipher.getAuthTag()]));
   },
   async open(key, sealed, aad) {
     if (sealed.length < IV_BYTES + TAG_BYTES || key.length !== 32) return null;
@@ -43,10 +45,12 @@ export const nodeCrypto: MfaCrypto = {
       );
       decipher.setAAD(view(aad));
       decipher.setAuthTag(view(sealed.subarray(sealed.length - TAG_BYTES)));
-      return Buffer.concat([
-        decipher.update(view(sealed.subarray(IV_BYTES, sealed.length - TAG_BYTES))),
-        decipher.final(),
-      ]);
+      return plain(
+        Buffer.concat([
+          decipher.update(view(sealed.subarray(IV_BYTES, sealed.length - TAG_BYTES))),
+          decipher.final(),
+        ]),
+      );
     } catch {
       return null;
     }

@@ -68,7 +68,7 @@ export function requireMfa(
     };
   };
 
-  return async (req: Request): Promise<MfaGuardResult> => {
+  const guard = async (req: Request): Promise<MfaGuardResult> => {
     const deny = (response: Response): MfaGuardResult => ({ ok: false, response });
     const session = readHeader(req, MfaHeaders.sessionToken);
     const oneShot = readHeader(req, MfaHeaders.mfaToken);
@@ -139,4 +139,24 @@ export function requireMfa(
     }
     return deny(stepUp(mfa, "mfa_required", base, await hints(userId)));
   };
+
+  // Fail closed: when the store cannot answer (Redis down), refuse with 503 and `Retry-After`
+  // (the same answer as the handler's), never let the request through or reject the route.
+  return (req) =>
+    guard(req).catch(
+      (): MfaGuardResult => ({
+        ok: false,
+        response: fail(
+          mfa,
+          "rate_limited",
+          {
+            status: 503,
+            title: "Service unavailable",
+            retryAfter: 1,
+            detail: "Try again in a moment.",
+          },
+          { [MfaHeaders.retryAfter]: "1" },
+        ),
+      }),
+    );
 }

@@ -1,0 +1,182 @@
+import { describe, expect, it } from "vitest";
+import { T0, testKit, wrong } from "../testing/fixtures";
+import { maskContact, normalizeContact } from "./contactCodes";
+
+async function userWithSms(overrides = {}) {
+  const kit = testKit(overrides);
+  const enrolled = await kit.mfa.enrollContact("alice", { channel: "sms", to: "+1 555 123 4567" });
+  if (!enrolled.ok) throw new Error(enrolled.reason);
+  const activation = kit.sent.at(-1)!;
+  expect((await kit.mfa.activateFactor("alice", enrolled.factorId, activation.code)).ok).toBe(true);
+  kit.tick(30_000);
+  return { kit, factorId: enrolled.factorId };
+}
+
+describe("SMS and e-mail codes", () => {
+  it("sends an activation code when a phone number is enrolled, and shows it masked", async () => {
+    const kit = testKit();
+    const enrolled = await kit.mfa.enrollContact("alice", {
+      channel: "sms",
+      to: "+1 (555) 123-4567",
+    });
+    expect(enrolled).toMatchObject({ ok: true, expiresAt: T0 + 600_000 });
+    expect(kit.sent).toEqual([
+      expect.objectContaining({
+        channel: "sms",
+        to: "+15551234567",
+        code: expect.stringMatching(/^\d{6}$/),
+        userId: "alice",
+        issuer: "Acme",
+      }),
+    ]);
+    const { factors } = await kit.mfa.listFactors("alice");
+    expect(factors[0]).toMatchObject({ type: "sms", status: "pending", hint: "+1 ••• ••• 4567" });
+  });
+
+  it("refuses an address that is not a phone number or e-mail address", async () => {
+    const kit = testKit();
+    expect(await kit.mfa.enrollContact("alice", { channel: "sms", to: "555-1234" })).toEqual({
+      ok: false,
+      reason: "invalid_request",
+    });
+    expect(
+      await kit.mfa.enrollContact("alice", { channel: "email", to: "a@b\r\nBcc: x@y.z" }),
+    ).toEqual({ ok: false, reason: "invalid_request" });
+    expect(kit.sent).toHaveLength(0);
+  });
+
+  it("verifies a code sent by a challenge, once", async () => {
+    const { kit, factorId } = await userWithSms();
+    const challenge = await kit.mfa.startChallenge("alice", factorId);
+    expect(challenge).toMatchObject({ ok: true, expiresAt: kit.clock.now + 600_000 });
+    const code = kit.sent.at(-1)!.code;
+    const challengeId = challenge.ok ? challenge.challengeId : "";
+    const first = await kit.mfa.verify({ userId: "alice", challengeId, code });
+    expect(first).toMatchObject({ ok: true, session: { amr: ["sms", "mfa"] } });
+    expect(await kit.mfa.verify({ userId: "alice", challengeId, code })).toMatchObject({
+      ok: false,
+      reason: "code_reused",
+    });
+  });
+
+  it("keeps a code usable after a wrong guess", async () => {
+    const { kit, factorId } = await userWithSms();
+    await kit.mfa.startChallenge("alice", factorId);
+    const code = kit.sent.at(-1)!.code;
+    expect(await kit.mfa.verify({ userId: "alice", factorId, code: wrong(code) })).toMatchObject({
+      reason: "invalid_code",
+      attemptsLeft: 2,
+    });
+    expect((await kit.mfa.verify({ userId: "alice", factorId, code })).ok).toBe(true);
+  });
+
+  it("expires a code after 10 minutes", async () => {
+    const { kit, factorId } = await userWithSms();
+    await kit.mfa.startChallenge("alice", factorId);
+    const code = kit.sent.at(-1)!.code;
+    kit.tick(600_000);
+    expect(await kit.mfa.verify({ userId: "alice", factorId, code })).toMatchObject({
+      ok: false,
+      reason: "code_expired",
+    });
+  });
+
+  it("voids the previous code when a new challenge starts", async () => {
+    const { kit, factorId } = await userWithSms();
+    const first = await kit.mfa.startChallenge("alice", factorId);
+    const oldCode = kit.sent.at(-1)!.code;
+    kit.tick(30_000);
+    await kit.mfa.startChallenge("alice", factorId);
+    const newCode = kit.sent.at(-1)!.code;
+    const oldChallenge = first.ok ? first.challengeId : "";
+    expect(
+      await kit.mfa.verify({ userId: "alice", challengeId: oldChallenge, code: oldCode }),
+    ).toMatchObject({ ok: false, reason: "code_expired" });
+    if (oldCode !== newCode) {
+      expect(await kit.mfa.verify({ userId: "alice", factorId, code: oldCode })).toMatchObject({
+        ok: false,
+        reason: "invalid_code",
+      });
+    }
+    expect((await kit.mfa.verify({ userId: "alice", factorId, code: newCode })).ok).toBe(true);
+  });
+
+  it("sends at most one code per factor every 30 seconds", async () => {
+    const { kit, factorId } = await userWithSms();
+    expect((await kit.mfa.startChallenge("alice", factorId)).ok).toBe(true);
+    expect(await kit.mfa.startChallenge("alice", factorId)).toEqual({
+      ok: false,
+      reason: "rate_limited",
+      retryAfterMs: 30_000,
+    });
+    kit.tick(30_000);
+    expect((await kit.mfa.startChallenge("alice", factorId)).ok).toBe(true);
+  });
+
+  it("reports a failed delivery as a result", async () => {
+    const kit = testKit({
+      otp: {
+        send: () => {
+          throw new Error("provider down");
+        },
+      },
+    });
+    expect(
+      await kit.mfa.enrollContact("alice", { channel: "email", to: "alice@acme.test" }),
+    ).toMatchObject({
+      ok: false,
+      reason: "delivery_failed",
+      factorId: expect.any(String),
+    });
+  });
+
+  it("sends no code while the user is locked out", async () => {
+    const { kit, factorId } = await userWithSms();
+    for (let i = 0; i < 3; i++) await kit.mfa.verify({ userId: "alice", factorId, code: "000000" });
+    const sent = kit.sent.length;
+    expect(await kit.mfa.startChallenge("alice", factorId)).toEqual({
+      ok: false,
+      reason: "locked",
+      retryAfterMs: 30_000,
+    });
+    expect(kit.sent).toHaveLength(sent);
+  });
+
+  it("sends e-mail codes and records them as one-time passwords", async () => {
+    const kit = testKit();
+    const enrolled = await kit.mfa.enrollContact("alice", {
+      channel: "email",
+      to: "alice@acme.test",
+    });
+    const factorId = enrolled.ok ? enrolled.factorId : "";
+    await kit.mfa.activateFactor("alice", factorId, kit.sent.at(-1)!.code);
+    kit.tick(30_000);
+    await kit.mfa.startChallenge("alice", factorId);
+    const result = await kit.mfa.verify({ userId: "alice", factorId, code: kit.sent.at(-1)!.code });
+    expect(result).toMatchObject({ ok: true, session: { amr: ["otp", "mfa"] } });
+    expect((await kit.mfa.listFactors("alice")).factors[0]?.hint).toBe("a•••@acme.test");
+  });
+
+  it("stores only a keyed hash of the code and a sealed contact", async () => {
+    const { kit, factorId } = await userWithSms();
+    await kit.mfa.startChallenge("alice", factorId);
+    const dump = JSON.stringify(kit.store.dump());
+    expect(dump).not.toContain(kit.sent.at(-1)!.code);
+    expect(dump).not.toContain("5551234567");
+  });
+});
+
+describe("normalizeContact and maskContact", () => {
+  it("normalise phone numbers to E.164 and check e-mail addresses", () => {
+    expect(normalizeContact("sms", "+44 20 7946 0958")).toBe("+442079460958");
+    expect(normalizeContact("sms", "020 7946 0958")).toBeNull();
+    expect(normalizeContact("email", " Alice@Example.com ")).toBe("Alice@Example.com");
+    expect(normalizeContact("email", "not-an-address")).toBeNull();
+    expect(normalizeContact("email", `${"a".repeat(250)}@x.io`)).toBeNull();
+  });
+
+  it("mask all but the country prefix and last digits, or the first letter and domain", () => {
+    expect(maskContact("sms", "+442079460958")).toBe("+4 ••• ••• 0958");
+    expect(maskContact("email", "bob@example.com")).toBe("b•••@example.com");
+  });
+});

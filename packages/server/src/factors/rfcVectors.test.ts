@@ -1,0 +1,99 @@
+import hotpVectors from "@mfa-kit/test-utils/vectors/rfc4226-hotp.json";
+import totpVectors from "@mfa-kit/test-utils/vectors/rfc6238-totp.json";
+import { describe, expect, it } from "vitest";
+import { toHex, utf8 } from "../crypto/encoding";
+import { nodeCrypto } from "../crypto/node";
+import { portableCrypto } from "../crypto/portable";
+import type { HashAlgorithm, MfaCrypto } from "../crypto/types";
+import { hotp, matchHotp, normalizeCode } from "./hotp";
+import { matchTotpStep, totp } from "./totp";
+
+const seeds = totpVectors.seeds as Record<string, { ascii: string }>;
+
+describe.each<[string, MfaCrypto]>([
+  ["portable", portableCrypto],
+  ["node", nodeCrypto],
+])("RFC vectors with the %s crypto", (_name, crypto) => {
+  it("passes every RFC 4226 Appendix D HOTP vector, HMAC included", () => {
+    const key = utf8(hotpVectors.secretAscii);
+    for (const v of hotpVectors.vectors) {
+      expect(toHex(crypto.hmac("sha1", key, counterBytes(v.counter)))).toBe(
+        v.hmacHex.toLowerCase(),
+      );
+      expect(hotp(crypto, "sha1", key, v.counter, 6)).toBe(v.hotp);
+    }
+  });
+
+  it.each(totpVectors.vectors.map((v) => [v.algorithm, v.time, v] as const))(
+    "passes the RFC 6238 %s vector at t=%i s, 6 and 8 digits",
+    (algorithm, time, v) => {
+      const alg = algorithm.toLowerCase() as HashAlgorithm;
+      const key = utf8(seeds[algorithm]!.ascii);
+      expect(Math.floor(time / totpVectors.period)).toBe(v.step);
+      expect(totp(crypto, alg, key, time, totpVectors.period, 8)).toBe(v.totp8);
+      expect(totp(crypto, alg, key, time, totpVectors.period, 6)).toBe(v.totp6);
+    },
+  );
+});
+
+function counterBytes(counter: number): Uint8Array {
+  const out = new Uint8Array(8);
+  new DataView(out.buffer).setBigUint64(0, BigInt(counter));
+  return out;
+}
+
+describe("the RFC 6238 vectors", () => {
+  it("include times past 2^31 seconds (beyond 2038)", () => {
+    expect(totpVectors.vectors.some((v) => v.time > 2 ** 31)).toBe(true);
+  });
+});
+
+describe("matchTotpStep", () => {
+  const key = utf8(seeds.SHA1!.ascii);
+  const at = (step: number) => totp(nodeCrypto, "sha1", key, step * 30, 30, 6);
+
+  it("finds the code of the expected step and of the steps within the window", () => {
+    for (const d of [-1, 0, 1]) {
+      expect(matchTotpStep(nodeCrypto, "sha1", key, at(1000 + d), 1000, 1, 6)).toBe(1000 + d);
+    }
+  });
+
+  it("refuses a code two steps away with a window of one", () => {
+    expect(matchTotpStep(nodeCrypto, "sha1", key, at(1002), 1000, 1, 6)).toBeNull();
+    expect(matchTotpStep(nodeCrypto, "sha1", key, at(998), 1000, 1, 6)).toBeNull();
+    expect(matchTotpStep(nodeCrypto, "sha1", key, at(1002), 1000, 2, 6)).toBe(1002);
+  });
+});
+
+describe("matchHotp", () => {
+  const key = utf8(hotpVectors.secretAscii);
+  const codes = hotpVectors.vectors.map((v) => v.hotp);
+
+  it("matches within the look-ahead, flags resync candidates beyond it, and spots codes behind", () => {
+    expect(matchHotp(nodeCrypto, "sha1", key, codes[3]!, 1, 6, 2, 100)).toEqual({
+      status: "match",
+      counter: 3,
+    });
+    expect(matchHotp(nodeCrypto, "sha1", key, codes[9]!, 1, 6, 2, 100)).toEqual({
+      status: "resync",
+      counter: 9,
+    });
+    expect(matchHotp(nodeCrypto, "sha1", key, codes[9]!, 1, 6, 2, 5)).toEqual({ status: "none" });
+    expect(matchHotp(nodeCrypto, "sha1", key, codes[4]!, 5, 6, 2, 100)).toEqual({
+      status: "behind",
+    });
+  });
+});
+
+describe("normalizeCode", () => {
+  it("accepts digits with spaces or hyphens and refuses anything else", () => {
+    expect(normalizeCode("123 456", 6)).toBe("123456");
+    expect(normalizeCode("123-456", 6)).toBe("123456");
+    expect(normalizeCode("12345", 6)).toBeNull();
+    expect(normalizeCode("1234567", 6)).toBeNull();
+    expect(normalizeCode("12345a", 6)).toBeNull();
+    expect(normalizeCode("１２３４５６", 6)).toBeNull();
+    expect(normalizeCode(123456, 6)).toBeNull();
+    expect(normalizeCode("9".repeat(100), 6)).toBeNull();
+  });
+});
