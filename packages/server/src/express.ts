@@ -1,1 +1,6 @@
-export {};
+export {
+  type MfaRouterOptions,
+  mfaRouter,
+  type RequireMfaMiddlewareOptions,
+  requireMfaMiddleware,
+} from "./adapters/express";

@@ -1,1 +1,17 @@
-export {};
+export {
+  type ConvertedRequest,
+  type FetchHandler,
+  type NodeAdapterOptions,
+  type NodeListener,
+  sendFetchResponse,
+  toFetchRequest,
+  toNodeListener,
+} from "./adapters/nodeHttp";
+export {
+  createMfaNodeHandler,
+  type MfaNodeHandlerOptions,
+  type NodeAuthenticate,
+  type NodeMfaGuard,
+  type RequireMfaNodeOptions,
+  requireMfaNode,
+} from "./adapters/nodeMfa";

@@ -71,15 +71,8 @@ describe("toNodeListener", () => {
     expect(await (await fetch(`${base}/a/b?c=d`)).text()).toBe("https://api.example.com/a/b?c=d");
   });
 
-  it("answers 413 problem+json without calling the handler when Content-Length is too large", async () => {
-    let called = false;
-    const base = await serve(
-      () => {
-        called = true;
-        return new Response("ok");
-      },
-      { bodyLimit: 10 },
-    );
+  it("answers 413 problem+json at the first read when Content-Length is past the limit", async () => {
+    const base = await serve(async (req) => new Response(await req.text()), { bodyLimit: 10 });
     const res = await fetch(`${base}/x`, { method: "POST", body: "x".repeat(11) });
     expect(res.status).toBe(413);
     expect(res.headers.get("content-type")).toBe("application/problem+json");
@@ -87,7 +80,20 @@ describe("toNodeListener", () => {
       type: "urn:mfa-kit:problem:invalid-request",
       status: 413,
     });
-    expect(called).toBe(false);
+  });
+
+  it("never reads a body the handler does not ask for, so a large one passes to next()", async () => {
+    server = createServer((req, res) =>
+      toNodeListener(() => null, { bodyLimit: 10 })(req, res, async () => {
+        let size = 0;
+        for await (const chunk of req) size += (chunk as Buffer).byteLength;
+        res.end(`next read ${size} bytes`);
+      }),
+    );
+    await new Promise<void>((resolve) => server!.listen(0, "127.0.0.1", resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const res = await fetch(`${base}/upload`, { method: "POST", body: "x".repeat(100_000) });
+    expect(await res.text()).toBe("next read 100000 bytes");
   });
 
   it("answers 413 when a chunked body passes the limit while it streams", async () => {

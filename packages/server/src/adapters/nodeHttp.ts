@@ -5,8 +5,22 @@ import type { ReadableStream as NodeReadableStream } from "node:stream/web";
 import type { TLSSocket } from "node:tls";
 import { PROBLEM_CONTENT_TYPE, problem } from "@mfa-kit/protocol";
 
-/** A Fetch-style handler: one `Request` in, one `Response` out (`createMfaHandler` returns one). */
-export type FetchHandler = (req: Request) => Response | Promise<Response>;
+/**
+ * A Fetch-style handler: one `Request` in, one `Response` out, or `null` for "not mine" (what
+ * `createMfaHandler` answers outside its `basePath`). The Node request comes second, for handlers
+ * that need what earlier middleware left on it.
+ */
+export type FetchHandler<NodeRequest extends IncomingMessage = IncomingMessage> = (
+  req: Request,
+  nodeReq: NodeRequest,
+) => Response | null | Promise<Response | null>;
+
+/** A `node:http` request listener that is also connect-style middleware (`next` optional). */
+export type NodeListener<NodeRequest extends IncomingMessage = IncomingMessage> = (
+  req: NodeRequest,
+  res: ServerResponse,
+  next?: (error?: unknown) => void,
+) => void;
 
 /** Options of the Node adapters ({@link toNodeListener}, {@link toFetchRequest}). */
 export interface NodeAdapterOptions {
@@ -26,7 +40,7 @@ export interface NodeAdapterOptions {
 export interface ConvertedRequest {
   /** The Fetch `Request`: headers copied, body streamed, `signal` aborted when the client leaves. */
   request: Request;
-  /** Whether the body passed `bodyLimit` (the body stream errored at that point). */
+  /** Whether the handler read past `bodyLimit` (the body stream errored at that point). */
   tooLarge(): boolean;
 }
 
@@ -56,58 +70,72 @@ const originOf = (req: IncomingMessage, option: NodeAdapterOptions["origin"]): s
 };
 
 /**
- * Streams a Node request body into a web `ReadableStream`, with backpressure (the socket is paused
- * while the consumer is behind) and a byte limit (the stream errors once it is passed).
+ * Streams a Node request body into a web `ReadableStream`, lazily (nothing is read until the
+ * consumer asks, so a handler that declines a request leaves its body to the next one), with
+ * backpressure (the socket is paused while the consumer is behind) and a byte limit (the stream
+ * errors once it is passed, or at the first read when `Content-Length` already says so).
  */
 function bodyStream(
   req: IncomingMessage,
   limit: number,
+  declaredTooLarge: boolean,
   onTooLarge: () => void,
 ): ReadableStream<Uint8Array> {
   let size = 0;
+  let started = false;
   let finished = false;
+  const attach = (controller: ReadableStreamDefaultController<Uint8Array>) => {
+    req.on("data", (chunk: Buffer) => {
+      if (finished) return;
+      size += chunk.byteLength;
+      if (size > limit) {
+        finished = true;
+        onTooLarge();
+        req.pause();
+        controller.error(new BodyTooLargeError(limit));
+        return;
+      }
+      controller.enqueue(new Uint8Array(chunk));
+      if ((controller.desiredSize ?? 0) <= 0) req.pause();
+    });
+    req.once("end", () => {
+      if (finished) return;
+      finished = true;
+      controller.close();
+    });
+    req.once("error", (error) => {
+      if (finished) return;
+      finished = true;
+      controller.error(error);
+    });
+    req.once("close", () => {
+      if (finished || req.complete) return;
+      finished = true;
+      controller.error(new Error("The client aborted the request."));
+    });
+  };
   return new ReadableStream<Uint8Array>(
     {
-      start(controller) {
-        req.on("data", (chunk: Buffer) => {
-          if (finished) return;
-          size += chunk.byteLength;
-          if (size > limit) {
+      pull(controller) {
+        if (!started) {
+          started = true;
+          if (declaredTooLarge) {
             finished = true;
             onTooLarge();
-            req.pause();
             controller.error(new BodyTooLargeError(limit));
             return;
           }
-          controller.enqueue(new Uint8Array(chunk));
-          if ((controller.desiredSize ?? 0) <= 0) req.pause();
-        });
-        req.once("end", () => {
-          if (finished) return;
-          finished = true;
-          controller.close();
-        });
-        req.once("error", (error) => {
-          if (finished) return;
-          finished = true;
-          controller.error(error);
-        });
-        req.once("close", () => {
-          if (finished || req.complete) return;
-          finished = true;
-          controller.error(new Error("The client aborted the request."));
-        });
-      },
-      pull() {
+          attach(controller);
+        }
         req.resume();
       },
       cancel() {
         finished = true;
         // Node drains what is left once the response has been sent.
-        req.resume();
+        if (started) req.resume();
       },
     },
-    { highWaterMark: 16 * 1024, size: (chunk) => chunk.byteLength },
+    { highWaterMark: 0 },
   );
 }
 
@@ -119,11 +147,16 @@ function bodyStream(
 export function toFetchRequest(
   req: IncomingMessage,
   res?: ServerResponse,
-  options: NodeAdapterOptions = {},
+  options: NodeAdapterOptions & {
+    /** `false` leaves the body unread (for guards: the route reads it later). Defaults to `true`. */
+    body?: boolean;
+    /** The request target to use instead of `req.url` (Express: `originalUrl`). Defaults to `req.url`. */
+    url?: string;
+  } = {},
 ): ConvertedRequest {
   const limit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const origin = originOf(req, options.origin);
-  const target = new URL(req.url ?? "/", origin);
+  const target = new URL(options.url ?? req.url ?? "/", origin);
   const url = new URL(`${target.pathname}${target.search}`, origin);
   const headers = new Headers();
   for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
@@ -131,16 +164,17 @@ export function toFetchRequest(
   }
   const controller = new AbortController();
   (res ?? req).once("close", () => {
-    if (!res || !res.writableFinished) controller.abort();
+    if (!res?.writableFinished) controller.abort();
   });
   const method = (req.method ?? "GET").toUpperCase();
   let tooLarge = false;
   const declared = req.headers["content-length"];
-  if (declared !== undefined && /^\d+$/.test(declared) && Number(declared) > limit) tooLarge = true;
-  const hasBody = method !== "GET" && method !== "HEAD" && !tooLarge;
+  const declaredTooLarge =
+    declared !== undefined && /^\d+$/.test(declared) && Number(declared) > limit;
+  const hasBody = options.body !== false && method !== "GET" && method !== "HEAD";
   const init: RequestInit & { duplex?: "half" } = { method, headers, signal: controller.signal };
   if (hasBody) {
-    init.body = bodyStream(req, limit, () => {
+    init.body = bodyStream(req, limit, declaredTooLarge, () => {
       tooLarge = true;
     });
     init.duplex = "half";
@@ -149,7 +183,7 @@ export function toFetchRequest(
 }
 
 /** A problem+json answer written straight to a Node response (for errors before the handler runs). */
-function writeProblem(
+export function writeProblem(
   res: ServerResponse,
   status: number,
   title: string,
@@ -218,21 +252,22 @@ export async function sendFetchResponse(
 
 /**
  * Serves a Fetch-style handler (the kit's `createMfaHandler`, or your whole fetch app) from
- * `node:http`: `createServer(toNodeListener(handler))`. Requests past `bodyLimit` get a 413
- * problem+json; a handler that throws gets a 500 problem+json without details (and the error is
- * passed to `next` when the listener is used as connect/Express middleware).
+ * `node:http`: `createServer(toNodeListener(handler))`. A body the handler reads past `bodyLimit`
+ * gets a 413 problem+json (a body it does not read is never touched). When the handler answers `null` the request goes to `next()`, or gets a 404
+ * problem+json without one. A handler that throws gets a 500 problem+json without details (or the
+ * error goes to `next(error)`).
  */
-export function toNodeListener(
-  handler: FetchHandler,
+export function toNodeListener<NodeRequest extends IncomingMessage = IncomingMessage>(
+  handler: FetchHandler<NodeRequest>,
   options: NodeAdapterOptions = {},
-): (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void) => void {
+): NodeListener<NodeRequest> {
   const limit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
   return (req, res, next) => {
     void serve(req, res, next);
   };
 
   async function serve(
-    req: IncomingMessage,
+    req: NodeRequest,
     res: ServerResponse,
     next?: (error?: unknown) => void,
   ): Promise<void> {
@@ -248,16 +283,18 @@ export function toNodeListener(
       );
       return;
     }
-    if (converted.tooLarge()) {
-      writeTooLarge(res, limit);
+    let response: Response | null;
+    try {
+      response = await handler(converted.request, req);
+    } catch (error) {
+      if (converted.tooLarge()) writeTooLarge(res, limit);
+      else if (next) next(error);
+      else writeProblem(res, 500, "Internal server error", "The server failed to answer.");
       return;
     }
-    let response: Response;
-    try {
-      response = await handler(converted.request);
-    } catch (error) {
-      if (next) next(error);
-      else writeProblem(res, 500, "Internal server error", "The server failed to answer.");
+    if (response === null) {
+      if (next) next();
+      else writeProblem(res, 404, "Not found", "No such route.");
       return;
     }
     if (converted.tooLarge()) {

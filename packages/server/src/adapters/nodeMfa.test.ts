@@ -1,0 +1,143 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { parseStepUpChallenge } from "@mfa-kit/protocol";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { type KitFixture, kitFixture, listen } from "./kitFixture.testkit";
+import { createMfaNodeHandler, requireMfaNode } from "./nodeMfa";
+
+const USER = "user-1";
+let kit: KitFixture;
+let server: Awaited<ReturnType<typeof listen>>;
+let seen: { authorization?: string } = {};
+
+/** The app: MFA routes, a guarded POST that reads its own body, and a plain route. */
+function app() {
+  const mfaRoutes = createMfaNodeHandler(kit.mfa, {
+    authenticate: (_req, nodeReq) => {
+      seen = { authorization: nodeReq.headers.authorization };
+      return nodeReq.headers.authorization === "Bearer alice" ? USER : null;
+    },
+    bodyLimit: 2048,
+  });
+  const guard = requireMfaNode(kit.mfa, {
+    authenticate: (req) => (req.headers.get("authorization") === "Bearer alice" ? USER : null),
+  });
+  return (req: IncomingMessage, res: ServerResponse) =>
+    mfaRoutes(req, res, async () => {
+      if (req.url === "/open") {
+        res.end("open");
+        return;
+      }
+      const claims = await guard(req, res);
+      if (!claims) return;
+      let body = "";
+      for await (const chunk of req) body += chunk;
+      res.setHeader("Content-Type", "application/json");
+      res.end(JSON.stringify({ userId: claims.userId, acr: claims.acr, body }));
+    });
+}
+
+const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+  fetch(`${server.url}${path}`, {
+    method: "POST",
+    headers: { Authorization: "Bearer alice", "Content-Type": "application/json", ...headers },
+    body: JSON.stringify(body),
+  });
+
+beforeEach(async () => {
+  kit = kitFixture();
+  server = await listen(app());
+});
+
+afterEach(async () => {
+  await server.close();
+});
+
+describe("createMfaNodeHandler", () => {
+  it("verifies a code over node:http and answers a session with a Date header", async () => {
+    const { factorId, secret } = await kit.enroll(USER);
+    kit.advance(30_000);
+    const res = await post("/mfa/verify", { factorId, code: kit.code(secret) });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("date")).toBeTruthy();
+    expect(await res.json()).toMatchObject({ acr: "mfa", token: expect.any(String) });
+    expect(seen.authorization).toBe("Bearer alice");
+  });
+
+  it("hands requests outside the MFA routes to next()", async () => {
+    expect(await (await fetch(`${server.url}/open`)).text()).toBe("open");
+  });
+
+  it("answers 404 problem+json outside the MFA routes when there is no next()", async () => {
+    const alone = await listen(
+      createMfaNodeHandler(kit.mfa, { authenticate: () => USER }) as never,
+    );
+    try {
+      const res = await fetch(`${alone.url}/elsewhere`);
+      expect(res.status).toBe(404);
+      expect(res.headers.get("content-type")).toBe("application/problem+json");
+    } finally {
+      await alone.close();
+    }
+  });
+
+  it("answers 413 for a body past bodyLimit and 401 without primary authentication", async () => {
+    expect((await post("/mfa/verify", { code: "x".repeat(4096) })).status).toBe(413);
+    const anonymous = await fetch(`${server.url}/mfa/factors`);
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get("www-authenticate")).toBe("Bearer");
+  });
+
+  it("answers 503 with Retry-After, never a session, while the store is down", async () => {
+    const { factorId, secret } = await kit.enroll(USER);
+    kit.advance(30_000);
+    kit.storeDown = true;
+    const res = await post("/mfa/verify", { factorId, code: kit.code(secret) });
+    expect(res.status).toBe(503);
+    expect(res.headers.get("retry-after")).toBe("1");
+    expect(res.headers.get("content-type")).toBe("application/problem+json");
+    kit.storeDown = false;
+    expect((await post("/mfa/verify", { factorId, code: kit.code(secret) })).status).toBe(200);
+  });
+});
+
+describe("requireMfaNode", () => {
+  it("answers the RFC 9470 challenge when there is no session", async () => {
+    await kit.enroll(USER);
+    const res = await post("/transfer", { amount: 5 });
+    expect(res.status).toBe(401);
+    const challenge = parseStepUpChallenge(res.headers.get("www-authenticate"));
+    expect(challenge?.acrValues).toEqual(["mfa"]);
+    expect(await res.json()).toMatchObject({ status: 401, backupCodes: true });
+  });
+
+  it("lets a live session through and leaves the body for the route", async () => {
+    const { backupCodes } = await kit.enroll(USER);
+    const session = await post("/mfa/verify", { backupCode: backupCodes[0] });
+    const { token } = (await session.json()) as { token: string };
+    const res = await post("/transfer", { amount: 5 }, { "X-Session-Token": token });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ userId: USER, acr: "mfa", body: '{"amount":5}' });
+  });
+
+  it("refuses another user's session", async () => {
+    const { backupCodes } = await kit.enroll("someone-else");
+    const other = await kit.mfa.verify({ userId: "someone-else", backupCode: backupCodes[0]! });
+    if (!other.ok) throw new Error(other.reason);
+    const res = await post("/transfer", {}, { "X-Session-Token": other.session.token });
+    expect(res.status).toBe(401);
+  });
+
+  it("answers 503 with Retry-After while the store is down and recovers by itself", async () => {
+    const { backupCodes } = await kit.enroll(USER);
+    const { token } = (await (
+      await post("/mfa/verify", { backupCode: backupCodes[0] })
+    ).json()) as { token: string };
+    kit.storeDown = true;
+    const down = await post("/transfer", {}, { "X-Session-Token": token });
+    expect(down.status).toBe(503);
+    expect(down.headers.get("retry-after")).toBe("1");
+    expect(await down.json()).toMatchObject({ status: 503, retryAfter: 1 });
+    kit.storeDown = false;
+    expect((await post("/transfer", {}, { "X-Session-Token": token })).status).toBe(200);
+  });
+});
