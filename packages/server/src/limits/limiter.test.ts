@@ -1,0 +1,128 @@
+import { describe, expect, it } from "vitest";
+import { nodeCrypto } from "../crypto/node";
+import type { MfaCrypto } from "../crypto/types";
+import { testKit, totpCode, userWithTotp, wrong } from "../testing/fixtures";
+
+const fail3 = async (kit: ReturnType<typeof testKit>, code = "000000") => {
+  const results = [];
+  for (let i = 0; i < 3; i++) results.push(await kit.mfa.verify({ userId: "alice", code }));
+  return results;
+};
+
+describe("the failure limiter", () => {
+  it("locks the user for 30 s on the third failure within 5 minutes, and says so", async () => {
+    const kit = testKit();
+    const { secret } = await userWithTotp(kit);
+    const bad = wrong(totpCode(secret, kit.clock.now));
+    expect(await fail3(kit, bad)).toEqual([
+      { ok: false, reason: "invalid_code", attemptsLeft: 2 },
+      { ok: false, reason: "invalid_code", attemptsLeft: 1 },
+      { ok: false, reason: "locked", retryAfterMs: 30_000 },
+    ]);
+    // Even the right code is refused while locked.
+    kit.tick(10_000);
+    expect(
+      await kit.mfa.verify({ userId: "alice", code: totpCode(secret, kit.clock.now) }),
+    ).toEqual({
+      ok: false,
+      reason: "locked",
+      retryAfterMs: 20_000,
+    });
+    await kit.mfa.flushEvents();
+    expect(kit.eventsOf("mfa.failed")).toHaveLength(3);
+    expect(kit.eventsOf("mfa.locked")).toMatchObject([
+      { userId: "alice", retryAfterMs: 30_000, level: 1 },
+    ]);
+  });
+
+  it("escalates 30 s → 1 min → 2 min → 5 min, then stays at 5 min", async () => {
+    const kit = testKit();
+    await userWithTotp(kit);
+    const locks: (number | undefined)[] = [];
+    for (let round = 0; round < 5; round++) {
+      const last = (await fail3(kit)).at(-1)!;
+      locks.push(last.ok ? undefined : last.retryAfterMs);
+      kit.tick(last.ok ? 0 : (last.retryAfterMs ?? 0));
+    }
+    expect(locks).toEqual([30_000, 60_000, 120_000, 300_000, 300_000]);
+  });
+
+  it("holds the lock across factors, challenges, backup codes and activations", async () => {
+    const kit = testKit();
+    const { backupCodes } = await userWithTotp(kit);
+    await fail3(kit);
+    const sms = await kit.mfa.enrollContact("alice", { channel: "sms", to: "+15551234567" });
+    const smsId = sms.ok ? sms.factorId : (sms.factorId ?? "");
+    expect(await kit.mfa.verify({ userId: "alice", backupCode: backupCodes[0]! })).toMatchObject({
+      reason: "locked",
+    });
+    expect(await kit.mfa.activateFactor("alice", smsId, kit.sent.at(-1)?.code ?? "")).toMatchObject(
+      {
+        reason: "locked",
+      },
+    );
+    expect(await kit.mfa.startChallenge("alice", smsId)).toMatchObject({ reason: "locked" });
+    expect(await kit.mfa.lockedFor("alice")).toBe(30_000);
+    // Other users are not affected.
+    const bob = await userWithTotp(kit, "bob");
+    expect(
+      (await kit.mfa.verify({ userId: "bob", code: totpCode(bob.secret, kit.clock.now) })).ok,
+    ).toBe(true);
+  });
+
+  it("resets the count on a success", async () => {
+    const kit = testKit();
+    const { secret } = await userWithTotp(kit);
+    await kit.mfa.verify({ userId: "alice", code: "000000" });
+    await kit.mfa.verify({ userId: "alice", code: "000000" });
+    expect(
+      (await kit.mfa.verify({ userId: "alice", code: totpCode(secret, kit.clock.now) })).ok,
+    ).toBe(true);
+    expect(await kit.mfa.verify({ userId: "alice", code: "000000" })).toMatchObject({
+      attemptsLeft: 2,
+    });
+  });
+
+  it("forgets failures older than 5 minutes", async () => {
+    const kit = testKit();
+    await userWithTotp(kit);
+    await kit.mfa.verify({ userId: "alice", code: "000000" });
+    await kit.mfa.verify({ userId: "alice", code: "000000" });
+    kit.tick(300_001);
+    expect(await kit.mfa.verify({ userId: "alice", code: "000000" })).toMatchObject({
+      reason: "invalid_code",
+      attemptsLeft: 2,
+    });
+  });
+
+  it("never checks more than 3 codes for 100 concurrent wrong guesses", async () => {
+    let hmacs = 0;
+    const counting: MfaCrypto = {
+      ...nodeCrypto,
+      hmac: (...args) => {
+        hmacs++;
+        return nodeCrypto.hmac(...args);
+      },
+    };
+    const kit = testKit({ crypto: counting });
+    const { secret } = await userWithTotp(kit);
+    const bad = wrong(totpCode(secret, kit.clock.now));
+    hmacs = 0;
+    const results = await Promise.all(
+      Array.from({ length: 100 }, () => kit.mfa.verify({ userId: "alice", code: bad })),
+    );
+    const checked = results.filter(
+      (r) => !r.ok && (r.reason === "invalid_code" || r.attemptsLeft !== undefined),
+    );
+    const locked = results.filter((r) => !r.ok && r.reason === "locked");
+    const busy = results.filter((r) => !r.ok && r.reason === "rate_limited");
+    expect(checked.length + locked.length + busy.length).toBe(100);
+    expect(results.some((r) => r.ok)).toBe(false);
+    // Three codes checked, window ±1: at most 3 × 3 TOTP HMACs.
+    expect(hmacs).toBeLessThanOrEqual(9);
+    await kit.mfa.flushEvents();
+    expect(kit.eventsOf("mfa.failed")).toHaveLength(3);
+    expect(kit.eventsOf("mfa.locked")).toHaveLength(1);
+    expect(busy.every((r) => !r.ok && r.retryAfterMs === 1000)).toBe(true);
+  });
+});

@@ -1,0 +1,65 @@
+import { describe, expect, it } from "vitest";
+import { resolveOptions } from "./options";
+import { createMfaServer } from "./server";
+import { memoryStore } from "./stores/memory";
+
+describe("createMfaServer options", () => {
+  it("fill in the documented defaults", () => {
+    const o = resolveOptions({ issuer: "Acme" });
+    expect(o.totp).toEqual({
+      algorithm: "SHA1",
+      digits: 6,
+      period: 30,
+      window: 1,
+      secretBytes: 20,
+    });
+    expect(o.otp).toMatchObject({ ttlMs: 600_000, digits: 6, resendAfterMs: 30_000 });
+    expect(o.sessions).toEqual({ ttlMs: 900_000, maxLifetimeMs: 43_200_000 });
+    expect(o.limits).toEqual({
+      maxFailures: 3,
+      windowMs: 300_000,
+      lockoutsMs: [30_000, 60_000, 120_000, 300_000],
+      levelTtlMs: 86_400_000,
+      leaseMs: 30_000,
+    });
+    expect(o.hotp).toEqual({ lookAhead: 10, resyncWindow: 100 });
+    expect(o.backupCodeCount).toBe(10);
+    expect(o.eventTimeoutMs).toBe(5_000);
+    expect(o.webauthn).toBeUndefined();
+  });
+
+  it("explain a bad option with a TypeError naming it", () => {
+    expect(() => createMfaServer({} as never)).toThrow(/issuer/);
+    expect(() => resolveOptions({ issuer: "A", totp: { digits: 7 as 6 } })).toThrow(/totp.digits/);
+    expect(() => resolveOptions({ issuer: "A", totp: { algorithm: "MD5" as "SHA1" } })).toThrow(
+      /totp.algorithm/,
+    );
+    expect(() => resolveOptions({ issuer: "A", limits: { maxFailures: 0 } })).toThrow(
+      /limits.maxFailures/,
+    );
+    expect(() => resolveOptions({ issuer: "A", limits: { lockoutsMs: [] } })).toThrow(/lockoutsMs/);
+    expect(() => resolveOptions({ issuer: "A", otp: { ttlMs: Number.NaN } })).toThrow(/otp.ttlMs/);
+    expect(() => resolveOptions({ issuer: "A", webauthn: { rpID: "x.com" } as never })).toThrow(
+      /origin/,
+    );
+  });
+
+  it("demand encryption keys with a store that outlives the process", () => {
+    expect(() => createMfaServer({ issuer: "Acme", store: memoryStore() })).toThrow(
+      /encryptionKeys/,
+    );
+    expect(() => createMfaServer({ issuer: "Acme" })).not.toThrow();
+  });
+
+  it("answer which factor types this server can enroll", () => {
+    const bare = createMfaServer({ issuer: "Acme" });
+    expect(
+      ["totp", "hotp", "sms", "email", "webauthn"].map((t) => bare.supports(t as never)),
+    ).toEqual([true, true, false, false, false]);
+  });
+
+  it("throw a TypeError for a missing user id (a programmer error)", async () => {
+    const mfa = createMfaServer({ issuer: "Acme" });
+    await expect(async () => mfa.enrollTotp("")).rejects.toThrow(/userId/);
+  });
+});
