@@ -1,0 +1,187 @@
+import { MfaHeaders } from "@mfa-kit/protocol";
+import type { Engine, Failure } from "../engine/engine";
+import { type Origins, pageUrl } from "../engine/origins";
+import { type HeaderBag, RequestContext } from "../engine/requestContext";
+import type { MfaRequestOptions } from "../engine/requestOptions";
+
+/**
+ * What the client needs of an axios instance (`axios.create()` or the default export). Duck-typed:
+ * `@mfa-kit/client` never imports axios.
+ */
+export interface AxiosLike {
+  defaults: { baseURL?: string };
+  interceptors: {
+    request: {
+      use(onFulfilled?: ((config: never) => unknown) | null, onRejected?: null): number;
+      eject(id: number): void;
+    };
+    response: {
+      use(
+        onFulfilled?: ((response: never) => unknown) | null,
+        onRejected?: ((error: never) => unknown) | null,
+      ): number;
+      eject(id: number): void;
+    };
+  };
+  request(config: never): Promise<unknown>;
+  getUri(config?: never): string;
+}
+
+// String keys: older axios versions copy only string keys when they merge a config for a replay.
+const CTX = "__mfaKitContext";
+
+type Redirect = (
+  options: { href?: string; headers?: Record<string, unknown> },
+  ...rest: unknown[]
+) => void;
+
+interface Config {
+  url?: string;
+  baseURL?: string;
+  method?: string;
+  headers: HeaderBag & { get(name: string): unknown; date?: unknown };
+  timeout?: number;
+  signal?: AbortSignal;
+  beforeRedirect?: Redirect;
+  mfa?: MfaRequestOptions;
+  [CTX]?: RequestContext;
+}
+
+interface Res {
+  status: number;
+  data: unknown;
+  headers: Config["headers"];
+  config?: Config;
+}
+
+interface AxiosErrorLike {
+  config?: Config;
+  response?: Res;
+  request?: unknown;
+  code?: string;
+  message?: string;
+}
+
+/** Headers that never follow a redirect to an origin outside the allowed ones. */
+const SENSITIVE = [
+  "authorization",
+  "cookie",
+  "proxy-authorization",
+  MfaHeaders.sessionToken,
+  MfaHeaders.mfaToken,
+].map((name) => name.toLowerCase());
+
+const headersOf = (h: Config["headers"]) => ({
+  get: (name: string) => (h.get(name) ?? null) as string | null,
+});
+
+/** Why a request got no response; `undefined` for a bad config that never went out. */
+const kindOf = ({ code, message, request }: AxiosErrorLike): Failure["kind"] =>
+  code === "ERR_CANCELED"
+    ? "abort"
+    : code === "ETIMEDOUT" || /timeout/i.test(message ?? "")
+      ? "timeout"
+      : request || code === "ERR_NETWORK"
+        ? "network"
+        : undefined;
+
+/** Installs and removes the client's interceptors on axios instances. */
+export function axiosAdapter(engine: Engine, origins: Origins) {
+  const installed = new WeakMap<AxiosLike, number[]>();
+  /** The first wrapped instance's `baseURL`: the API's address when `baseUrl` is not set. */
+  let wrappedBase: string | undefined;
+
+  // axios in Node follows redirects with follow-redirects, which calls this before each hop:
+  // credentials leaving the allowed origins are dropped, whoever set them.
+  const guard: Redirect = ({ href, headers }) => {
+    if (href && !origins.allows(href)) {
+      for (const name in headers) if (SENSITIVE.includes(name.toLowerCase())) delete headers[name];
+    }
+  };
+
+  function wrap<T extends AxiosLike>(instance: T): T {
+    if (installed.has(instance)) return instance;
+    const base = instance.defaults.baseURL;
+    if (base) {
+      origins.add(base);
+      wrappedBase ??= base;
+    }
+    const urlOf = (ctx: RequestContext) =>
+      new URL(instance.getUri(ctx.target as never), pageUrl()).href;
+
+    const onRequest = (config: Config): Config | Promise<Config> => {
+      let ctx = config[CTX];
+      if (!ctx) {
+        ctx = config[CTX] = new RequestContext(
+          (config.method ?? "get").toUpperCase(),
+          config.signal,
+          urlOf,
+          config,
+          config.headers,
+          config.mfa,
+        );
+        config.timeout ||= engine.o.timeoutMs;
+        const user = config.beforeRedirect;
+        config.beforeRedirect = user
+          ? (options, ...rest) => {
+              guard(options);
+              user(options, ...rest);
+            }
+          : guard;
+      }
+      ctx.target = config;
+      const wait = engine.before(ctx, origins.allows(config.url, config.baseURL));
+      if (!wait) {
+        ctx.apply(config.headers);
+        return config;
+      }
+      const c = ctx;
+      return wait.then(() => {
+        c.apply(config.headers);
+        return config;
+      });
+    };
+
+    const onResponse = (res: Res): Res => {
+      const ctx = res.config?.[CTX];
+      if (ctx) engine.after(ctx, (res.headers.date ?? res.headers.get("date")) as string);
+      return res;
+    };
+
+    const onError = async (error: AxiosErrorLike): Promise<unknown> => {
+      const { config, response: res } = error;
+      const ctx = config?.[CTX];
+      const kind = res ? undefined : kindOf(error);
+      if (!ctx || !(res || kind)) throw error;
+      if (res) engine.after(ctx, res.headers.get("date") as string);
+      const replay = await engine.handle(ctx, {
+        status: res?.status ?? 0,
+        kind,
+        headers: res && headersOf(res.headers),
+        body: async () => res?.data,
+        response: res,
+        error,
+      });
+      if (!replay) throw error;
+      return instance.request(config as never);
+    };
+
+    installed.set(instance, [
+      instance.interceptors.request.use(onRequest),
+      instance.interceptors.response.use(onResponse, onError),
+    ]);
+    return instance;
+  }
+
+  function unwrap<T extends AxiosLike>(instance: T): T {
+    const [request, response] = installed.get(instance) ?? [];
+    if (request !== undefined) {
+      instance.interceptors.request.eject(request);
+      instance.interceptors.response.eject(response!);
+      installed.delete(instance);
+    }
+    return instance;
+  }
+
+  return { wrap, unwrap, base: () => wrappedBase };
+}

@@ -1,0 +1,27 @@
+/**
+ * Why an {@link MfaError} was thrown. Declared once here; the error's `code` is one of these.
+ *
+ * - `REFRESH_FAILED`: `refreshAccessToken` failed or gave no token; every waiting request rejects.
+ * - `STEP_UP_REQUIRED`: the API asked for MFA and no challenge handler is set (`challenge` tells what).
+ * - `STEP_UP_CANCELLED`: the challenge handler threw, its signal aborted, or `cancelChallenge()` ran.
+ * - `STEP_UP_FAILED`: the verification could not complete, or the API rejected a fresh session.
+ * - `INVALID_CODE`: the API rejected an answer (`attemptsLeft` when known).
+ * - `LOCKED`: too many failed answers; wait `retryAfterMs`.
+ * - `RETRY_EXHAUSTED`: retries, the retry window or `maxRetryAfterMs` ran out (`attempts`, `response`).
+ * - `NETWORK`: the request never got a response.
+ * - `TIMEOUT`: no response within `timeoutMs`.
+ * - `ABORTED`: the caller's `AbortSignal` aborted.
+ * - `HTTP`: a non-2xx answer to an `mfa.api` call that is none of the above.
+ */
+export type MfaErrorCode =
+  | "REFRESH_FAILED"
+  | "STEP_UP_REQUIRED"
+  | "STEP_UP_CANCELLED"
+  | "STEP_UP_FAILED"
+  | "INVALID_CODE"
+  | "LOCKED"
+  | "RETRY_EXHAUSTED"
+  | "NETWORK"
+  | "TIMEOUT"
+  | "ABORTED"
+  | "HTTP";

@@ -1,0 +1,103 @@
+import { DEFAULT_BASE_PATH, mfaPath } from "@mfa-kit/protocol";
+import type { MfaEventListener } from "./events";
+import { DEFAULT_RETRY, type RetryOptions } from "./retryPolicy";
+import type { ChallengeHandler } from "./types";
+
+/** A synchronous key/value store such as `sessionStorage`. */
+export interface StorageLike {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+  removeItem(key: string): void;
+}
+
+/** Where the reference API's routes live. */
+export interface MfaPaths {
+  /** The base path of the MFA routes. Defaults to `/mfa`. */
+  base?: string;
+  /** Where answers are posted. Defaults to `{base}/verify`. */
+  verify?: string;
+  /** Where the session is refreshed. Defaults to `{base}/session/refresh`. */
+  refreshSession?: string;
+  /** Where the factors are listed when a challenge names none. Defaults to `{base}/factors`. */
+  factors?: string;
+}
+
+/** How the MFA session is kept. */
+export interface MfaSessionOptions {
+  /** Refresh the session this long before it expires (server clock). Defaults to 60 000 ms. */
+  refreshBeforeMs?: number;
+  /** Where the session survives reloads. Defaults to `"memory"` (it does not). */
+  storage?: "memory" | "sessionStorage" | StorageLike;
+  /** The storage key. Defaults to `"mfa-kit.session"`. */
+  storageKey?: string;
+}
+
+/** Options of {@link createMfaClient}. */
+export interface MfaClientOptions {
+  /** Origins credentials may be sent to. Defaults to the page's origin in a browser, none elsewhere; `baseUrl` and each wrapped instance's `baseURL` are always allowed. */
+  origins?: string[];
+  /** Resolves relative URLs of `mfa.fetch` and `mfa.api`. Defaults to the page's origin in a browser; required in Node for relative URLs. */
+  baseUrl?: string;
+  /** The app's access token, sent as `Authorization: Bearer`. Defaults to none. */
+  getAccessToken?: () => string | null | undefined | Promise<string | null | undefined>;
+  /** Gets a new access token after a 401 `invalid_token`. Defaults to none: such a 401 is passed on. */
+  refreshAccessToken?: () => Promise<string>;
+  /** Answers challenges. Defaults to none: a challenge rejects with `STEP_UP_REQUIRED`. */
+  onChallenge?: ChallengeHandler | null;
+  /** The reference API's routes. Defaults to `/mfa/...`. */
+  paths?: MfaPaths;
+  /** How the MFA session is kept. Defaults to memory, refreshed 60 s before expiry. */
+  session?: MfaSessionOptions;
+  /** Retry policy, or `false` for none. Defaults to 3 retries, 500 ms base, 15 min window. */
+  retry?: Partial<RetryOptions> | false;
+  /** Add an `Idempotency-Key` to POST and PATCH so they can be retried. Defaults to `false`. */
+  idempotencyKeys?: boolean;
+  /** Per-attempt timeout, 1–30 000 ms. Defaults to 10 000 ms. */
+  timeoutMs?: number;
+  /** Told about retries, refreshes, step-ups, clock skew and rate limits. Defaults to none. */
+  onEvent?: MfaEventListener;
+  /** The `fetch` used by `mfa.fetch`. Defaults to `globalThis.fetch` at call time. */
+  fetch?: typeof fetch;
+}
+
+/** The options with every default filled in. */
+export interface ResolvedOptions
+  extends Omit<MfaClientOptions, "paths" | "session" | "retry" | "timeoutMs"> {
+  paths: Required<MfaPaths>;
+  refreshBeforeMs: number;
+  storage: MfaSessionOptions["storage"];
+  storageKey: string;
+  retry: RetryOptions | null;
+  timeoutMs: number;
+}
+
+const MAX_MS = 4 * 3_600_000;
+
+function check(name: string, value: number, min = 0, max = MAX_MS): number {
+  if (!(value >= min && value <= max)) {
+    throw new RangeError(`${name} must be from ${min} to ${max}, not ${value}.`);
+  }
+  return value;
+}
+
+/** Merges the options over the defaults and checks the numbers (a `RangeError` names a bad one). */
+export function resolveOptions(options: MfaClientOptions): ResolvedOptions {
+  const { paths = {}, session = {}, retry } = options;
+  const base = paths.base ?? DEFAULT_BASE_PATH;
+  const r = retry === false ? null : { ...DEFAULT_RETRY, ...retry };
+  for (const key in r) check(`retry.${key}`, r[key as keyof RetryOptions]);
+  return {
+    ...options,
+    paths: {
+      base,
+      verify: paths.verify ?? mfaPath("verify", {}, base),
+      refreshSession: paths.refreshSession ?? mfaPath("refreshSession", {}, base),
+      factors: paths.factors ?? mfaPath("listFactors", {}, base),
+    },
+    refreshBeforeMs: check("session.refreshBeforeMs", session.refreshBeforeMs ?? 60_000),
+    storage: session.storage,
+    storageKey: session.storageKey ?? "mfa-kit.session",
+    retry: r,
+    timeoutMs: check("timeoutMs", options.timeoutMs ?? 10_000, 1, 30_000),
+  };
+}

@@ -1,0 +1,85 @@
+import {
+  type ActivateFactorResponse,
+  type BackupCodesResponse,
+  type EnrollContactRequest,
+  type EnrollContactResponse,
+  type EnrollTotpRequest,
+  type EnrollTotpResponse,
+  isProblem,
+  type ListFactorsResponse,
+  type MfaRouteName,
+  mfaPath,
+  problemName,
+  type StartChallengeResponse,
+  type WebAuthnJSON,
+  type WebauthnRegistrationRequest,
+} from "@mfa-kit/protocol";
+import type { MfaFetch } from "./adapters/fetch";
+import { answerError } from "./engine/answerError";
+import type { Engine } from "./engine/engine";
+import { MfaError } from "./engine/mfaError";
+
+/** Typed calls of the reference API's routes, through `mfa.fetch` (refresh, step-up, retries apply). */
+export interface MfaApi {
+  /** Starts a TOTP enrollment: a secret and an `otpauth://` URI to show as a QR code. */
+  enrollTotp(body?: EnrollTotpRequest): Promise<EnrollTotpResponse>;
+  /** Starts an SMS or e-mail enrollment; a first code is sent. */
+  enrollContact(body: EnrollContactRequest): Promise<EnrollContactResponse>;
+  /** Activates a pending factor with a first code; the first factor comes with backup codes. */
+  activateFactor(factorId: string, code: string): Promise<ActivateFactorResponse>;
+  /** WebAuthn creation options for `startRegistration()`. */
+  webauthnRegistrationOptions(): Promise<WebAuthnJSON>;
+  /** Registers a security key or passkey from `startRegistration()`'s result. */
+  verifyWebauthnRegistration(body: WebauthnRegistrationRequest): Promise<ActivateFactorResponse>;
+  /** The user's factors and how many backup codes are left. */
+  listFactors(): Promise<ListFactorsResponse>;
+  /** Removes a factor (the API asks for a fresh step-up; the client handles it). */
+  removeFactor(factorId: string): Promise<void>;
+  /** Sends an SMS/e-mail code, or gets WebAuthn options to sign. */
+  startChallenge(factorId: string): Promise<StartChallengeResponse>;
+  /** A new set of backup codes (needs a fresh step-up). */
+  regenerateBackupCodes(): Promise<BackupCodesResponse>;
+  /** Ends the MFA session on the server, then forgets it here (even if the call fails). */
+  signOut(): Promise<void>;
+}
+
+/** The typed API over `mfa.fetch`; a non-2xx answer rejects with an {@link MfaError}. */
+export function createMfaApi(engine: Engine, mfaFetch: MfaFetch): MfaApi {
+  const call = async <T>(
+    route: MfaRouteName,
+    method = "POST",
+    factorId?: string,
+    body?: unknown,
+  ): Promise<T> => {
+    const path = mfaPath(route, { factorId }, engine.o.paths.base);
+    const res = await mfaFetch(new URL(path, engine.base!()), {
+      method,
+      headers: { accept: "application/json", "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const data = await res.json().catch(() => undefined);
+    if (res.ok) return data as T;
+    const problem = isProblem(data) ? data : null;
+    throw (
+      (/code|locked|rate/.test(problemName(problem) ?? "") &&
+        answerError(
+          { status: res.status, headers: res.headers, body: data },
+          engine.clock.now(),
+        )) ||
+      new MfaError("HTTP", `HTTP ${res.status} from ${path}.`, { status: res.status, problem })
+    );
+  };
+
+  return {
+    enrollTotp: (body = {}) => call("enrollTotp", "POST", "", body),
+    enrollContact: (body) => call("enrollContact", "POST", "", body),
+    activateFactor: (factorId, code) => call("activateFactor", "POST", factorId, { code }),
+    webauthnRegistrationOptions: () => call("webauthnRegistrationOptions"),
+    verifyWebauthnRegistration: (body) => call("webauthnRegistrationVerify", "POST", "", body),
+    listFactors: () => call("listFactors", "GET"),
+    removeFactor: (factorId) => call("removeFactor", "DELETE", factorId),
+    startChallenge: (factorId) => call("challenge", "POST", "", { factorId }),
+    regenerateBackupCodes: () => call("regenerateBackupCodes"),
+    signOut: () => call("signOut").finally(() => engine.signOut()),
+  };
+}
