@@ -28,6 +28,8 @@ interface Waiting {
   reject(reason: unknown): void;
 }
 
+const aborted = () => new DOMException("The prompt was closed.", "AbortError");
+
 export function createChallengePrompt(): ChallengePrompt {
   const listeners = new Set<() => void>();
   let waiting: Waiting | null = null;
@@ -41,7 +43,7 @@ export function createChallengePrompt(): ChallengePrompt {
     handler: (challenge, { attempt, signal }) =>
       new Promise<ChallengeAnswer>((resolve, reject) => {
         // A newer call replaces an older one the client no longer waits for.
-        waiting?.reject(new DOMException("Superseded by a newer challenge.", "AbortError"));
+        waiting?.reject(aborted());
         const entry: Waiting = { request: { challenge, attempt }, resolve, reject };
         const onAbort = () => {
           if (waiting === entry) settle(null);
@@ -63,7 +65,7 @@ export function createChallengePrompt(): ChallengePrompt {
       current.resolve(answer);
       return true;
     },
-    dismiss(reason = new DOMException("The verification was cancelled.", "AbortError")) {
+    dismiss(reason = aborted()) {
       const current = waiting;
       if (!current) return;
       settle(null);

@@ -15,7 +15,7 @@ export function useMfaContext(name: string): MfaContextValue {
   const value = useContext(MfaContext);
   if (!value) {
     throw new Error(
-      `${name} must be used inside <MfaProvider client={...}>. Wrap your app (or the part that uses ${name}) in <MfaProvider> and pass it the client from createMfaClient().`,
+      `${name} must be used inside <MfaProvider client={mfa}>: wrap your app in it, passing the client from createMfaClient().`,
     );
   }
   return value;

@@ -14,10 +14,7 @@ export function downloadText(filename: string, text: string): void {
   const link = document.createElement("a");
   link.href = url;
   link.download = filename;
-  link.style.display = "none";
-  document.body.appendChild(link);
   link.click();
-  link.remove();
   // Revoked after the click has been handled, so the download has started.
   setTimeout(() => URL.revokeObjectURL(url), 0);
 }

@@ -18,7 +18,7 @@ describe("BackupCodes", () => {
     await user.click(screen.getByRole("button", { name: "Copy codes" }));
     const copied = await navigator.clipboard.readText();
     expect(copied.split("\n")).toEqual(expect.arrayContaining(codes));
-    expect(screen.getByText("Codes copied.")).toBeVisible();
+    expect(screen.getByText("Copied.")).toBeVisible();
   });
 
   it("downloads the codes as a text file", async () => {

@@ -189,12 +189,10 @@ describe("StepUpModal", () => {
   it("sends an SMS code on request and answers with its challenge", async () => {
     const { calls, dialog, user, api } = await openWith(1, { factors: [smsFactor] });
     expect(dialog).toHaveAccessibleDescription("We'll send a code to +1 ••• ••• 4567.");
-    await user.click(
-      within(dialog).getByRole("button", { name: "Send a code to +1 ••• ••• 4567" }),
-    );
+    await user.click(within(dialog).getByRole("button", { name: "Send code" }));
     const input = within(dialog).getByLabelText("Verification code");
     await waitFor(() => expect(input).toHaveFocus());
-    expect(dialog).toHaveAccessibleDescription("Enter the code we sent to +1 ••• ••• 4567.");
+    expect(dialog).toHaveAccessibleDescription("Enter the code sent to +1 ••• ••• 4567.");
     await user.type(input, "123456");
     await expect(Promise.all(calls)).resolves.toHaveLength(1);
     expect(api.state.verifyBodies).toEqual([
@@ -253,6 +251,15 @@ describe("StepUpModal", () => {
       expect(within(dialog).queryByText(/couldn't|failed|didn't/i)).toBeNull();
       expect(api.calls.verify).toBeUndefined();
 
+      await user.type(within(dialog).getByLabelText("Verification code"), "123456");
+      await expect(Promise.all(calls)).resolves.toHaveLength(1);
+    });
+
+    it("says so when the key fails, and stays usable", async () => {
+      stubWebAuthn(() => Promise.reject(new DOMException("Bad RP ID", "SecurityError")));
+      const { calls, dialog, user } = await openWith(1, { factors: [totpFactor, keyFactor] });
+      await user.click(within(dialog).getByRole("button", { name: "Use security key" }));
+      expect(await within(dialog).findByText("Your security key couldn't be used.")).toBeVisible();
       await user.type(within(dialog).getByLabelText("Verification code"), "123456");
       await expect(Promise.all(calls)).resolves.toHaveLength(1);
     });

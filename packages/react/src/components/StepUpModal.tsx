@@ -1,7 +1,7 @@
 import type { FactorSummary } from "@mfa-kit/protocol";
-import { problemName } from "@mfa-kit/protocol";
-import { type FormEvent, type ReactNode, useEffect, useId, useRef, useState } from "react";
+import { type ReactNode, useEffect, useId, useRef, useState } from "react";
 import { createPortal } from "react-dom";
+import { errorCode } from "../errorCode";
 import { formatCountdown, formatOffset } from "../format";
 import { useModalFocus } from "../hooks/useModalFocus";
 import { type StepUpState, useStepUp } from "../hooks/useStepUp";
@@ -11,9 +11,9 @@ import { OneTimeCodeInput } from "./OneTimeCodeInput";
 export interface StepUpMessages {
   title: string;
   totp: string;
-  sent: (hint: string) => string;
-  willSend: (hint: string) => string;
-  send: (hint: string) => string;
+  sent: (to: string) => string;
+  willSend: (to: string) => string;
+  send: string;
   resend: string;
   backupIntro: string;
   keyOnly: string;
@@ -26,12 +26,11 @@ export interface StepUpMessages {
   useKey: string;
   useBackup: string;
   useCode: string;
-  or: string;
   wrongCode: (attemptsLeft: number | null) => string;
-  expired: string;
-  reused: string;
-  network: string;
-  keyFailed: string;
+  code_expired: string;
+  code_reused: string;
+  NETWORK: string;
+  WEBAUTHN_FAILED: string;
   failed: string;
   locked: string;
   retryIn: string;
@@ -42,40 +41,33 @@ export interface StepUpMessages {
 const defaults: StepUpMessages = {
   title: "Confirm it's you",
   totp: "Enter the code from your authenticator app.",
-  sent: (hint) => `Enter the code we sent to ${hint}.`,
-  willSend: (hint) => `We'll send a code to ${hint}.`,
-  send: (hint) => `Send a code to ${hint}`,
+  sent: (to) => `Enter the code sent to ${to}.`,
+  willSend: (to) => `We'll send a code to ${to}.`,
+  send: "Send code",
   resend: "Send a new code",
-  backupIntro: "Enter one of your backup codes. Each code works once.",
+  backupIntro: "Enter one of your backup codes.",
   keyOnly: "Use your security key to continue.",
   codeLabel: "Verification code",
   backupLabel: "Backup code",
   factorLabel: "Verify with",
-  factorName: (f) =>
-    f.label ??
-    (f.type === "sms"
-      ? `Text message to ${f.hint ?? "your phone"}`
-      : f.type === "email"
-        ? `E-mail to ${f.hint ?? "your address"}`
-        : "Authenticator app"),
+  factorName: (f) => f.label ?? f.hint ?? "Authenticator app",
   verify: "Verify",
   cancel: "Cancel",
   useKey: "Use security key",
   useBackup: "Use a backup code",
   useCode: "Use a verification code",
-  or: "or",
   wrongCode: (left) =>
-    `That code didn't work.${left === null ? "" : ` ${left} ${left === 1 ? "attempt" : "attempts"} left.`}`,
-  expired: "That code has expired. Get a new one and try again.",
-  reused: "That code was already used. Wait for the next one.",
-  network: "We couldn't reach the server. Check your connection and try again.",
-  keyFailed: "Your security key couldn't be used. Try again or choose another way.",
-  failed: "Verification failed. Please try again.",
+    `That code didn't work.${left === null ? "" : ` ${left} attempt${left === 1 ? "" : "s"} left.`}`,
+  code_expired: "That code has expired. Get a new one.",
+  code_reused: "That code was already used. Wait for the next one.",
+  NETWORK: "Can't reach the server. Try again.",
+  WEBAUTHN_FAILED: "Your security key couldn't be used.",
+  failed: "That didn't work. Try again.",
   locked: "Too many attempts.",
   retryIn: "Try again in",
   retryNow: "You can try again now.",
   skew: (offset, fast) =>
-    `Your device clock is ${offset} ${fast ? "fast" : "slow"}. If codes keep failing, set it to update automatically.`,
+    `Your device clock is ${offset} ${fast ? "fast" : "slow"}: set it to update automatically.`,
 };
 
 /** Props of {@link StepUpModal}. */
@@ -117,23 +109,6 @@ export function StepUpModal(props: StepUpModalProps) {
   );
 }
 
-function errorText(
-  m: StepUpMessages,
-  error: Error | null,
-  attemptsLeft: number | null,
-): string | null {
-  if (!error) return null;
-  const code = (error as { code?: unknown }).code;
-  const problem = problemName((error as { problem?: unknown }).problem);
-  if (code === "LOCKED" || problem === "locked") return null; // the lock has its own message
-  if (code === "INVALID_CODE" || problem === "invalid_code") return m.wrongCode(attemptsLeft);
-  if (problem === "code_expired") return m.expired;
-  if (problem === "code_reused") return m.reused;
-  if (code === "NETWORK" || code === "TIMEOUT") return m.network;
-  if (code === "WEBAUTHN_FAILED") return m.keyFailed;
-  return m.failed;
-}
-
 function StepUpDialog({
   stepUp,
   title,
@@ -153,47 +128,38 @@ function StepUpDialog({
   const input = useRef<HTMLInputElement>(null);
   const send = useRef<HTMLButtonElement>(null);
   const [code, setCode] = useState("");
+  // The backup code typed so far; `null` while answering with a one-time code.
   const [backup, setBackup] = useState<string | null>(null);
-  const { challenge, factor, locked, busy, retryAfterMs, error, useWebAuthn: withKey } = stepUp;
-  const attempt = challenge?.attempt ?? 1;
-  const isContact = factor?.type === "sms" || factor?.type === "email";
-  const needsSend = isContact && !stepUp.sentCode;
-  useModalFocus(dialog, stepUp.cancel);
+  const { challenge, factor, locked, busy, error, cancel, useWebAuthn: withKey } = stepUp;
+  const attempt = challenge?.attempt;
+  const contact = factor?.type === "sms" || factor?.type === "email";
+  const needsSend = contact && !stepUp.sentCode && backup === null;
+  const codeFactors = stepUp.factors.filter((f) => f.type !== "webauthn");
+  const showForm = backup !== null || codeFactors.length > 0 || !stepUp.webauthn;
+  const waiting = busy || locked;
+  const why = errorCode(error);
+  const skew = stepUp.clockOffsetMs;
+  useModalFocus(dialog, cancel);
 
-  // On opening, after a failed answer and when a lock ends: start over in the input.
-  // biome-ignore lint/correctness/useExhaustiveDependencies: runs on those three moments only
+  // Opening, a failed answer, the end of a lock, a code sent, a switch of input: start over there.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs at those moments only
   useEffect(() => {
     if (locked) return;
     setCode("");
-    setBackup((value) => (value === null ? null : ""));
+    setBackup((value) => value && "");
     (needsSend ? send : input).current?.focus();
-  }, [attempt, locked]);
-  // Where the code went, once sent, and the other input when switching to backup codes.
-  const backupMode = backup !== null;
-  useEffect(() => {
-    if (backupMode || !needsSend) input.current?.focus();
-  }, [needsSend, backupMode]);
-  const codeFactors = stepUp.factors.filter((f) => f.type !== "webauthn");
-  const keyOnly = codeFactors.length === 0 && stepUp.webauthn;
-  const mode = backup !== null ? "backup" : keyOnly ? "key" : "code";
-  const message = errorText(m, error, stepUp.attemptsLeft);
-  const lockError = (error as { code?: unknown } | null)?.code === "LOCKED";
-  const skew = stepUp.clockOffsetMs;
+  }, [attempt, locked, needsSend, backup === null]);
 
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    if (backup !== null) stepUp.submitBackupCode(backup);
-    else stepUp.submitCode(code);
-  };
-  const lede =
-    description ??
-    (mode === "backup"
-      ? m.backupIntro
-      : mode === "key"
-        ? m.keyOnly
-        : isContact
-          ? (needsSend ? m.willSend : m.sent)(factor.hint ?? m.factorName(factor))
-          : m.totp);
+  const button = (label: string, onClick?: () => void, primary = false, disabled = waiting) => (
+    <button
+      type={onClick ? "button" : "submit"}
+      className={primary ? "mfa-button mfa-primary" : "mfa-button"}
+      disabled={disabled}
+      onClick={onClick}
+    >
+      {label}
+    </button>
+  );
 
   return (
     <div className={overlayClassName}>
@@ -212,130 +178,119 @@ function StepUpDialog({
           {title ?? m.title}
         </h2>
         <p id={`${id}d`} className="mfa-muted">
-          {lede}
+          {description ??
+            (backup !== null
+              ? m.backupIntro
+              : !showForm
+                ? m.keyOnly
+                : contact
+                  ? (needsSend ? m.willSend : m.sent)(m.factorName(factor))
+                  : m.totp)}
         </p>
         {Math.abs(skew) >= skewWarningMs && (
           <p className="mfa-warning">{m.skew(formatOffset(skew), skew < 0)}</p>
         )}
-        <div aria-live="assertive" aria-atomic="true">
-          {message && <p className="mfa-alert">{message}</p>}
-          {(locked || lockError) && (
+        <div aria-live="assertive">
+          {why === "LOCKED" || locked ? (
             <p className={locked ? "mfa-alert" : "mfa-muted"}>{locked ? m.locked : m.retryNow}</p>
+          ) : (
+            why && (
+              <p className="mfa-alert">
+                {why === "INVALID_CODE"
+                  ? m.wrongCode(stepUp.attemptsLeft)
+                  : why === "TIMEOUT"
+                    ? m.NETWORK
+                    : ((m as unknown as Record<string, string>)[why] ?? m.failed)}
+              </p>
+            )
           )}
         </div>
-        {locked && retryAfterMs !== null && (
+        {locked && (
           <p>
-            {m.retryIn} <span role="timer">{formatCountdown(retryAfterMs)}</span>
+            {m.retryIn} <span role="timer">{formatCountdown(stepUp.retryAfterMs ?? 0)}</span>
           </p>
         )}
         {children ? (
           children(stepUp)
         ) : (
-          <>
-            {mode !== "key" && (
-              <form onSubmit={submit} noValidate>
-                {mode === "code" && codeFactors.length > 1 && (
-                  <div className="mfa-field">
-                    <label htmlFor={`${id}f`}>{m.factorLabel}</label>
-                    <select
-                      id={`${id}f`}
-                      className="mfa-input"
-                      value={factor?.id}
-                      onChange={(event) => stepUp.selectFactor(event.target.value)}
-                    >
-                      {codeFactors.map((f) => (
-                        <option key={f.id} value={f.id}>
-                          {m.factorName(f)}
-                        </option>
-                      ))}
-                    </select>
-                  </div>
-                )}
-                {mode === "code" && isContact && (
-                  <div className="mfa-row">
-                    <button
-                      ref={send}
-                      type="button"
-                      className={needsSend ? "mfa-button mfa-primary" : "mfa-link"}
-                      disabled={busy || locked}
-                      onClick={stepUp.sendCode}
-                    >
-                      {needsSend ? m.send(factor.hint ?? m.factorName(factor)) : m.resend}
-                    </button>
-                  </div>
-                )}
-                <div className="mfa-field">
-                  <label htmlFor={`${id}c`}>
-                    {mode === "backup" ? m.backupLabel : m.codeLabel}
-                  </label>
-                  {backup !== null ? (
-                    <input
-                      id={`${id}c`}
-                      ref={input}
-                      className="mfa-input"
-                      autoComplete="off"
-                      autoCapitalize="none"
-                      spellCheck={false}
-                      readOnly={busy || locked}
-                      value={backup}
-                      onChange={(event) => setBackup(event.target.value)}
-                    />
-                  ) : (
-                    <OneTimeCodeInput
-                      id={`${id}c`}
-                      inputRef={input}
-                      length={codeLength}
-                      readOnly={busy || locked}
-                      value={code}
-                      onChange={setCode}
-                      onComplete={stepUp.submitCode}
-                    />
-                  )}
-                </div>
-                <div className="mfa-row">
-                  <button
-                    type="submit"
-                    className="mfa-button mfa-primary"
-                    disabled={busy || locked}
-                  >
-                    {m.verify}
-                  </button>
-                  <button type="button" className="mfa-button" onClick={stepUp.cancel}>
-                    {m.cancel}
-                  </button>
-                </div>
-              </form>
+          <form
+            noValidate
+            onSubmit={(event) => {
+              event.preventDefault();
+              if (backup !== null) stepUp.submitBackupCode(backup);
+              else stepUp.submitCode(code);
+            }}
+          >
+            {showForm && backup === null && codeFactors.length > 1 && (
+              <div className="mfa-field">
+                <label htmlFor={`${id}f`}>{m.factorLabel}</label>
+                <select
+                  id={`${id}f`}
+                  className="mfa-input"
+                  value={factor?.id}
+                  onChange={(event) => stepUp.selectFactor(event.target.value)}
+                >
+                  {codeFactors.map((f) => (
+                    <option key={f.id} value={f.id}>
+                      {m.factorName(f)}
+                    </option>
+                  ))}
+                </select>
+              </div>
             )}
-            {(stepUp.webauthn || stepUp.backupCodes) && (
-              <div className="mfa-row">
-                {mode !== "key" && <span className="mfa-muted">{m.or}</span>}
-                {stepUp.webauthn && (
-                  <button
-                    type="button"
-                    className={mode === "key" ? "mfa-button mfa-primary" : "mfa-button"}
-                    disabled={busy || locked}
-                    onClick={() => void withKey()}
-                  >
-                    {m.useKey}
-                  </button>
-                )}
-                {stepUp.backupCodes && (
-                  <button
-                    type="button"
-                    className="mfa-link"
-                    onClick={() => setBackup(backup === null ? "" : null)}
-                  >
-                    {backup === null ? m.useBackup : m.useCode}
-                  </button>
-                )}
-                {mode === "key" && (
-                  <button type="button" className="mfa-button" onClick={stepUp.cancel}>
-                    {m.cancel}
-                  </button>
+            {contact && backup === null && (
+              <button
+                ref={send}
+                type="button"
+                className={needsSend ? "mfa-button mfa-primary" : "mfa-link"}
+                disabled={waiting}
+                onClick={stepUp.sendCode}
+              >
+                {needsSend ? m.send : m.resend}
+              </button>
+            )}
+            {showForm && (
+              <div className="mfa-field">
+                <label htmlFor={`${id}c`}>{backup === null ? m.codeLabel : m.backupLabel}</label>
+                {backup === null ? (
+                  <OneTimeCodeInput
+                    id={`${id}c`}
+                    inputRef={input}
+                    length={codeLength}
+                    readOnly={waiting}
+                    value={code}
+                    onChange={setCode}
+                    onComplete={stepUp.submitCode}
+                  />
+                ) : (
+                  <input
+                    id={`${id}c`}
+                    ref={input}
+                    className="mfa-input"
+                    autoComplete="off"
+                    spellCheck={false}
+                    readOnly={waiting}
+                    value={backup}
+                    onChange={(event) => setBackup(event.target.value)}
+                  />
                 )}
               </div>
             )}
-          </>
+            <div className="mfa-row">
+              {showForm && button(m.verify, undefined, true)}
+              {stepUp.webauthn && button(m.useKey, () => void withKey(), !showForm)}
+              {button(m.cancel, cancel, false, false)}
+            </div>
+            {stepUp.backupCodes && (
+              <button
+                type="button"
+                className="mfa-link"
+                onClick={() => setBackup(backup === null ? "" : null)}
+              >
+                {backup === null ? m.useBackup : m.useCode}
+              </button>
+            )}
+          </form>
         )}
         {footer}
       </div>

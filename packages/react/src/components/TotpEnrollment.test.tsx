@@ -34,7 +34,7 @@ describe("TotpEnrollment", () => {
     const { user } = renderWithMfa(<TotpEnrollment />, server, { factors: [] });
     await user.click(await screen.findByRole("button", { name: "Copy key" }));
     await expect(navigator.clipboard.readText()).resolves.toBe(TOTP_SECRET);
-    expect(screen.getByText("Key copied.")).toBeVisible();
+    expect(screen.getByText("Copied.")).toBeVisible();
   });
 
   it("hints at manual entry after 30 s without a code typed", async () => {
@@ -104,7 +104,7 @@ describe("TotpEnrollment", () => {
       ),
     );
     await user.click(screen.getByRole("button", { name: "Set up authenticator app" }));
-    expect(await screen.findByRole("alert")).toHaveTextContent("Something went wrong.");
+    expect(await screen.findByRole("alert")).toHaveTextContent("That didn't work. Try again.");
     await waitFor(() =>
       expect(screen.getByRole("button", { name: "Set up authenticator app" })).toBeEnabled(),
     );

@@ -1,9 +1,10 @@
 import type { ActivateFactorResponse } from "@mfa-kit/protocol";
-import { formatBase32ForDisplay, problemName } from "@mfa-kit/protocol";
+import { formatBase32ForDisplay } from "@mfa-kit/protocol";
 import { type ReactNode, useEffect, useId, useState } from "react";
+import { errorCode } from "../errorCode";
 import { type EnrollmentState, useEnrollment } from "../hooks/useEnrollment";
-import { copyText } from "../saveText";
 import { BackupCodes, type BackupCodesProps } from "./BackupCodes";
+import { CopyButton } from "./CopyButton";
 import { OneTimeCodeInput } from "./OneTimeCodeInput";
 import { QrCode } from "./QrCode";
 
@@ -31,22 +32,20 @@ export interface TotpEnrollmentMessages {
 const defaults: TotpEnrollmentMessages = {
   title: "Set up an authenticator app",
   start: "Set up authenticator app",
-  starting: "Preparing your key…",
-  scan: "Scan this QR code with your authenticator app (Google Authenticator, 1Password, Authy…).",
-  qrLabel: "QR code to add this account to an authenticator app",
+  starting: "Preparing…",
+  scan: "Scan this QR code with your authenticator app.",
+  qrLabel: "QR code for your authenticator app",
   openApp: "Open in an authenticator app on this device",
-  manual: "Can't scan it? Enter this key in the app instead:",
+  manual: "Or enter this key in the app:",
   copyKey: "Copy key",
-  copied: "Key copied.",
-  copyFailed: "Copying failed: type the key by hand.",
-  scanHint:
-    "Having trouble scanning? Type the key below into your app, choosing a time-based code.",
+  copied: "Copied.",
+  copyFailed: "Copying failed.",
+  scanHint: "Trouble scanning? Type the key below into the app instead.",
   codeLabel: (length) => `Enter the ${length}-digit code the app shows`,
   confirm: "Confirm",
   cancel: "Cancel",
-  wrongCode:
-    "That code didn't work. Check that your phone's clock is right and try the current code.",
-  failed: "Something went wrong. Please try again.",
+  wrongCode: "That code didn't work. Try the current one.",
+  failed: "That didn't work. Try again.",
   done: "Your authenticator app is set up.",
 };
 
@@ -78,13 +77,6 @@ export interface TotpEnrollmentProps {
   children?: (enrollment: EnrollmentState) => ReactNode;
 }
 
-const errorText = (m: TotpEnrollmentMessages, error: Error | null) => {
-  if (!error) return null;
-  const code = (error as { code?: unknown }).code;
-  const problem = problemName((error as { problem?: unknown }).problem);
-  return code === "INVALID_CODE" || problem === "invalid_code" ? m.wrongCode : m.failed;
-};
-
 /**
  * TOTP enrollment, start to finish: the otpauth URI as a QR code, the key grouped in fours with a
  * copy button for manual entry (with a hint after 30 s), confirmation with the first code, then the
@@ -105,16 +97,20 @@ export function TotpEnrollment({
   children,
 }: TotpEnrollmentProps) {
   const enrollment = useEnrollment();
-  const { step, totp, error, startTotp } = enrollment;
+  const { step, totp, error } = enrollment;
   const m = { ...defaults, ...messages };
   const id = useId();
   const [code, setCode] = useState("");
   const [hint, setHint] = useState(false);
-  const [copied, setCopied] = useState<string | null>(null);
+  const start = () => enrollment.startTotp(label === undefined ? undefined : { label });
+  const confirm = async (value: string) => {
+    const result = await enrollment.confirm(value);
+    if (result && !result.backupCodes?.length) onComplete?.(result);
+  };
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: starts once, on mount
   useEffect(() => {
-    if (autoStart) void startTotp(label === undefined ? undefined : { label });
+    if (autoStart) void start();
   }, []);
 
   // No code typed a while after the QR code appeared: the scan probably isn't working.
@@ -131,138 +127,108 @@ export function TotpEnrollment({
     if (error) setCode("");
   }, [error]);
 
-  if (children) return <>{children(enrollment)}</>;
-  const message = errorText(m, error);
-  const heading = (
-    <h2 id={`${id}t`} className="mfa-title">
-      {title ?? m.title}
-    </h2>
-  );
-
-  if (step === "done") {
-    const result = { factor: enrollment.factor!, backupCodes: enrollment.backupCodes ?? undefined };
-    return enrollment.backupCodes?.length ? (
+  if (children) return children(enrollment);
+  if (step === "done" && enrollment.backupCodes?.length) {
+    const result = { factor: enrollment.factor!, backupCodes: enrollment.backupCodes };
+    return (
       <BackupCodes
         {...backupCodes}
-        codes={enrollment.backupCodes}
+        codes={result.backupCodes}
         onDone={() => onComplete?.(result)}
       />
-    ) : (
-      <DoneNotice message={m.done} className={className} onShown={() => onComplete?.(result)} />
     );
   }
+  const message = error && (errorCode(error) === "INVALID_CODE" ? m.wrongCode : m.failed);
+  const alert = message && (
+    <p id={`${id}e`} className="mfa-alert" role="alert">
+      {message}
+    </p>
+  );
 
-  if (!totp) {
-    return (
-      <section className={className} aria-labelledby={`${id}t`} aria-busy={step === "starting"}>
-        {heading}
-        {message && (
-          <p className="mfa-alert" role="alert">
-            {message}
-          </p>
-        )}
-        {step === "starting" ? (
-          <p role="status">{m.starting}</p>
-        ) : (
-          <button
-            type="button"
-            className="mfa-button mfa-primary"
-            onClick={() => void startTotp(label === undefined ? undefined : { label })}
-          >
-            {m.start}
-          </button>
-        )}
-      </section>
-    );
-  }
-
-  const key = formatBase32ForDisplay(totp.secret);
-  const activating = step === "activating";
   return (
-    <section className={className} aria-labelledby={`${id}t`}>
-      {heading}
-      <p>{m.scan}</p>
-      <QrCode value={totp.otpauthUri} size={qrSize} label={m.qrLabel} />
-      <p>
-        <a className="mfa-link" href={totp.otpauthUri}>
-          {m.openApp}
-        </a>
-      </p>
-      <p role="status" className={hint ? "mfa-warning" : undefined}>
-        {hint ? m.scanHint : null}
-      </p>
-      <p>{m.manual}</p>
-      <div className="mfa-row">
-        <code className="mfa-key">{key}</code>
-        <button
-          type="button"
-          className="mfa-button"
-          onClick={async () => setCopied((await copyText(totp.secret)) ? m.copied : m.copyFailed)}
-        >
-          {m.copyKey}
-        </button>
-        <span role="status">{copied}</span>
-      </div>
-      <form
-        onSubmit={(event) => {
-          event.preventDefault();
-          void enrollment.confirm(code);
-        }}
-        noValidate
-      >
-        <div className="mfa-field">
-          <label htmlFor={`${id}c`}>{m.codeLabel(codeLength)}</label>
-          <OneTimeCodeInput
-            id={`${id}c`}
-            length={codeLength}
-            value={code}
-            readOnly={activating}
-            onChange={setCode}
-            onComplete={(complete) => void enrollment.confirm(complete)}
-            aria-describedby={message ? `${id}e` : undefined}
-          />
-        </div>
-        {message && (
-          <p id={`${id}e`} className="mfa-alert" role="alert">
-            {message}
-          </p>
-        )}
-        <div className="mfa-row">
-          <button type="submit" className="mfa-button mfa-primary" disabled={activating}>
-            {m.confirm}
-          </button>
-          {onCancel && (
-            <button
-              type="button"
-              className="mfa-button"
-              onClick={() => {
-                enrollment.reset();
-                onCancel();
-              }}
-            >
-              {m.cancel}
+    <section className={className} aria-labelledby={id} aria-busy={step === "starting"}>
+      <h2 id={id} className="mfa-title">
+        {title ?? m.title}
+      </h2>
+      {step === "done" ? (
+        <p role="status">{m.done}</p>
+      ) : !totp ? (
+        <>
+          {alert}
+          {step === "starting" ? (
+            <p role="status">{m.starting}</p>
+          ) : (
+            <button type="button" className="mfa-button mfa-primary" onClick={start}>
+              {m.start}
             </button>
           )}
-        </div>
-      </form>
-    </section>
-  );
-}
-
-function DoneNotice({
-  message,
-  className,
-  onShown,
-}: {
-  message: string;
-  className: string;
-  onShown(): void;
-}) {
-  // biome-ignore lint/correctness/useExhaustiveDependencies: reports completion once
-  useEffect(onShown, []);
-  return (
-    <section className={className}>
-      <p role="status">{message}</p>
+        </>
+      ) : (
+        <>
+          <p>{m.scan}</p>
+          <QrCode value={totp.otpauthUri} size={qrSize} label={m.qrLabel} />
+          <p>
+            <a className="mfa-link" href={totp.otpauthUri}>
+              {m.openApp}
+            </a>
+          </p>
+          <p role="status" className={hint ? "mfa-warning" : undefined}>
+            {hint && m.scanHint}
+          </p>
+          <p>{m.manual}</p>
+          <div className="mfa-row">
+            <code className="mfa-key">{formatBase32ForDisplay(totp.secret)}</code>
+            <CopyButton
+              text={totp.secret}
+              label={m.copyKey}
+              done={m.copied}
+              failed={m.copyFailed}
+            />
+          </div>
+          <form
+            noValidate
+            onSubmit={(event) => {
+              event.preventDefault();
+              void confirm(code);
+            }}
+          >
+            <div className="mfa-field">
+              <label htmlFor={`${id}c`}>{m.codeLabel(codeLength)}</label>
+              <OneTimeCodeInput
+                id={`${id}c`}
+                length={codeLength}
+                value={code}
+                readOnly={step === "activating"}
+                onChange={setCode}
+                onComplete={confirm}
+                aria-describedby={message ? `${id}e` : undefined}
+              />
+            </div>
+            {alert}
+            <div className="mfa-row">
+              <button
+                type="submit"
+                className="mfa-button mfa-primary"
+                disabled={step === "activating"}
+              >
+                {m.confirm}
+              </button>
+              {onCancel && (
+                <button
+                  type="button"
+                  className="mfa-button"
+                  onClick={() => {
+                    enrollment.reset();
+                    onCancel();
+                  }}
+                >
+                  {m.cancel}
+                </button>
+              )}
+            </div>
+          </form>
+        </>
+      )}
     </section>
   );
 }

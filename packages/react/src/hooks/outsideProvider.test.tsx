@@ -24,7 +24,7 @@ describe("outside <MfaProvider>", () => {
     ["useFactors()", useFactors],
   ])("%s throws an error that says how to fix it", (name, hook) => {
     expect(() => renderHook(() => hook())).toThrow(
-      `${name} must be used inside <MfaProvider client={...}>. Wrap your app (or the part that uses ${name}) in <MfaProvider> and pass it the client from createMfaClient().`,
+      `${name} must be used inside <MfaProvider client={mfa}>: wrap your app in it, passing the client from createMfaClient().`,
     );
   });
 

@@ -32,8 +32,8 @@ export interface EnrollmentState {
   startTotp(body?: EnrollTotpRequest): Promise<void>;
   /** Starts SMS / e-mail enrollment: the server sends a first code to `to`. Call again to resend. */
   startContact(body: EnrollContactRequest): Promise<void>;
-  /** Activates the factor with the first code; resolves `true` when it worked. */
-  confirm(code: string): Promise<boolean>;
+  /** Activates the factor with the first code; resolves the activation (with any backup codes), or `null` when it failed (see `error`). */
+  confirm(code: string): Promise<ActivateFactorResponse | null>;
   /** Back to `idle`, forgetting the secret. */
   reset(): void;
 }
@@ -71,7 +71,7 @@ export function useEnrollment(): EnrollmentState {
       try {
         const result = await call();
         if (mine === run.current) setState((prev) => ({ ...prev, ...to(result) }));
-        return true;
+        return result;
       } catch (error) {
         if (mine === run.current) {
           setState((prev) => ({
@@ -80,7 +80,7 @@ export function useEnrollment(): EnrollmentState {
             error: error as Error,
           }));
         }
-        return false;
+        return null;
       }
     },
     [],
@@ -111,7 +111,7 @@ export function useEnrollment(): EnrollmentState {
     },
     confirm: async (code) => {
       const clean = code.replace(/[\s-]/g, "");
-      if (!factorId || state.step !== "confirm" || !clean) return false;
+      if (!factorId || state.step !== "confirm" || !clean) return null;
       return step(
         { step: "activating" },
         () => client.api.activateFactor(factorId, clean),

@@ -1,4 +1,4 @@
-import type { FactorSummary } from "@mfa-kit/protocol";
+import type { FactorSummary, ListFactorsResponse } from "@mfa-kit/protocol";
 import { startRegistration } from "@simplewebauthn/browser";
 import { useCallback, useEffect, useRef, useState } from "react";
 import { useMfaContext } from "../mfaContext";
@@ -38,36 +38,30 @@ const cancelled = (error: unknown) =>
 export function useFactors(): FactorsState {
   const { client } = useMfaContext("useFactors()");
   const webauthnSupported = useWebAuthnSupport();
-  const [factors, setFactors] = useState<FactorSummary[]>([]);
-  const [backupCodesRemaining, setRemaining] = useState<number | null>(null);
+  const [list, setList] = useState<ListFactorsResponse | null>(null);
   const [loading, setLoading] = useState(true);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<Error | null>(null);
-  const mounted = useRef(true);
+  // Only the latest load may set the list: an older answer arriving late is dropped.
   const loads = useRef(0);
 
   const refresh = useCallback(async () => {
     const mine = ++loads.current;
     setLoading(true);
     try {
-      const list = await client.api.listFactors();
-      if (!mounted.current || mine !== loads.current) return;
-      setFactors(list.factors);
-      setRemaining(list.backupCodesRemaining);
-      setError(null);
+      const next = await client.api.listFactors();
+      if (mine === loads.current) {
+        setList(next);
+        setError(null);
+      }
     } catch (failure) {
-      if (mounted.current && mine === loads.current) setError(failure as Error);
-    } finally {
-      if (mounted.current && mine === loads.current) setLoading(false);
+      if (mine === loads.current) setError(failure as Error);
     }
+    if (mine === loads.current) setLoading(false);
   }, [client]);
 
   useEffect(() => {
-    mounted.current = true;
     void refresh();
-    return () => {
-      mounted.current = false;
-    };
   }, [refresh]);
 
   // Runs a change; a cancelled step-up or ceremony resolves `null` without an error.
@@ -79,16 +73,16 @@ export function useFactors(): FactorsState {
       await refresh();
       return result;
     } catch (failure) {
-      if (mounted.current && !cancelled(failure)) setError(failure as Error);
+      if (!cancelled(failure)) setError(failure as Error);
       return null;
     } finally {
-      if (mounted.current) setBusy(false);
+      setBusy(false);
     }
   };
 
   return {
-    factors,
-    backupCodesRemaining,
+    factors: list?.factors ?? [],
+    backupCodesRemaining: list?.backupCodesRemaining ?? null,
     loading,
     busy,
     error,

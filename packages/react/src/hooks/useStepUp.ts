@@ -1,7 +1,7 @@
-import type { MfaClient, PendingChallenge } from "@mfa-kit/client";
-import type { FactorSummary, StartChallengeResponse } from "@mfa-kit/protocol";
+import type { ChallengeAnswer, MfaClient, PendingChallenge } from "@mfa-kit/client";
+import type { FactorSummary, WebAuthnJSON } from "@mfa-kit/protocol";
 import { startAuthentication } from "@simplewebauthn/browser";
-import { useCallback, useState, useSyncExternalStore } from "react";
+import { useState, useSyncExternalStore } from "react";
 import { useMfaContext } from "../mfaContext";
 import { isCeremonyCancelled, useWebAuthnSupport } from "../webauthn";
 import { useClientSnapshot } from "./useClientSnapshot";
@@ -44,7 +44,7 @@ export interface StepUpState {
   backupCodes: boolean;
   /** Gives up: every call waiting on the challenge rejects with STEP_UP_CANCELLED. */
   cancel(): void;
-  /** Why the last answer failed (an `MfaError` from the client: INVALID_CODE, LOCKED, ...), or why sending a code or the WebAuthn ceremony failed. */
+  /** Why the last answer failed (an `MfaError` from the client: INVALID_CODE, LOCKED, ...), why sending a code failed, or why the security key could not be used (`code: "WEBAUTHN_FAILED"`, the browser's error as `cause`). */
   error: Error | null;
   /** Tries left before a lock, when the server said. */
   attemptsLeft: number | null;
@@ -61,21 +61,14 @@ export interface StepUpState {
 }
 
 interface Local {
-  challengeId: string | null;
-  factorId: string | null;
-  sent: SentCode | null;
-  error: Error | null;
-  busy: boolean;
+  id: string | null;
+  factorId?: string;
+  sent?: SentCode;
+  error?: Error | null;
+  busy?: boolean;
 }
 
 const CODE_TYPES = ["totp", "hotp", "sms", "email"];
-const fresh = (challengeId: string | null): Local => ({
-  challengeId,
-  factorId: null,
-  sent: null,
-  error: null,
-  busy: false,
-});
 
 /**
  * The state and actions of the pending step-up challenge, for apps that build their own prompt
@@ -88,14 +81,11 @@ export function useStepUp(): StepUpState {
   const supported = useWebAuthnSupport();
   const challenge = snapshot.pendingChallenge;
   const id = challenge?.id ?? null;
-  const [stored, setLocal] = useState<Local>(() => fresh(id));
+  const [stored, setLocal] = useState<Local>({ id });
   // Selections and errors belong to one challenge: a new one starts clean.
-  const local = stored.challengeId === id ? stored : fresh(id);
-  const update = useCallback(
-    (patch: Partial<Local>) =>
-      setLocal((prev) => ({ ...(prev.challengeId === id ? prev : fresh(id)), ...patch })),
-    [id],
-  );
+  const local = stored.id === id ? stored : { id };
+  const update = (patch: Omit<Local, "id">) =>
+    setLocal((prev) => ({ ...(prev.id === id ? prev : null), ...patch, id }));
 
   const factors = (challenge?.factors ?? []).filter((f) => f.status !== "pending");
   const codeFactors = factors.filter((f) => CODE_TYPES.includes(f.type));
@@ -105,17 +95,15 @@ export function useStepUp(): StepUpState {
     codeFactors[0] ??
     null;
   const key = factors.find((f) => f.type === "webauthn");
-  const sentCode = local.sent && local.sent.factorId === factor?.id ? local.sent : null;
-  const retryAfterMs = useCountdown(challenge?.lockedUntil ?? null);
-  const locked = retryAfterMs !== null && retryAfterMs > 0;
-  const waiting = request !== null && request.challenge.id === id;
+  const sentCode = local.sent?.factorId === factor?.id ? (local.sent ?? null) : null;
+  const retryAfterMs = useCountdown(challenge?.lockedUntil);
+  const locked = !!retryAfterMs;
+  const waiting = request?.challenge.id === id && id !== null;
   const lastError = challenge?.lastError ?? null;
 
-  const answer = (value: Parameters<typeof prompt.answer>[0]) => {
-    if (!waiting || locked || local.busy) return false;
-    update({ error: null });
-    return prompt.answer(value);
-  };
+  // Hands an answer to the client, if it still waits for one for this challenge.
+  const answer = (value: ChallengeAnswer) =>
+    !locked && !local.busy && prompt.getSnapshot()?.challenge.id === id && prompt.answer(value);
 
   const run = async (task: () => Promise<void>) => {
     update({ busy: true, error: null });
@@ -134,38 +122,37 @@ export function useStepUp(): StepUpState {
     selectFactor: (factorId) => update({ factorId, error: null }),
     sendCode: () =>
       run(async () => {
-        if (!factor || (factor.type !== "sms" && factor.type !== "email")) return;
-        const started: StartChallengeResponse = await client.api.startChallenge(factor.id);
+        if (factor?.type !== "sms" && factor?.type !== "email") return;
+        const started = await client.api.startChallenge(factor.id);
         update({ sent: { factorId: factor.id, ...started } });
       }),
     sentCode,
     submitCode: (code) => {
       const clean = code.replace(/[\s-]/g, "");
       const challengeId = sentCode?.challengeId ?? challenge?.problem?.challengeId;
-      return clean !== "" && answer({ factorId: factor?.id, challengeId, code: clean });
+      return !!clean && answer({ factorId: factor?.id, challengeId, code: clean });
     },
-    submitBackupCode: (code) => {
-      const clean = code.trim();
-      return clean !== "" && answer({ backupCode: clean });
-    },
+    submitBackupCode: (code) => !!code.trim() && answer({ backupCode: code.trim() }),
     useWebAuthn: () =>
       run(async () => {
         if (!key || !waiting || locked) return;
-        const started = await client.api.startChallenge(key.id);
-        if (!started.webauthnOptions) throw new Error("The server sent no WebAuthn options.");
-        const response = await startAuthentication({
-          optionsJSON: started.webauthnOptions as unknown as Parameters<
+        const { challengeId, webauthnOptions } = await client.api.startChallenge(key.id);
+        const webauthn = await startAuthentication({
+          optionsJSON: webauthnOptions as unknown as Parameters<
             typeof startAuthentication
           >[0]["optionsJSON"],
+        }).catch((cause) => {
+          // A dismissed prompt stays a non-error; anything else gets one code to show a message for.
+          throw isCeremonyCancelled(cause)
+            ? cause
+            : Object.assign(new Error("The security key could not be used.", { cause }), {
+                code: "WEBAUTHN_FAILED",
+              });
         });
-        prompt.answer({
-          factorId: key.id,
-          challengeId: started.challengeId,
-          webauthn: response as unknown as Record<string, unknown>,
-        });
+        answer({ factorId: key.id, challengeId, webauthn: webauthn as unknown as WebAuthnJSON });
       }),
-    webauthn: Boolean(key) && supported,
-    backupCodes: challenge?.backupCodes ?? false,
+    webauthn: !!key && supported,
+    backupCodes: !!challenge?.backupCodes,
     cancel: () => {
       client.cancelChallenge();
       prompt.dismiss();
@@ -174,7 +161,7 @@ export function useStepUp(): StepUpState {
     attemptsLeft: challenge?.attemptsLeft ?? lastError?.attemptsLeft ?? null,
     retryAfterMs,
     locked,
-    busy: challenge !== null && (!waiting || local.busy || snapshot.status === "verifying"),
+    busy: !!challenge && (!waiting || !!local.busy || snapshot.status === "verifying"),
     clockOffsetMs: snapshot.clockOffsetMs,
     stepUp: (options) => client.stepUp(options),
   };
