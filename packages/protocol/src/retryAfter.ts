@@ -1,10 +1,11 @@
 /**
  * Parses an HTTP-date (RFC 9110 §5.6.7) in any of its three formats: IMF-fixdate
- * (`Sun, 06 Nov 1994 08:49:37 GMT`), the obsolete RFC 850 form (`Sunday, 06-Nov-94 08:49:37 GMT`,
- * whose two-digit year is read as the one within 50 years of `now`, as RFC 9110 requires) and ANSI C
- * asctime (`Sun Nov  6 08:49:37 1994`). Returns epoch milliseconds, or `null` for anything else,
- * including impossible dates (31 February, hour 24) and years before 100. A leap second (`:60`)
- * counts as `:59`; as RFC 9110 encourages robustness, the day name is not checked. Never throws.
+ * (`Sun, 06 Nov 1994 08:49:37 GMT`), the obsolete RFC 850 form (`Sunday, 06-Nov-94 08:49:37 GMT`)
+ * and ANSI C asctime (`Sun Nov  6 08:49:37 1994`). An RFC 850 two-digit year is read as the one from
+ * 49 years before `now` to 50 years after it (by calendar year), as RFC 9110 requires. Returns epoch
+ * milliseconds, or `null` for anything else, including impossible dates (31 February, hour 24) and
+ * years before 100. A leap second (`:60`) counts as `:59`; as RFC 9110 encourages robustness, the
+ * day name is not checked. Never throws.
  */
 export function parseHttpDate(
   value: string | null | undefined,
