@@ -95,8 +95,8 @@ export function optionalObject(
   return { ok: true, value: v as Record<string, unknown> };
 }
 
-// Header values the handler reads must be visible ASCII: no CR, LF, NUL or other controls.
-const SAFE_HEADER = /^[\x20-\x7e]*$/;
+// Header values the handler reads must be visible ASCII or tabs: no CR, LF, NUL or other controls.
+const SAFE_HEADER = /^[\t\x20-\x7e]*$/;
 
 /** A header value, `undefined` when absent, or `null` when it holds control or non-ASCII characters. */
 export function readHeader(req: Request, name: string): string | undefined | null {

@@ -1,0 +1,468 @@
+import {
+  MfaProblemTypes,
+  mfaPath,
+  parseRateLimit,
+  parseRetryAfter,
+  parseStepUpChallenge,
+  parseWwwAuthenticate,
+} from "@mfa-kit/protocol";
+import { describe, expect, it } from "vitest";
+import { memoryStore } from "../stores/memory";
+import type { MfaStore } from "../stores/types";
+import { testKit, totpCode, wrong } from "../testing/fixtures";
+import { testHandler } from "../testing/http";
+import { softAuthenticator } from "../testing/softAuthenticator";
+import { createMfaHandler } from "./handler";
+
+const p = (route: Parameters<typeof mfaPath>[0], factorId?: string) =>
+  mfaPath(route, factorId ? { factorId } : {});
+
+/** A user enrolled and activated over HTTP; returns the secret and backup codes. */
+async function enrolledOverHttp() {
+  const kit = testKit();
+  const { call, handler } = testHandler(kit);
+  const enrolled = await call("POST", p("enrollTotp"), { body: { label: "alice@acme.test" } });
+  const { factorId, secret } = enrolled.body as { factorId: string; secret: string };
+  const activated = await call("POST", p("activateFactor", factorId), {
+    body: { code: totpCode(secret, kit.clock.now) },
+  });
+  kit.tick(30_000);
+  const code = () => totpCode(secret, kit.clock.now);
+  const signIn = async () => {
+    const r = await call("POST", p("verify"), { body: { code: code() } });
+    kit.tick(30_000);
+    return (r.body as { token: string }).token;
+  };
+  return { kit, call, handler, factorId, secret, code, signIn, enrolled, activated };
+}
+
+describe("createMfaHandler: routing", () => {
+  it("returns null for paths outside the base path", async () => {
+    const { handler } = testHandler(testKit());
+    for (const path of ["/", "/api/transfers", "/mfax", "/mfa-verify"]) {
+      expect(await handler(new Request(`https://x${path}`))).toBeNull();
+    }
+  });
+
+  it("answers an unknown MFA route with 404 and a wrong method with 405", async () => {
+    const { call } = testHandler(testKit());
+    const unknown = await call("GET", "/mfa/nope");
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers.get("content-type")).toBe("application/problem+json");
+    expect(unknown.body.type).toBe(MfaProblemTypes.invalid_request);
+    const wrongMethod = await call("GET", p("verify"));
+    expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod.headers.get("allow")).toBe("POST");
+  });
+
+  it("serves under a custom base path", async () => {
+    const { call } = testHandler(testKit(), { basePath: "/auth/2fa/" });
+    expect((await call("GET", "/auth/2fa/factors")).status).toBe(200);
+    expect((await call("GET", p("listFactors"))).status).toBe(0);
+  });
+
+  it("dates every answer with the kit's clock and forbids caching", async () => {
+    const kit = testKit();
+    const { call } = testHandler(kit);
+    for (const r of [
+      await call("GET", p("listFactors")),
+      await call("GET", "/mfa/x", { user: null }),
+    ]) {
+      expect(r.headers.get("date")).toBe(new Date(kit.clock.now).toUTCString());
+      expect(r.headers.get("cache-control")).toBe("no-store");
+    }
+  });
+});
+
+describe("createMfaHandler: primary authentication", () => {
+  it("answers 401 with a plain Bearer challenge when no credentials were sent", async () => {
+    const { call } = testHandler(testKit());
+    const r = await call("GET", p("listFactors"), { user: null });
+    expect(r.status).toBe(401);
+    expect(r.headers.get("www-authenticate")).toBe("Bearer");
+    expect(r.headers.get("content-type")).toBe("application/problem+json");
+  });
+
+  it('answers 401 with error="invalid_token" when the access token was rejected', async () => {
+    const { call } = testHandler(testKit());
+    const r = await call("GET", p("listFactors"), {
+      user: null,
+      headers: { Authorization: "Bearer expired" },
+    });
+    expect(r.status).toBe(401);
+    expect(parseWwwAuthenticate(r.headers.get("www-authenticate")!)).toEqual([
+      { scheme: "Bearer", params: { error: "invalid_token" } },
+    ]);
+  });
+
+  it("treats an authenticate() that throws as no user", async () => {
+    const kit = testKit();
+    const handler = createMfaHandler(kit.mfa, {
+      authenticate: () => {
+        throw new Error("jwt malformed");
+      },
+    });
+    const res = await handler(new Request("https://x/mfa/factors"));
+    expect(res?.status).toBe(401);
+  });
+});
+
+describe("createMfaHandler: enrollment and verification", () => {
+  it("enrolls and activates TOTP, then lists the factor and the backup codes left", async () => {
+    const { enrolled, activated, call, factorId } = await enrolledOverHttp();
+    expect(enrolled.status).toBe(200);
+    expect(enrolled.body).toMatchObject({
+      factorId,
+      otpauthUri: expect.stringMatching(/^otpauth:/),
+    });
+    expect(activated.status).toBe(200);
+    expect(activated.body).toMatchObject({
+      factor: { id: factorId, type: "totp", status: "active" },
+    });
+    expect(activated.body.backupCodes).toHaveLength(10);
+    const list = await call("GET", p("listFactors"));
+    expect(list.body).toMatchObject({ factors: [{ id: factorId }], backupCodesRemaining: 10 });
+  });
+
+  it("verifies a code into an MfaSessionResponse", async () => {
+    const { call, code, kit } = await enrolledOverHttp();
+    const r = await call("POST", p("verify"), { body: { code: code() } });
+    expect(r.status).toBe(200);
+    expect(r.body).toEqual({
+      token: expect.any(String),
+      expiresAt: kit.clock.now + 900_000,
+      acr: "mfa",
+      amr: ["otp", "mfa"],
+      authTime: kit.clock.now,
+    });
+  });
+
+  it("answers a wrong code with 400 invalid_code, attemptsLeft and RateLimit fields", async () => {
+    const { call, code } = await enrolledOverHttp();
+    const r = await call("POST", p("verify"), { body: { code: wrong(code()) } });
+    expect(r.status).toBe(400);
+    expect(r.body).toMatchObject({ type: MfaProblemTypes.invalid_code, attemptsLeft: 2 });
+    expect(parseRateLimit(r.headers)).toEqual({
+      limits: [{ policy: "mfa", remaining: 2, resetSeconds: 300 }],
+      policies: [{ policy: "mfa", quota: 3, windowSeconds: 300 }],
+    });
+  });
+
+  it("answers a malformed code like a wrong one", async () => {
+    const { call } = await enrolledOverHttp();
+    const r = await call("POST", p("verify"), { body: { code: "not a code" } });
+    expect(r.body).toMatchObject({ type: MfaProblemTypes.invalid_code, attemptsLeft: 2 });
+  });
+
+  it("answers the third failure with 429 locked, Retry-After and RateLimit fields", async () => {
+    const { call, code, kit } = await enrolledOverHttp();
+    await call("POST", p("verify"), { body: { code: wrong(code()) } });
+    await call("POST", p("verify"), { body: { code: wrong(code()) } });
+    const r = await call("POST", p("verify"), { body: { code: wrong(code()) } });
+    expect(r.status).toBe(429);
+    expect(r.body).toMatchObject({ type: MfaProblemTypes.locked, status: 429, retryAfter: 30 });
+    expect(parseRetryAfter(r.headers.get("retry-after")!, kit.clock.now)).toBe(30_000);
+    expect(parseRateLimit(r.headers).limits).toEqual([
+      { policy: "mfa", remaining: 0, resetSeconds: 30 },
+    ]);
+    expect(r.headers.get("ratelimit-policy")).toBe('"mfa";q=3;w=300');
+  });
+
+  it("answers a replayed code with 400 code_reused", async () => {
+    const { call, code } = await enrolledOverHttp();
+    const c = code();
+    expect((await call("POST", p("verify"), { body: { code: c } })).status).toBe(200);
+    const r = await call("POST", p("verify"), { body: { code: c } });
+    expect(r.status).toBe(400);
+    expect(r.body.type).toBe(MfaProblemTypes.code_reused);
+  });
+
+  it("answers an unknown factor with 404 factor_not_found", async () => {
+    const { call, code } = await enrolledOverHttp();
+    const r = await call("POST", p("verify"), { body: { factorId: "f_missing", code: code() } });
+    expect(r.status).toBe(404);
+    expect(r.body.type).toBe(MfaProblemTypes.factor_not_found);
+  });
+
+  it("answers an expired SMS code with 400 code_expired", async () => {
+    const kit = testKit();
+    const { call } = testHandler(kit);
+    const enrolled = await call("POST", p("enrollContact"), {
+      body: { channel: "sms", to: "+15551234567" },
+    });
+    expect(enrolled.status).toBe(200);
+    const { factorId, challengeId } = enrolled.body as { factorId: string; challengeId: string };
+    expect(challengeId).toMatch(new RegExp(`^${factorId}\\.`));
+    kit.tick(600_000);
+    const r = await call("POST", p("activateFactor", factorId), {
+      body: { code: kit.sent[0]!.code },
+    });
+    expect(r.status).toBe(400);
+    expect(r.body.type).toBe(MfaProblemTypes.code_expired);
+  });
+
+  it("answers a second code request within 30 s with 429 rate_limited", async () => {
+    const kit = testKit();
+    const { call } = testHandler(kit);
+    const enrolled = await call("POST", p("enrollContact"), {
+      body: { channel: "email", to: "a@acme.test" },
+    });
+    const r = await call("POST", p("challenge"), { body: { factorId: enrolled.body.factorId } });
+    expect(r.status).toBe(429);
+    expect(r.body).toMatchObject({ type: MfaProblemTypes.rate_limited, retryAfter: 30 });
+    expect(r.headers.get("retry-after")).toBe("30");
+  });
+
+  it("starts a challenge for an authenticator app without sending anything", async () => {
+    const { call, factorId, kit } = await enrolledOverHttp();
+    const r = await call("POST", p("challenge"), { body: { factorId } });
+    expect(r.status).toBe(200);
+    expect(r.body).toEqual({
+      challengeId: expect.stringMatching(/\./),
+      expiresAt: kit.clock.now + 30_000,
+    });
+    expect(kit.sent).toHaveLength(0);
+  });
+
+  it("registers and verifies a WebAuthn credential", async () => {
+    const kit = testKit();
+    const { call } = testHandler(kit);
+    const key = await softAuthenticator("example.com", "https://example.com");
+    const options = await call("POST", p("webauthnRegistrationOptions"));
+    expect(options.status).toBe(200);
+    const registered = await call("POST", p("webauthnRegistrationVerify"), {
+      body: { response: await key.register(options.body as { challenge: string }), label: "Key" },
+    });
+    expect(registered.status).toBe(200);
+    const factorId = (registered.body.factor as { id: string }).id;
+    const started = await call("POST", p("challenge"), { body: { factorId } });
+    const webauthn = await key.authenticate(started.body.webauthnOptions as { challenge: string });
+    const verified = await call("POST", p("verify"), {
+      body: { challengeId: started.body.challengeId, webauthn },
+    });
+    expect(verified.status).toBe(200);
+    expect(verified.body).toMatchObject({ acr: "phr" });
+  });
+
+  it("answers a verification from a new country with 401 mfa_required naming the other factors", async () => {
+    const kit = testKit();
+    const country = { value: "DE" };
+    const { call } = testHandler(kit, { context: () => ({ country: country.value }) });
+    const enrolled = await call("POST", p("enrollTotp"), { body: {} });
+    const { factorId, secret } = enrolled.body as { factorId: string; secret: string };
+    await call("POST", p("activateFactor", factorId), {
+      body: { code: totpCode(secret, kit.clock.now) },
+    });
+    kit.tick(30_000);
+    await call("POST", p("verify"), { body: { code: totpCode(secret, kit.clock.now) } });
+    kit.tick(30_000);
+    country.value = "FR";
+    const r = await call("POST", p("verify"), { body: { code: totpCode(secret, kit.clock.now) } });
+    expect(r.status).toBe(401);
+    expect(r.body).toMatchObject({
+      type: MfaProblemTypes.mfa_required,
+      additionalFactor: true,
+      factors: [],
+      backupCodes: true,
+    });
+    expect(parseStepUpChallenge(r.headers)).toMatchObject({ acrValues: ["mfa"] });
+  });
+});
+
+describe("createMfaHandler: MFA sessions and step-up", () => {
+  it("asks for MFA before adding a second factor: 401 mfa_required with factors and backupCodes", async () => {
+    const { call, factorId } = await enrolledOverHttp();
+    const r = await call("POST", p("enrollTotp"), { body: {} });
+    expect(r.status).toBe(401);
+    expect(parseStepUpChallenge(r.headers)).toEqual({ acrValues: ["mfa"] });
+    expect(r.headers.get("www-authenticate")).toContain('error="insufficient_user_authentication"');
+    expect(r.body).toMatchObject({
+      type: MfaProblemTypes.mfa_required,
+      status: 401,
+      factors: [{ id: factorId, type: "totp", status: "active" }],
+      backupCodes: true,
+    });
+  });
+
+  it("adds a second factor with a fresh session", async () => {
+    const { call, signIn } = await enrolledOverHttp();
+    const token = await signIn();
+    const r = await call("POST", p("enrollTotp"), {
+      body: {},
+      headers: { "X-Session-Token": token },
+    });
+    expect(r.status).toBe(200);
+  });
+
+  it("answers an unknown session with 401 invalid_session and the same challenge", async () => {
+    const { call } = await enrolledOverHttp();
+    const r = await call("POST", p("regenerateBackupCodes"), {
+      headers: { "X-Session-Token": "A".repeat(43) },
+    });
+    expect(r.status).toBe(401);
+    expect(r.body).toMatchObject({ type: MfaProblemTypes.invalid_session, backupCodes: true });
+    expect(parseStepUpChallenge(r.headers)).toEqual({ acrValues: ["mfa"] });
+  });
+
+  it("refuses another user's session", async () => {
+    const { call, signIn } = await enrolledOverHttp();
+    const token = await signIn();
+    const r = await call("POST", p("refreshSession"), {
+      user: "mallory",
+      headers: { "X-Session-Token": token },
+    });
+    expect(r.status).toBe(401);
+    expect(r.body.type).toBe(MfaProblemTypes.invalid_session);
+  });
+
+  it("refreshes a session: same authTime, later expiresAt", async () => {
+    const { call, signIn, kit } = await enrolledOverHttp();
+    const token = await signIn();
+    const authTime = kit.clock.now - 30_000;
+    kit.tick(60_000);
+    const r = await call("POST", p("refreshSession"), { headers: { "X-Session-Token": token } });
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ token, authTime, expiresAt: kit.clock.now + 900_000 });
+  });
+
+  it("needs a verification at most 5 minutes old to remove a factor: 401 step_up_required", async () => {
+    const { call, signIn, kit, factorId, code } = await enrolledOverHttp();
+    const token = await signIn();
+    kit.tick(300_000);
+    const stale = await call("DELETE", p("removeFactor", factorId), {
+      headers: { "X-Session-Token": token },
+    });
+    expect(stale.status).toBe(401);
+    expect(parseStepUpChallenge(stale.headers)).toEqual({ acrValues: ["mfa"], maxAge: 300 });
+    expect(stale.body).toMatchObject({
+      type: MfaProblemTypes.step_up_required,
+      maxAge: 300,
+      factors: [{ id: factorId }],
+      backupCodes: true,
+    });
+    const fresh = await call("POST", p("verify"), { body: { code: code() } });
+    const removed = await call("DELETE", p("removeFactor", factorId), {
+      headers: { "X-Session-Token": (fresh.body as { token: string }).token },
+    });
+    expect(removed.status).toBe(204);
+    expect(removed.headers.get("date")).toBeTruthy();
+  });
+
+  it("regenerates backup codes with a fresh session", async () => {
+    const { call, signIn } = await enrolledOverHttp();
+    const token = await signIn();
+    const r = await call("POST", p("regenerateBackupCodes"), {
+      headers: { "X-Session-Token": token },
+    });
+    expect(r.status).toBe(200);
+    expect(r.body.backupCodes).toHaveLength(10);
+  });
+
+  it("signs out: the session stops working", async () => {
+    const { call, signIn } = await enrolledOverHttp();
+    const token = await signIn();
+    expect(
+      (await call("POST", p("signOut"), { headers: { "X-Session-Token": token } })).status,
+    ).toBe(204);
+    const r = await call("POST", p("refreshSession"), { headers: { "X-Session-Token": token } });
+    expect(r.status).toBe(401);
+  });
+});
+
+describe("createMfaHandler: bad input", () => {
+  it.each([
+    ["malformed JSON", "{nope", 400],
+    ["a JSON array", "[1,2]", 400],
+    ["a JSON string", '"code"', 400],
+  ])("answers %s with a 4xx problem", async (_label, body, status) => {
+    const { call } = await enrolledOverHttp();
+    const r = await call("POST", p("verify"), { body });
+    expect(r.status).toBe(status);
+    expect(r.headers.get("content-type")).toBe("application/problem+json");
+    expect(r.body.type).toBe(MfaProblemTypes.invalid_request);
+  });
+
+  it("answers wrong field types with 400 naming the field", async () => {
+    const { call } = await enrolledOverHttp();
+    const r = await call("POST", p("verify"), { body: { code: 123456 } });
+    expect(r.status).toBe(400);
+    expect(r.body.detail).toContain("code");
+    const both = await call("POST", p("verify"), { body: { code: "123456", backupCode: "x" } });
+    expect(both.status).toBe(400);
+    const none = await call("POST", p("verify"), { body: {} });
+    expect(none.status).toBe(400);
+  });
+
+  it("answers a body over 64 KB with 413, whether or not Content-Length says so", async () => {
+    const { call, handler } = await enrolledOverHttp();
+    const big = JSON.stringify({ code: "1".repeat(70_000) });
+    expect((await call("POST", p("verify"), { body: big })).status).toBe(413);
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let i = 0; i < 10; i++) controller.enqueue(new Uint8Array(8 * 1024).fill(32));
+        controller.close();
+      },
+    });
+    const res = await handler(
+      new Request("https://x/mfa/verify", {
+        method: "POST",
+        headers: { Authorization: "Bearer token-alice", "Content-Type": "application/json" },
+        body: stream,
+        duplex: "half",
+      } as RequestInit),
+    );
+    expect(res?.status).toBe(413);
+  });
+
+  it("answers a body that is not declared as JSON with 415", async () => {
+    const { call } = await enrolledOverHttp();
+    const r = await call("POST", p("verify"), {
+      body: "code=123456",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    });
+    expect(r.status).toBe(415);
+  });
+
+  it("answers control characters or CRLF in a header it reads with 400", async () => {
+    const { call, handler } = await enrolledOverHttp();
+    const r = await call("GET", p("listFactors"), {
+      headers: { "X-Session-Token": "abc\u0001def" },
+    });
+    expect(r.status).toBe(400);
+    // A Request cannot carry CR or LF; an adapter handing over raw header values could.
+    const raw = {
+      url: "https://x/mfa/factors",
+      method: "GET",
+      body: null,
+      headers: {
+        get: (name: string) =>
+          name.toLowerCase() === "x-session-token" ? "abc\r\nSet-Cookie: x=1" : null,
+        has: () => false,
+      },
+    } as unknown as Request;
+    const res = await handler(raw);
+    expect(res?.status).toBe(400);
+    expect(res?.headers.get("content-type")).toBe("application/problem+json");
+  });
+
+  it("answers a malformed percent-encoded factor id with 400", async () => {
+    const { call, signIn } = await enrolledOverHttp();
+    const token = await signIn();
+    const r = await call("DELETE", "/mfa/factors/%E0%A4%A", {
+      headers: { "X-Session-Token": token },
+    });
+    expect(r.status).toBe(400);
+  });
+
+  it("answers a store outage with 503 and Retry-After, never a stack trace", async () => {
+    const kit = testKit();
+    const broken = new Proxy(memoryStore(), {
+      get: () => () => Promise.reject(new Error("ECONNREFUSED at redis.connect (/srv/app.js:1:1)")),
+    }) as MfaStore;
+    const { call } = testHandler({ ...kit, mfa: testKit({ store: broken }).mfa });
+    const r = await call("GET", p("listFactors"));
+    expect(r.status).toBe(503);
+    expect(r.headers.get("retry-after")).toBe("1");
+    expect(JSON.stringify(r.body)).not.toMatch(/ECONNREFUSED|app\.js/);
+  });
+});
