@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { createMfaHandler, type MfaHandlerOptions } from "../http/handler";
 import type { TestKit } from "./fixtures";
 
@@ -43,3 +44,12 @@ export function testHandler(kit: TestKit, options: Partial<MfaHandlerOptions> = 
   };
   return { handler, call };
 }
+
+/** Character codes a `Headers` value may hold: anything in Latin-1 but NUL, CR and LF. */
+export const headerCharCodes = (maxLength: number) =>
+  fc
+    .array(
+      fc.integer({ min: 1, max: 255 }).filter((c) => c !== 10 && c !== 13),
+      { maxLength },
+    )
+    .map((codes) => String.fromCharCode(...codes));
