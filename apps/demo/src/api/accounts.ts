@@ -104,6 +104,18 @@ export function passwordProblem(password: unknown): string | null {
   return null;
 }
 
+/**
+ * A user's id, derived from the username: every instance of the demo names an account alike, so
+ * instances sharing one MFA store (Redis) share its factors, codes and sessions.
+ */
+async function userIdFor(username: string): Promise<string> {
+  const input = new TextEncoder().encode(`mfa-kit demo user:${username}`);
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", input)).slice(0, 9);
+  return `usr_${btoa(String.fromCharCode(...digest))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")}`;
+}
+
 /** An empty account directory. */
 export function createAccounts(options: AccountsOptions = {}): Accounts {
   const now = options.now ?? (() => Date.now());
@@ -163,7 +175,7 @@ export function createAccounts(options: AccountsOptions = {}): Accounts {
       if (byName.has(key)) throw new Error(`The username ${JSON.stringify(username)} is taken.`);
       if (byId.size >= maxUsers) throw new Error("The demo holds no more accounts.");
       const account: Account = {
-        id: `usr_${randomToken(9)}`,
+        id: await userIdFor(key),
         username,
         name: name?.trim() || username,
         password: await hashPassword(password, iterations),

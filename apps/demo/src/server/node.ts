@@ -11,7 +11,37 @@ if (!Number.isInteger(port) || port < 0 || port > 65_535) {
   process.exit(1);
 }
 
-const server = await startDemoServer({ port, host: values.host ?? "127.0.0.1" });
+// With MFA_REDIS_URL the kit keeps its state in Redis, so several instances behind one load balancer
+// share lockouts, replay guards, codes and sessions. MFA_ENCRYPTION_KEY (32 bytes, base64url) must
+// then be the same on every instance; MFA_REDIS_PREFIX separates several demos on one Redis.
+async function redisMfaOptions(url: string) {
+  const key = process.env.MFA_ENCRYPTION_KEY;
+  if (!key) {
+    console.error(
+      "MFA_REDIS_URL needs MFA_ENCRYPTION_KEY (32 bytes, base64url) on every instance.",
+    );
+    process.exit(1);
+  }
+  const [{ Redis }, { redisStore }] = await Promise.all([
+    import("ioredis"),
+    import("@mfa-kit/server/redis"),
+  ]);
+  const client = new Redis(url);
+  // While Redis is down the kit answers 503 and ioredis reconnects by itself: nothing to crash for.
+  client.on("error", () => {});
+  const prefix = process.env.MFA_REDIS_PREFIX ?? "mfa-demo:";
+  return {
+    store: redisStore(client, { prefix }),
+    encryptionKeys: { current: "env", keys: { env: key } },
+  };
+}
+
+const redisUrl = process.env.MFA_REDIS_URL;
+const server = await startDemoServer({
+  port,
+  host: values.host ?? "127.0.0.1",
+  ...(redisUrl ? { mfa: await redisMfaOptions(redisUrl) } : {}),
+});
 console.log(`mfa-kit demo API listening on ${server.url}`);
 console.log(`PORT=${server.port}`);
 
