@@ -1,5 +1,5 @@
 import type { MfaClient } from "@mfa-kit/client";
-import { isProblem, type MfaProblem } from "@mfa-kit/protocol";
+import { isProblem, MfaHeaders, type MfaProblem } from "@mfa-kit/protocol";
 import type { SessionInfo } from "../api/accountRoutes";
 import type { User } from "../api/accounts";
 import type { Transfer, TransferOrder } from "../api/transferBook";
@@ -31,16 +31,27 @@ export function createBankApi(mfa: MfaClient) {
     if (!res.ok) throw new ApiError(res.status, isProblem(body) ? body : null);
     return body as T;
   };
-  const json = (method: string, body: unknown): RequestInit => ({
+  const json = (
+    method: string,
+    body: unknown,
+    headers: Record<string, string> = {},
+  ): RequestInit => ({
     method,
-    headers: { "Content-Type": "application/json" },
+    headers: { "Content-Type": "application/json", ...headers },
     body: JSON.stringify(body),
   });
   return {
     profile: () => call<Profile>("/api/profile"),
     transfers: () => call<{ transfers: Transfer[]; balance: number }>("/api/transfers"),
-    createTransfer: (order: TransferOrder) =>
-      call<{ transfer: Transfer; balance: number }>("/api/transfers", json("POST", order)),
+    /**
+     * Sends a transfer with an `Idempotency-Key`, so the client may retry it after a 503 or a
+     * lost answer without paying twice. Pass the same key to repeat the same order.
+     */
+    createTransfer: (order: TransferOrder, idempotencyKey: string = crypto.randomUUID()) =>
+      call<{ transfer: Transfer; balance: number }>(
+        "/api/transfers",
+        json("POST", order, { [MfaHeaders.idempotencyKey]: idempotencyKey }),
+      ),
     changePassword: (newPassword: string) =>
       call<void>("/api/password", json("PUT", { newPassword })),
   };

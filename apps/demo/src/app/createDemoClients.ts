@@ -16,8 +16,7 @@ export interface DemoClientsOptions {
 
 /**
  * The clients the screens use: the app's own primary login, the MFA client wired to it (access
- * token, refresh, idempotency keys, events into the activity log), the protected API and the demo's
- * controls.
+ * token, refresh, events into the activity log), the protected API and the demo's controls.
  */
 export function createDemoClients(options: DemoClientsOptions = {}): DemoClients {
   const baseUrl = options.baseUrl ?? globalThis.location?.origin;
@@ -29,7 +28,6 @@ export function createDemoClients(options: DemoClientsOptions = {}): DemoClients
     origins: [baseUrl],
     getAccessToken: () => auth.getAccessToken(),
     refreshAccessToken: () => auth.refreshAccessToken(),
-    idempotencyKeys: true,
     ...(options.retry !== undefined ? { retry: options.retry } : {}),
     onEvent: (event) => {
       const { text, kind } = describeClientEvent(event);
