@@ -1,4 +1,4 @@
-export type { AxiosLike } from "./adapters/axios";
+export type { AxiosLike, InterceptorsLike } from "./adapters/axios";
 export type { MfaFetch, MfaRequestInit } from "./adapters/fetch";
 export { createMfaClient, type MfaClient, type StepUpOptions } from "./createMfaClient";
 export type { MfaClock } from "./engine/clock";

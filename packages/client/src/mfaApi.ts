@@ -80,6 +80,6 @@ export function createMfaApi(engine: Engine, mfaFetch: MfaFetch): MfaApi {
     removeFactor: (factorId) => call("removeFactor", "DELETE", factorId),
     startChallenge: (factorId) => call("challenge", "POST", "", { factorId }),
     regenerateBackupCodes: () => call("regenerateBackupCodes"),
-    signOut: () => call("signOut").finally(() => engine.signOut()),
+    signOut: () => call<void>("signOut").finally(() => engine.signOut()),
   };
 }

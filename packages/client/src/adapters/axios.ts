@@ -10,21 +10,15 @@ import type { MfaRequestOptions } from "../engine/requestOptions";
  */
 export interface AxiosLike {
   defaults: { baseURL?: string };
-  interceptors: {
-    request: {
-      use(onFulfilled?: ((config: never) => unknown) | null, onRejected?: null): number;
-      eject(id: number): void;
-    };
-    response: {
-      use(
-        onFulfilled?: ((response: never) => unknown) | null,
-        onRejected?: ((error: never) => unknown) | null,
-      ): number;
-      eject(id: number): void;
-    };
-  };
+  interceptors: { request: InterceptorsLike; response: InterceptorsLike };
   request(config: never): Promise<unknown>;
   getUri(config?: never): string;
+}
+
+/** An axios interceptor manager, loosely typed so every axios 1.x instance fits. */
+export interface InterceptorsLike {
+  use(...handlers: never[]): number;
+  eject(id: number): void;
 }
 
 // String keys: older axios versions copy only string keys when they merge a config for a replay.
@@ -142,33 +136,46 @@ export function axiosAdapter(engine: Engine, origins: Origins) {
       });
     };
 
-    const onResponse = (res: Res): Res => {
-      const ctx = res.config?.[CTX];
-      if (ctx) engine.after(ctx, (res.headers.date ?? res.headers.get("date")) as string);
-      return res;
-    };
-
-    const onError = async (error: AxiosErrorLike): Promise<unknown> => {
-      const { config, response: res } = error;
-      const ctx = config?.[CTX];
-      const kind = res ? undefined : kindOf(error);
-      if (!ctx || !(res || kind)) throw error;
-      if (res) engine.after(ctx, res.headers.get("date") as string);
+    /** Lets the engine decide on a failed attempt: replay it, or hand the failure on. */
+    const settle = async (
+      ctx: RequestContext,
+      config: Config,
+      res?: Res,
+      error?: AxiosErrorLike,
+    ) => {
       const replay = await engine.handle(ctx, {
         status: res?.status ?? 0,
-        kind,
+        kind: res ? undefined : kindOf(error!),
         headers: res && headersOf(res.headers),
         body: async () => res?.data,
         response: res,
         error,
       });
-      if (!replay) throw error;
-      return instance.request(config as never);
+      if (replay) return instance.request(config as never);
+      if (error) throw error;
+      return res;
+    };
+
+    // Statuses a custom `validateStatus` accepts arrive here: the engine sees them all the same.
+    const onResponse = (res: Res) => {
+      const { config } = res;
+      const ctx = config?.[CTX];
+      if (!ctx) return res;
+      engine.after(ctx, (res.headers.date ?? res.headers.get("date")) as string);
+      return res.status < 400 ? res : settle(ctx, config!, res);
+    };
+
+    const onError = async (error: AxiosErrorLike): Promise<unknown> => {
+      const { config, response: res } = error;
+      const ctx = config?.[CTX];
+      if (!ctx || !(res || kindOf(error))) throw error;
+      if (res) engine.after(ctx, res.headers.get("date") as string);
+      return settle(ctx, config!, res, error);
     };
 
     installed.set(instance, [
-      instance.interceptors.request.use(onRequest),
-      instance.interceptors.response.use(onResponse, onError),
+      instance.interceptors.request.use(onRequest as never),
+      instance.interceptors.response.use(onResponse as never, onError as never),
     ]);
     return instance;
   }

@@ -429,19 +429,17 @@ export class Engine {
     url: string,
     signal: AbortSignal | null | undefined,
   ): Promise<void> {
-    let p = this.#pending;
-    if (!p) {
-      p = this.#pending = {
-        view: this.#view(challenge, problem),
-        ac: new AbortController(),
-        waiting: 0,
-        phase: "challenge",
-      };
-      p.done = this.#run(p, url);
-      p.done.catch(() => {});
-    }
-    const q = p;
+    const q = (this.#pending ??= {
+      view: this.#view(challenge, problem),
+      ac: new AbortController(),
+      waiting: 0,
+      phase: "challenge",
+    });
     q.waiting++;
+    if (!q.done) {
+      q.done = this.#run(q, url);
+      q.done.catch(() => {});
+    }
     this.#show(q);
     return abortable(q.done!, signal).finally(() => {
       q.waiting--;
