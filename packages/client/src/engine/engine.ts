@@ -309,7 +309,11 @@ export class Engine {
     const n = ++ctx.retries;
     const now = Date.now();
     const header = f.headers?.get("retry-after");
-    const retryAfterMs = (header ? parseRetryAfter(header, this.clock.now()) : null) ?? undefined;
+    // An HTTP-date counts from the response's own Date, else from the server's time as known.
+    const date = Date.parse(f.headers?.get("date") ?? "");
+    const retryAfterMs =
+      (header ? parseRetryAfter(header, Number.isNaN(date) ? this.clock.now() : date) : null) ??
+      undefined;
     const delay = Math.max(
       backoffMs(n, r),
       retryAfterMs ?? 0,
@@ -429,12 +433,13 @@ export class Engine {
     url: string,
     signal: AbortSignal | null | undefined,
   ): Promise<void> {
-    const q = (this.#pending ??= {
+    this.#pending ??= {
       view: this.#view(challenge, problem),
       ac: new AbortController(),
       waiting: 0,
       phase: "challenge",
-    });
+    };
+    const q = this.#pending;
     q.waiting++;
     if (!q.done) {
       q.done = this.#run(q, url);
