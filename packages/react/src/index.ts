@@ -22,5 +22,5 @@ export {
 } from "./hooks/useEnrollment";
 export { type FactorsState, useFactors } from "./hooks/useFactors";
 export { type MfaState, useMfa } from "./hooks/useMfa";
-export { type SentCode, type StepUpOptions, type StepUpState, useStepUp } from "./hooks/useStepUp";
+export { type SentCode, type StepUpState, useStepUp } from "./hooks/useStepUp";
 export { MfaProvider, type MfaProviderProps } from "./MfaProvider";

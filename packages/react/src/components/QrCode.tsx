@@ -1,4 +1,4 @@
-import QRCode from "qrcode";
+import { create } from "qrcode";
 import { useMemo } from "react";
 
 /** Props of {@link QrCode}. */
@@ -21,7 +21,7 @@ function pathOf(
   level: QrCodeProps["errorCorrection"],
   quiet: number,
 ): [string, number] {
-  const { modules } = QRCode.create(value, { errorCorrectionLevel: level });
+  const { modules } = create(value, { errorCorrectionLevel: level });
   const n = modules.size;
   let d = "";
   for (let y = 0; y < n; y++) {

@@ -2,7 +2,7 @@ import type { ActivateFactorResponse } from "@mfa-kit/protocol";
 import { formatBase32ForDisplay } from "@mfa-kit/protocol";
 import { type ReactNode, useEffect, useId, useState } from "react";
 import { errorCode } from "../errorCode";
-import { type EnrollmentState, useEnrollment } from "../hooks/useEnrollment";
+import { useEnrollment } from "../hooks/useEnrollment";
 import { BackupCodes, type BackupCodesProps } from "./BackupCodes";
 import { CopyButton } from "./CopyButton";
 import { OneTimeCodeInput } from "./OneTimeCodeInput";
@@ -73,8 +73,6 @@ export interface TotpEnrollmentProps {
   backupCodes?: Omit<BackupCodesProps, "codes" | "onDone">;
   /** Class of the panel. Defaults to `"mfa-panel"`. */
   className?: string;
-  /** Replaces the built-in screens, keeping the enrollment logic. Defaults to the built-in ones. */
-  children?: (enrollment: EnrollmentState) => ReactNode;
 }
 
 /**
@@ -94,7 +92,6 @@ export function TotpEnrollment({
   messages,
   backupCodes,
   className = "mfa-panel",
-  children,
 }: TotpEnrollmentProps) {
   const enrollment = useEnrollment();
   const { step, totp, error } = enrollment;
@@ -102,7 +99,7 @@ export function TotpEnrollment({
   const id = useId();
   const [code, setCode] = useState("");
   const [hint, setHint] = useState(false);
-  const start = () => enrollment.startTotp(label === undefined ? undefined : { label });
+  const start = () => enrollment.startTotp({ label });
   const confirm = async (value: string) => {
     const result = await enrollment.confirm(value);
     if (result && !result.backupCodes?.length) onComplete?.(result);
@@ -127,7 +124,6 @@ export function TotpEnrollment({
     if (error) setCode("");
   }, [error]);
 
-  if (children) return children(enrollment);
   if (step === "done" && enrollment.backupCodes?.length) {
     const result = { factor: enrollment.factor!, backupCodes: enrollment.backupCodes };
     return (

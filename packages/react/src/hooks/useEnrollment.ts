@@ -6,7 +6,7 @@ import type {
   EnrollTotpResponse,
   FactorSummary,
 } from "@mfa-kit/protocol";
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useCallback, useRef, useState } from "react";
 import { useMfaContext } from "../mfaContext";
 
 /** Where an enrollment stands. */
@@ -57,12 +57,6 @@ export function useEnrollment(): EnrollmentState {
   const [state, setState] = useState<State>(idle);
   // Each start or reset begins a new run; answers of an older run are dropped.
   const run = useRef(0);
-  useEffect(
-    () => () => {
-      run.current++;
-    },
-    [],
-  );
 
   const step = useCallback(
     async <T>(from: Partial<State>, call: () => Promise<T>, to: (result: T) => Partial<State>) => {

@@ -1,5 +1,4 @@
 import type { MfaClient, MfaSnapshot } from "@mfa-kit/client";
-import { useCallback } from "react";
 import { useMfaContext } from "../mfaContext";
 import { useClientSnapshot } from "./useClientSnapshot";
 import { useCountdown } from "./useCountdown";
@@ -10,7 +9,7 @@ export interface MfaState extends MfaSnapshot {
   client: MfaClient;
   /** Milliseconds until the rate limit lifts, updated every second; `null` when not limited. */
   rateLimitedForMs: number | null;
-  /** Signs out on the server (`POST {base}/signout`) and forgets the MFA session locally. */
+  /** Signs out on the server (`POST {base}/signout`) and forgets the MFA session here, even when that call fails. */
   signOut(): Promise<void>;
 }
 
@@ -22,13 +21,5 @@ export function useMfa(): MfaState {
   const { client } = useMfaContext("useMfa()");
   const snapshot = useClientSnapshot(client);
   const rateLimitedForMs = useCountdown(snapshot.rateLimitedUntil);
-  const signOut = useCallback(async () => {
-    try {
-      await client.api.signOut();
-    } finally {
-      // Even when the server cannot be reached, nothing of the session stays in this tab.
-      await client.signOut();
-    }
-  }, [client]);
-  return { ...snapshot, client, rateLimitedForMs, signOut };
+  return { ...snapshot, client, rateLimitedForMs, signOut: client.api.signOut };
 }

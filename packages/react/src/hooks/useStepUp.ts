@@ -1,4 +1,9 @@
-import type { ChallengeAnswer, MfaClient, PendingChallenge } from "@mfa-kit/client";
+import type {
+  ChallengeAnswer,
+  MfaSessionInfo,
+  PendingChallenge,
+  StepUpOptions,
+} from "@mfa-kit/client";
 import type { FactorSummary, WebAuthnJSON } from "@mfa-kit/protocol";
 import { startAuthentication } from "@simplewebauthn/browser";
 import { useState, useSyncExternalStore } from "react";
@@ -6,9 +11,6 @@ import { useMfaContext } from "../mfaContext";
 import { isCeremonyCancelled, useWebAuthnSupport } from "../webauthn";
 import { useClientSnapshot } from "./useClientSnapshot";
 import { useCountdown } from "./useCountdown";
-
-/** Options of `stepUp()`: what the client's `mfa.stepUp()` accepts (`{ maxAge: 0 }` ...). */
-export type StepUpOptions = Parameters<MfaClient["stepUp"]>[0];
 
 /** A code sent by SMS or e-mail for the current challenge. */
 export interface SentCode {
@@ -56,8 +58,8 @@ export interface StepUpState {
   busy: boolean;
   /** Server time minus local time, in milliseconds (negative: this device's clock is fast). */
   clockOffsetMs: number;
-  /** Asks for a fresh verification before a sensitive action, without a failed call first. */
-  stepUp(options?: StepUpOptions): Promise<void>;
+  /** Asks for a verification before a sensitive action (`{ maxAge: 0 }`: a fresh one), without a failed call first; resolves with the session. */
+  stepUp(options?: StepUpOptions): Promise<MfaSessionInfo>;
 }
 
 interface Local {
