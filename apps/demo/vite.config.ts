@@ -2,10 +2,18 @@ import react from "@vitejs/plugin-react";
 import { defineConfig } from "vite";
 
 // The app builds to dist/web; the Node HTTP server (`vite build --ssr src/server/node.ts`) to
-// dist/server. Both servers bind the loopback interface only.
-export default defineConfig({
+// dist/server, without the public files. Both dev servers bind the loopback interface only.
+export default defineConfig(({ isSsrBuild }) => ({
   plugins: [react()],
-  build: { outDir: "dist/web", sourcemap: true },
+  build: isSsrBuild
+    ? { outDir: "dist/server", copyPublicDir: false, sourcemap: true }
+    : {
+        outDir: "dist/web",
+        sourcemap: true,
+        // The reference API runs in the page: the server kit (with WebAuthn verification) is a
+        // chunk of its own, loaded once before the app renders.
+        chunkSizeWarningLimit: 900,
+      },
   server: { host: "127.0.0.1", port: 5173 },
   preview: { host: "127.0.0.1", port: 4173 },
-});
+}));

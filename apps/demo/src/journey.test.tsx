@@ -159,7 +159,7 @@ describe("the demo, client + React + server kit together", { timeout: 30_000 }, 
     await user.type(screen.getByLabelText("Amount (EUR)"), "25");
     await user.click(screen.getByRole("button", { name: "Send" }));
     ({ dialog, input } = await stepUpDialog());
-    const challenge = seen.findLast((s) => s.path === "/api/transfers" && s.status === 401);
+    const challenge = seen.filter((s) => s.path === "/api/transfers" && s.status === 401).at(-1);
     expect(parseStepUpChallenge(challenge!.headers)).toMatchObject({ maxAge: 300 });
     await user.type(input, codeNow(secret));
     const transfer = screen.getByRole("region", { name: "Send money" });
@@ -204,7 +204,7 @@ describe("the demo, client + React + server kit together", { timeout: 30_000 }, 
     }
     await user.type(input, "222222");
     expect(await within(dialog).findByText("Too many attempts.")).toBeTruthy();
-    const locked = seen.findLast((s) => s.path === "/mfa/verify");
+    const locked = seen.filter((s) => s.path === "/mfa/verify").at(-1);
     expect(locked?.status).toBe(429);
     const retryAfter = Number(locked!.headers.get("retry-after"));
     expect(retryAfter).toBe(30);

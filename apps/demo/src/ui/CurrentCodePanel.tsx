@@ -13,27 +13,25 @@ export function CurrentCodePanel() {
   const [codes, setCodes] = useState<CurrentCode[] | null>(null);
   const [error, setError] = useState<string | null>(null);
 
+  // Read every second while shown: the countdown stays live and a skewed server clock shows at once.
   useEffect(() => {
     if (!shown) return;
     let live = true;
-    let timer: ReturnType<typeof setTimeout> | undefined;
     const load = async () => {
       try {
         const next = await controls.currentCodes();
         if (!live) return;
         setCodes(next);
         setError(null);
-        // Read again when the first code changes (or in a few seconds with no code yet).
-        const wait = Math.min(...next.map((c) => c.validForSeconds), 5);
-        timer = setTimeout(load, Math.max(1, wait) * 1000);
       } catch (failure) {
         if (live) setError((failure as Error).message);
       }
     };
     void load();
+    const timer = setInterval(load, 1000);
     return () => {
       live = false;
-      clearTimeout(timer);
+      clearInterval(timer);
     };
   }, [shown, controls]);
 

@@ -109,18 +109,18 @@ export function DemoControlsPanel() {
       </p>
       <h3>Failures</h3>
       <form onSubmit={arm}>
-        <div className="fields">
-          <div className="field">
-            <label htmlFor={`${id}st`}>Answer</label>
-            <select
-              id={`${id}st`}
-              value={status}
-              onChange={(e) => setStatus(Number(e.target.value) as 429 | 503)}
-            >
-              <option value={503}>503 Service Unavailable</option>
-              <option value={429}>429 Too Many Requests</option>
-            </select>
-          </div>
+        <div className="field">
+          <label htmlFor={`${id}st`}>Answer</label>
+          <select
+            id={`${id}st`}
+            value={status}
+            onChange={(e) => setStatus(Number(e.target.value) as 429 | 503)}
+          >
+            <option value={503}>503 Service Unavailable</option>
+            <option value={429}>429 Too Many Requests</option>
+          </select>
+        </div>
+        <div className="fields two">
           <div className="field">
             <label htmlFor={`${id}n`}>Calls</label>
             <input
