@@ -1,5 +1,5 @@
 import { normalizeBase32 } from "@mfa-kit/protocol";
-import { generate } from "otplib";
+import { createGuardrails, generate } from "otplib";
 import type { ChallengeAnswer, ChallengeHandler, MfaClock } from "./index";
 
 /** Options of {@link totpChallengeHandler}: exactly one of `secret` and `otpauthUri`. */
@@ -19,6 +19,10 @@ export interface TotpChallengeHandlerOptions {
 }
 
 type Algorithm = "sha1" | "sha256" | "sha512";
+
+// 80-bit secrets are still common (older enrollments, some providers): the API decides what it accepts.
+const MIN_SECRET_BYTES = 10;
+const guardrails = createGuardrails({ MIN_SECRET_BYTES });
 
 function parseOptions(options: TotpChallengeHandlerOptions) {
   const { secret, otpauthUri } = options;
@@ -84,6 +88,11 @@ function wait(ms: number, signal: AbortSignal): Promise<void> {
  */
 export function totpChallengeHandler(options: TotpChallengeHandlerOptions): ChallengeHandler {
   const { secret, algorithm, digits, period } = parseOptions(options);
+  if (Math.floor((secret.length * 5) / 8) < MIN_SECRET_BYTES) {
+    throw new TypeError(
+      `The TOTP secret is too short: at least ${MIN_SECRET_BYTES} bytes (16 base32 characters).`,
+    );
+  }
   const { factorId, client, maxAttempts = 3, maxLockWaitMs = 60_000 } = options;
   const stepMs = period * 1000;
   let lastStep = Number.NEGATIVE_INFINITY;
@@ -109,6 +118,7 @@ export function totpChallengeHandler(options: TotpChallengeHandlerOptions): Chal
       digits,
       period,
       epoch: Math.floor(now / 1000),
+      guardrails,
     });
     return { factorId, code };
   };

@@ -8,7 +8,10 @@ import type { MfaSessionInfo } from "./types";
  */
 export function toSession(body: unknown): MfaSessionResponse | null {
   const { token, expiresAt, authTime, acr, amr } = (body ?? {}) as Partial<MfaSessionResponse>;
-  return typeof token === "string" && token && expiresAt! > 0 && authTime! > 0
+  return typeof token === "string" &&
+    token &&
+    Number.isFinite(expiresAt) &&
+    Number.isFinite(authTime)
     ? {
         token,
         expiresAt: expiresAt!,

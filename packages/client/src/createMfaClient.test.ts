@@ -1,0 +1,153 @@
+import axios from "axios";
+import { HttpResponse, http } from "msw";
+import { describe, expect, it, vi } from "vitest";
+import { type ChallengeHandler, createMfaClient, MfaError, type MfaSnapshot } from "./index";
+import { client } from "./test/adapters";
+import { FakeApi, ORIGIN } from "./test/fakeApi";
+import { useServer } from "./test/server";
+
+const server = useServer();
+const answer: ChallengeHandler = async () => ({ code: "123456" });
+
+describe("createMfaClient", () => {
+  it("shares one session between wrapped axios instances and mfa.fetch", async () => {
+    const api = new FakeApi(server);
+    const onChallenge = vi.fn(answer);
+    const mfa = client({ onChallenge });
+    const a = mfa.wrap(axios.create({ baseURL: ORIGIN }));
+    const b = mfa.wrap(axios.create({ baseURL: ORIGIN }));
+    await Promise.all([a.get("/data/mfa/1"), b.get("/data/mfa/2"), mfa.fetch("/data/mfa/3")]);
+    expect(onChallenge).toHaveBeenCalledTimes(1);
+    expect(api.verifyBodies).toHaveLength(1);
+  });
+
+  it("returns the same instance from wrap, once, and unwrap removes the interceptors", async () => {
+    const api = new FakeApi(server);
+    const mfa = client();
+    const instance = axios.create({ baseURL: ORIGIN });
+    expect(mfa.wrap(instance)).toBe(instance);
+    expect(mfa.wrap(instance)).toBe(instance);
+    await instance.get("/data/plain");
+    expect(api.seen[0]?.headers.get("authorization")).toBe("Bearer t1");
+    expect(mfa.unwrap(instance)).toBe(instance);
+    await instance.get("/data/plain").catch(() => {});
+    expect(api.seen[1]?.headers.has("authorization")).toBe(false);
+  });
+
+  it("allows the wrapped instance's baseURL origin without listing it", async () => {
+    const api = new FakeApi(server);
+    const mfa = createMfaClient({ getAccessToken: () => "t1" });
+    await mfa.wrap(axios.create({ baseURL: `${ORIGIN}/v1` })).get("/../data/plain");
+    expect(api.seen[0]?.headers.get("authorization")).toBe("Bearer t1");
+  });
+
+  it("sees statuses a custom validateStatus accepts, and still refreshes and steps up", async () => {
+    const api = new FakeApi(server);
+    api.tokens = new Set(["t2"]);
+    const mfa = client({ refreshAccessToken: async () => "t2", onChallenge: answer });
+    const instance = mfa.wrap(axios.create({ baseURL: ORIGIN, validateStatus: () => true }));
+    const res = await instance.get("/data/mfa/one");
+    expect(res.status).toBe(200);
+  });
+
+  it("steps up on demand with stepUp(), unless the session is fresh enough", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      const api = new FakeApi(server);
+      const onChallenge = vi.fn(answer);
+      const mfa = client({ onChallenge });
+      const session = await mfa.stepUp();
+      expect(session).toMatchObject({ acr: "mfa" });
+      expect(onChallenge).toHaveBeenCalledTimes(1);
+      expect(onChallenge.mock.calls[0]![0].factors).toHaveLength(1); // listed from GET /mfa/factors
+      expect(await mfa.stepUp({ maxAge: 300 })).toEqual(session);
+      expect(onChallenge).toHaveBeenCalledTimes(1);
+      vi.advanceTimersByTime(301_000);
+      await mfa.stepUp({ maxAge: 300 });
+      expect(onChallenge).toHaveBeenCalledTimes(2);
+      await mfa.stepUp({ maxAge: 0 });
+      expect(onChallenge).toHaveBeenCalledTimes(3);
+      expect(onChallenge.mock.calls[2]![0].challenge).toEqual({ acrValues: [], maxAge: 0 });
+      expect(api.verifyBodies).toHaveLength(3);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("rejects stepUp() with STEP_UP_REQUIRED without a handler", async () => {
+    await expect(client().stepUp()).rejects.toMatchObject({ code: "STEP_UP_REQUIRED" });
+  });
+
+  it("replaces the challenge handler at run time and restores the previous one", async () => {
+    new FakeApi(server);
+    const first = vi.fn(answer);
+    const second = vi.fn(answer);
+    const mfa = client({ onChallenge: first });
+    const restore = mfa.setChallengeHandler(second);
+    await mfa.stepUp({ maxAge: 0 });
+    expect(second).toHaveBeenCalledTimes(1);
+    restore();
+    await mfa.stepUp({ maxAge: 0 });
+    expect(first).toHaveBeenCalledTimes(1);
+    mfa.setChallengeHandler(null);
+    await expect(mfa.stepUp({ maxAge: 0 })).rejects.toBeInstanceOf(MfaError);
+  });
+
+  it("shows the status of a challenge in immutable snapshots, and the same one when nothing changes", async () => {
+    new FakeApi(server);
+    let resolve!: (code: string) => void;
+    const mfa = client({
+      onChallenge: () =>
+        new Promise((r) => {
+          resolve = (code) => r({ code });
+        }),
+    });
+    const seen: MfaSnapshot[] = [];
+    mfa.subscribe((s) => seen.push(s));
+    const idle = mfa.getSnapshot();
+    expect(mfa.getSnapshot()).toBe(idle);
+    const pending = mfa.fetch("/data/mfa/one");
+    await vi.waitFor(() => expect(mfa.getSnapshot().status).toBe("challenge"));
+    const open = mfa.getSnapshot();
+    expect(Object.isFrozen(open)).toBe(true);
+    expect(open.pendingChallenge).toMatchObject({
+      attempt: 1,
+      waiting: 1,
+      factors: [{ id: "f-totp" }],
+    });
+    resolve("123456");
+    expect((await pending).status).toBe(200);
+    expect(seen.map((s) => s.status)).toContain("verifying");
+    expect(mfa.getSnapshot()).toMatchObject({ status: "idle", pendingChallenge: null });
+    expect(idle.session).toBeNull();
+  });
+
+  it("forgets the session on signOut and cancels a pending challenge", async () => {
+    new FakeApi(server);
+    const mfa = client({ onChallenge: answer });
+    await mfa.fetch("/data/mfa/one");
+    expect(mfa.getSnapshot().session).not.toBeNull();
+    mfa.signOut();
+    expect(mfa.getSnapshot().session).toBeNull();
+    const stuck = client({ onChallenge: () => new Promise(() => {}) });
+    const pending = stuck.fetch("/data/mfa/one");
+    await vi.waitFor(() => expect(stuck.getSnapshot().pendingChallenge).not.toBeNull());
+    stuck.signOut();
+    await expect(pending).rejects.toMatchObject({ code: "STEP_UP_CANCELLED" });
+  });
+
+  it("resolves relative fetch URLs against baseUrl and explains when there is none", async () => {
+    new FakeApi(server);
+    await expect(createMfaClient().fetch("/data/plain")).rejects.toThrow(TypeError);
+    expect((await client().fetch(new Request(`${ORIGIN}/data/plain`))).status).toBe(200);
+  });
+
+  it("accepts an async getAccessToken", async () => {
+    const api = new FakeApi(server);
+    server.use(
+      http.get(`${ORIGIN}/async`, ({ request }) => api.primary(request) ?? HttpResponse.json({})),
+    );
+    await client({ getAccessToken: async () => "t1" }).fetch("/async");
+    expect(api.seen[0]?.headers.get("authorization")).toBe("Bearer t1");
+  });
+});
