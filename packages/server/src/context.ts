@@ -15,6 +15,10 @@ export interface KitContext {
   events: EventBus;
   /** A random id for factors, challenges, events: base64url of `bytes` random bytes. */
   randomId(bytes?: number): string;
+  /** Opened factor secrets by sealed value (see `factorSecret`): process memory only, bounded. */
+  secrets: Map<string, { context: string; key: Uint8Array }>;
+  /** A cheap id unique across instances (random per-process prefix and a counter): not secret. */
+  uniqueId(): string;
 }
 
 /** Distributes over the event union, so each member keeps its own fields. */
@@ -22,7 +26,8 @@ type WithoutIds<E> = E extends MfaEvent ? Omit<E, "id" | "at"> : never;
 
 /** Emits an event with a fresh id and the current time. */
 export function emit(ctx: KitContext, event: WithoutIds<MfaEvent>): void {
-  ctx.events.emit({ ...event, id: ctx.randomId(9), at: ctx.now() } as MfaEvent);
+  if (!ctx.events.enabled) return;
+  ctx.events.emit({ ...event, id: ctx.uniqueId(), at: ctx.now() } as MfaEvent);
 }
 
 /** The verification context as events carry it: the device id left out, strings only. */

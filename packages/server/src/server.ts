@@ -145,6 +145,8 @@ export function createMfaServer(options: MfaServerOptions): MfaServer {
       "createMfaServer: `encryptionKeys` is required with a custom store (sealed secrets must survive restarts).",
     );
   }
+  const instance = `${toBase64Url(crypto.randomBytes(9))}.`;
+  let sequence = 0;
   const ctx: KitContext = {
     store: options.store ?? memoryStore(),
     crypto,
@@ -153,6 +155,8 @@ export function createMfaServer(options: MfaServerOptions): MfaServer {
     now: options.now ?? Date.now,
     events: createEventBus(options.onEvent, resolved.eventTimeoutMs, options.onEventError),
     randomId: (bytes = 16) => toBase64Url(crypto.randomBytes(bytes)),
+    uniqueId: () => `${instance}${(++sequence).toString(36)}`,
+    secrets: new Map(),
   };
   const { store } = ctx;
 

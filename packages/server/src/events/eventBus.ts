@@ -2,6 +2,8 @@ import type { MfaEvent } from "./types";
 
 /** Delivers events to one listener off the verification path. */
 export interface EventBus {
+  /** Whether anyone listens: when not, events are not even built. */
+  readonly enabled: boolean;
   /** Queues `event` for delivery on a later macrotask; returns at once. */
   emit(event: MfaEvent): void;
   /** Resolves when every queued event was delivered, failed or timed out. */
@@ -70,6 +72,7 @@ export function createEventBus(
     });
 
   return {
+    enabled: listener !== undefined,
     emit(event) {
       if (!listener) return;
       const delivery = deliver(event);

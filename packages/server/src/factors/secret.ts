@@ -4,18 +4,36 @@ import { openText } from "../secrets/keyRing";
 import type { FactorRecord } from "../stores/types";
 import { sealContext } from "./factorRecord";
 
-/** Opens a factor's secret; re-seals it under the current key when it was sealed with an old one. */
+/** How many opened secrets a kit keeps in memory (never in the store). */
+const CACHE_SIZE = 10_000;
+
+/**
+ * Opens a factor's secret; re-seals it under the current key when it was sealed with an old one.
+ *
+ * Opened secrets are kept in a bounded in-process cache keyed by the sealed value (and checked
+ * against its context), which saves an AES-GCM open per verification. It holds nothing an attacker with the
+ * process's memory would not already have: the memory also holds the keys.
+ */
 export async function factorSecret(
   ctx: KitContext,
   userId: string,
   factorId: string,
   record: FactorRecord,
 ): Promise<Uint8Array | null> {
-  const opened = await openText(ctx.keys, record.secret ?? "", sealContext(userId, factorId));
+  const sealed = record.secret ?? "";
+  const context = sealContext(userId, factorId);
+  const cached = ctx.secrets.get(sealed);
+  if (cached && cached.context === context) return cached.key;
+  const opened = await openText(ctx.keys, sealed, context);
   if (!opened) return null;
   if (opened.stale) {
-    const resealed = await ctx.keys.seal(utf8(opened.text), sealContext(userId, factorId));
+    const resealed = await ctx.keys.seal(utf8(opened.text), context);
     await ctx.store.patchFactor(userId, factorId, { secret: resealed });
   }
-  return fromBase32(opened.text);
+  const key = fromBase32(opened.text);
+  if (key && !opened.stale) {
+    if (ctx.secrets.size >= CACHE_SIZE) ctx.secrets.delete(ctx.secrets.keys().next().value!);
+    ctx.secrets.set(sealed, { context, key });
+  }
+  return key;
 }

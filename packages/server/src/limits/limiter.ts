@@ -15,7 +15,7 @@ export type Gate =
 
 /** Reserves one attempt before any code is checked (see `MfaStore.reserveAttempt`). */
 export async function openGate(ctx: KitContext, userId: string): Promise<Gate> {
-  const reservationId = ctx.randomId(12);
+  const reservationId = ctx.uniqueId();
   const r = await ctx.store.reserveAttempt(userId, reservationId, limitPolicy(ctx), ctx.now());
   if (r.ok) return { ok: true, reservationId, attemptsLeft: r.attemptsLeft };
   if (r.reason === "locked") return { ok: false, reason: "locked", retryAfterMs: r.retryAfterMs };

@@ -56,7 +56,7 @@ const bytes = new TextEncoder();
  * An {@link MfaStore} in process memory: the default, right for one server instance, tests and the
  * browser (the demo's MSW worker). Every method runs synchronously to completion before it
  * resolves, so each one is atomic under any interleaving of concurrent calls. Expired entries are
- * ignored at once and swept every 1024 writes. Use a shared store (Redis) for more than one
+ * ignored at once and swept after as many writes as there are entries (at least 1024). Use a shared store (Redis) for more than one
  * instance.
  */
 export function memoryStore(): MemoryStore {
@@ -73,9 +73,12 @@ export function memoryStore(): MemoryStore {
 
   const key = (userId: string, name: string) => `${userId}\n${name}`;
 
+  // Amortised O(1): a full sweep after as many writes as there are entries (at least 1024).
   const sweep = (now: number) => {
     lastNow = Math.max(lastNow, now);
-    if (++writes % SWEEP_EVERY !== 0) return;
+    const size = challenges.size + markers.size + codes.size + sessions.size + limiter.size;
+    if (++writes < Math.max(SWEEP_EVERY, size)) return;
+    writes = 0;
     for (const [k, v] of challenges) if (v.until <= lastNow) challenges.delete(k);
     for (const [k, v] of markers) if (v.until <= lastNow) markers.delete(k);
     for (const [k, v] of codes) if (v.until <= lastNow) codes.delete(k);
