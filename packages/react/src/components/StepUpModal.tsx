@@ -184,7 +184,7 @@ function StepUpDialog({
               : !showForm
                 ? m.keyOnly
                 : contact
-                  ? (needsSend ? m.willSend : m.sent)(m.factorName(factor))
+                  ? (needsSend ? m.willSend : m.sent)(factor.hint ?? m.factorName(factor))
                   : m.totp)}
         </p>
         {Math.abs(skew) >= skewWarningMs && (

@@ -1,6 +1,6 @@
 import type { ActivateFactorResponse } from "@mfa-kit/protocol";
 import { formatBase32ForDisplay } from "@mfa-kit/protocol";
-import { type ReactNode, useEffect, useId, useState } from "react";
+import { type ReactNode, useEffect, useId, useRef, useState } from "react";
 import { errorCode } from "../errorCode";
 import { useEnrollment } from "../hooks/useEnrollment";
 import { BackupCodes, type BackupCodesProps } from "./BackupCodes";
@@ -105,9 +105,12 @@ export function TotpEnrollment({
     if (result && !result.backupCodes?.length) onComplete?.(result);
   };
 
-  // biome-ignore lint/correctness/useExhaustiveDependencies: starts once, on mount
+  // Starts once, on mount; the ref keeps StrictMode's second effect run from enrolling twice.
+  const started = useRef(false);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: on mount only
   useEffect(() => {
-    if (autoStart) void start();
+    if (autoStart && !started.current) void start();
+    started.current = true;
   }, []);
 
   // No code typed a while after the QR code appeared: the scan probably isn't working.
