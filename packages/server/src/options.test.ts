@@ -60,6 +60,10 @@ describe("createMfaServer options", () => {
 
   it("throw a TypeError for a missing user id (a programmer error)", async () => {
     const mfa = createMfaServer({ issuer: "Acme" });
-    await expect(async () => mfa.enrollTotp("")).rejects.toThrow(/userId/);
+    await expect(mfa.enrollTotp("")).rejects.toThrow(/userId/);
+    await expect(mfa.verify({ userId: "" })).resolves.toEqual({
+      ok: false,
+      reason: "invalid_request",
+    });
   });
 });

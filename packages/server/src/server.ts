@@ -180,13 +180,13 @@ export function createMfaServer(options: MfaServerOptions): MfaServer {
   };
 
   return {
-    enrollTotp: (userId, opts = {}) => {
+    async enrollTotp(userId, opts = {}) {
       requireUser(userId);
       return enrollOtpApp(ctx, userId, {
         ...(opts.label !== undefined ? { label: opts.label } : {}),
       });
     },
-    enrollHotp: (userId, opts = {}) => {
+    async enrollHotp(userId, opts = {}) {
       requireUser(userId);
       return enrollOtpApp(ctx, userId, { ...opts, type: "hotp" });
     },
@@ -258,7 +258,7 @@ export function createMfaServer(options: MfaServerOptions): MfaServer {
     checkSession: (token, requirements) => checkSession(ctx, token, requirements),
     refreshSession: (token) => refreshSession(ctx, token),
     revokeSession: (token) => revokeSession(ctx, token),
-    revokeSessions: (userId) => {
+    async revokeSessions(userId) {
       requireUser(userId);
       return store.revokeUserSessions(userId, ctx.now());
     },
@@ -299,7 +299,7 @@ export function createMfaServer(options: MfaServerOptions): MfaServer {
       return { backupCodes: (await issueBackupCodes(ctx, userId, false))! };
     },
 
-    webauthnRegistrationOptions: (userId, user) => {
+    async webauthnRegistrationOptions(userId, user) {
       requireUser(userId);
       return registrationOptions(ctx, userId, user);
     },

@@ -124,8 +124,7 @@ export function createMfaHandler(
     if (!token) return stepUp(mfa, "mfa_required", { acrValues: ["mfa"] }, await hints(userId));
     const check = await mfa.checkSession(token, maxAgeMs === undefined ? {} : { maxAgeMs });
     if (!check.ok) {
-      const extra = check.reason === "step_up_required" ? {} : undefined;
-      return stepUp(mfa, check.reason, check.challenge, await hints(userId), extra);
+      return stepUp(mfa, check.reason, check.challenge, await hints(userId));
     }
     if (check.claims.userId !== userId) {
       return stepUp(mfa, "invalid_session", { acrValues: ["mfa"] }, await hints(userId));

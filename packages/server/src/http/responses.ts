@@ -1,6 +1,7 @@
 import {
   type FactorSummary,
   formatRateLimit,
+  formatRateLimitPolicy,
   formatStepUpChallenge,
   MfaHeaders,
   type MfaProblem,
@@ -122,7 +123,7 @@ export interface LimitHints {
 }
 
 const policyField = (p: LimitHints) =>
-  `"${RATE_POLICY}";q=${p.maxFailures};w=${Math.ceil(p.windowMs / 1000)}`;
+  formatRateLimitPolicy(RATE_POLICY, p.maxFailures, p.windowMs / 1000);
 
 /** `RateLimit` fields for a counted failure that did not lock: how many tries are left. */
 export const remainingHeaders = (attemptsLeft: number, policy: LimitHints) => ({
