@@ -213,6 +213,24 @@ describe("createMfaHandler: enrollment and verification", () => {
     expect(r.headers.get("retry-after")).toBe("30");
   });
 
+  it("answers a failed delivery with 503 and Retry-After, naming the pending factor", async () => {
+    const kit = testKit({
+      otp: {
+        send: () => {
+          throw new Error("provider down");
+        },
+      },
+    });
+    const { call } = testHandler(kit);
+    const r = await call("POST", p("enrollContact"), {
+      body: { channel: "sms", to: "+15551234567" },
+    });
+    expect(r.status).toBe(503);
+    expect(r.headers.get("retry-after")).toBe("30");
+    expect(r.body).toMatchObject({ factorId: expect.stringMatching(/^f_/), retryAfter: 30 });
+    expect(JSON.stringify(r.body)).not.toContain("provider down");
+  });
+
   it("starts a challenge for an authenticator app without sending anything", async () => {
     const { call, factorId, kit } = await enrolledOverHttp();
     const r = await call("POST", p("challenge"), { body: { factorId } });

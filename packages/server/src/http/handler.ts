@@ -2,6 +2,7 @@ import {
   DEFAULT_BASE_PATH,
   type FactorSummary,
   MfaHeaders,
+  type MfaProblem,
   type MfaRouteName,
   MfaRoutes,
 } from "@mfa-kit/protocol";
@@ -187,7 +188,10 @@ export function createMfaHandler(
             : "`to` must be an e-mail address.",
         );
       }
-      return sendFailure(result.reason, result.retryAfterMs ?? 30_000);
+      // The pending factor exists: the client can ask for a code again with /challenge.
+      return sendFailure(result.reason, result.retryAfterMs ?? 30_000, {
+        ...(result.factorId !== undefined ? { factorId: result.factorId } : {}),
+      });
     },
 
     async activateFactor(req, userId, { factorId }) {
@@ -333,13 +337,21 @@ export function createMfaHandler(
     },
   };
 
-  const sendFailure = (reason: "rate_limited" | "delivery_failed", retryAfterMs: number) => {
+  const sendFailure = (
+    reason: "rate_limited" | "delivery_failed",
+    retryAfterMs: number,
+    extra: Partial<MfaProblem> = {},
+  ) => {
     const retryAfter = Math.max(1, Math.ceil(retryAfterMs / 1000));
     return reason === "rate_limited"
       ? fail(
           mfa,
           "rate_limited",
-          { retryAfter, detail: "A code was sent moments ago: wait before asking for another." },
+          {
+            retryAfter,
+            detail: "A code was sent moments ago: wait before asking for another.",
+            ...extra,
+          },
           retryHeaders(retryAfterMs, limits),
         )
       : fail(
@@ -350,6 +362,7 @@ export function createMfaHandler(
             title: "Code delivery failed",
             retryAfter,
             detail: "The code could not be sent: try again shortly.",
+            ...extra,
           },
           { [MfaHeaders.retryAfter]: String(retryAfter) },
         );
