@@ -39,66 +39,80 @@ describe.skipIf(!available)("the demo in Chromium", () => {
     await server?.close();
   });
 
-  /** The code the demo's authenticator stand-in shows now (it follows the server's clock). */
-  const currentCode = async (notEqual?: string) => {
-    const code = page.getByTestId("current-code").first();
+  /** The code the demo's authenticator stand-in shows on `page` (it follows the server's clock). */
+  const currentCode = async (on: Page, notEqual?: string) => {
+    const code = on.getByTestId("current-code").first();
     if (notEqual) {
       await expect.poll(() => code.textContent(), { timeout: 10_000 }).not.toBe(notEqual);
     }
     return (await code.textContent())!.trim();
   };
 
-  test("enroll an authenticator, then step up for a transfer", async () => {
-    await page.goto(server.url);
-    await page.getByLabel("Username").fill("demo");
-    await page.getByLabel("Password").fill("demo-password");
-    await page.getByRole("button", { name: "Sign in" }).click();
-
-    // Enrollment: QR code, grouped key, code from the demo's "show current code" helper.
-    const enrollment = page.getByRole("region", { name: "Set up an authenticator app" });
+  /** Signs in and enrolls an authenticator app; `beforeVerify` runs before the first MFA prompt. */
+  const signInAndEnroll = async (on: Page, beforeVerify?: () => Promise<void>) => {
+    await on.getByLabel("Username").fill("demo");
+    await on.getByLabel("Password").fill("demo-password");
+    await on.getByRole("button", { name: "Sign in" }).click();
+    const enrollment = on.getByRole("region", { name: "Set up an authenticator app" });
     await enrollment.getByRole("img", { name: /QR code/ }).waitFor();
-    const key = (await enrollment.locator("code").first().textContent())!;
-    expect(key).toMatch(/^([A-Z2-7]{4} )+[A-Z2-7]{1,4}$/);
-    await page.screenshot({ path: `${RESULTS}/enrollment.png`, fullPage: true });
-    expect(await seriousViolations(page)).toEqual([]);
-
-    await page.getByRole("button", { name: "Show current code" }).click();
-    const firstCode = await currentCode();
+    await beforeVerify?.();
+    await on.getByRole("button", { name: "Show current code" }).click();
+    const firstCode = await currentCode(on);
     await enrollment.getByLabel(/6-digit code/).fill(firstCode);
-
-    // Backup codes, acknowledged.
-    await page.getByLabel("I have saved these codes").check();
+    await on.getByLabel("I have saved these codes").check();
     // Move the server clock 45 s ahead, so the next code is a new one (the first is spent).
-    await page.getByLabel("Skew the server clock").selectOption({ label: "45 s ahead" });
-    await page.getByRole("button", { name: "Done" }).click();
-
+    await on.getByLabel("Skew the server clock").selectOption({ label: "45 s ahead" });
+    await on.getByRole("button", { name: "Done" }).click();
     // The account page's protected calls ask for MFA: one modal.
-    let dialog = page.getByRole("dialog", { name: "Confirm it's you" });
+    const dialog = on.getByRole("dialog", { name: "Confirm it's you" });
     await dialog.waitFor();
-    const secondCode = await currentCode(firstCode);
+    const secondCode = await currentCode(on, firstCode);
     await dialog.getByLabel("Verification code").fill(secondCode);
     await dialog.waitFor({ state: "detached" });
-    await expect.poll(() => page.getByTestId("balance").textContent()).toBe("2500.00 EUR");
+    await expect.poll(() => on.getByTestId("balance").textContent()).toBe("2500.00 EUR");
+    return secondCode;
+  };
 
-    // Six minutes later on the server's clock the session is past max_age=300: the transfer
-    // steps up (and the expired access token is refreshed on the way).
-    await page
+  /** Sends 25 EUR to Alex six minutes later on the server's clock: past max_age, so it steps up. */
+  const startStaleTransfer = async (on: Page) => {
+    await on
       .getByLabel("Skew the server clock")
       .selectOption({ label: "6 min ahead (past max_age)" });
-    await page.getByLabel("Recipient").fill("Alex");
-    await page.getByLabel("Amount (EUR)").fill("25");
-    await page.getByRole("button", { name: "Send", exact: true }).click();
-    dialog = page.getByRole("dialog", { name: "Confirm it's you" });
+    await on.getByLabel("Recipient").fill("Alex");
+    await on.getByLabel("Amount (EUR)").fill("25");
+    await on.getByRole("button", { name: "Send", exact: true }).click();
+    const dialog = on.getByRole("dialog", { name: "Confirm it's you" });
     await dialog.waitFor();
+    return dialog;
+  };
+
+  const transferSent = async (on: Page) => {
+    await on
+      .getByRole("region", { name: "Send money" })
+      .getByText("Sent 25.00 EUR to Alex.")
+      .waitFor();
+    await expect.poll(() => on.getByTestId("balance").textContent()).toBe("2475.00 EUR");
+  };
+
+  test("enroll an authenticator, then step up for a transfer", async () => {
+    await page.goto(server.url);
+    const secondCode = await signInAndEnroll(page, async () => {
+      // The enrollment screen: QR code and the key grouped in fours.
+      const enrollment = page.getByRole("region", { name: "Set up an authenticator app" });
+      const key = (await enrollment.locator("code").first().textContent())!;
+      expect(key).toMatch(/^([A-Z2-7]{4} )+[A-Z2-7]{1,4}$/);
+      await page.screenshot({ path: `${RESULTS}/enrollment.png`, fullPage: true });
+      expect(await seriousViolations(page)).toEqual([]);
+    });
+
+    // The transfer steps up (and the expired access token is refreshed on the way).
+    const dialog = await startStaleTransfer(page);
     await dialog.getByLabel("Verification code").focus();
     await page.screenshot({ path: `${RESULTS}/step-up-modal.png` });
     expect(await seriousViolations(page, '[role="dialog"]')).toEqual([]);
-
-    await dialog.getByLabel("Verification code").fill(await currentCode(secondCode));
+    await dialog.getByLabel("Verification code").fill(await currentCode(page, secondCode));
     await dialog.waitFor({ state: "detached" });
-    const transfer = page.getByRole("region", { name: "Send money" });
-    await transfer.getByText("Sent 25.00 EUR to Alex.").waitFor();
-    await expect.poll(() => page.getByTestId("balance").textContent()).toBe("2475.00 EUR");
+    await transferSent(page);
 
     // What happened on both sides is on screen.
     const activity = page.getByRole("list", { name: "Client activity" });
@@ -114,6 +128,40 @@ describe.skipIf(!available)("the demo in Chromium", () => {
     await events.locator('li[data-type="mfa.verified"]').first().waitFor();
 
     await copyFile(`${RESULTS}/step-up-modal.png`, app("docs/step-up-modal.png"));
+    expect(errors).toEqual([]);
+  });
+
+  test("a security key (a virtual WebAuthn authenticator) answers the step-up", async () => {
+    // WebAuthn needs a domain as relying party id: the same server, as localhost.
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const keyPage = await context.newPage();
+    keyPage.on("pageerror", (error) => errors.push(error.message));
+    const cdp = await context.newCDPSession(keyPage);
+    await cdp.send("WebAuthn.enable");
+    await cdp.send("WebAuthn.addVirtualAuthenticator", {
+      options: {
+        protocol: "ctap2",
+        transport: "internal",
+        hasResidentKey: true,
+        hasUserVerification: true,
+        isUserVerified: true,
+        automaticPresenceSimulation: true,
+      },
+    });
+    await keyPage.goto(server.url.replace("127.0.0.1", "localhost"));
+    await signInAndEnroll(keyPage);
+
+    await keyPage.getByRole("button", { name: "Add a security key" }).click();
+    const factors = keyPage.getByRole("list", { name: "Your factors" });
+    await factors.getByText("Security key", { exact: true }).waitFor();
+
+    const dialog = await startStaleTransfer(keyPage);
+    await dialog.getByRole("button", { name: "Use security key" }).click();
+    await dialog.waitFor({ state: "detached" });
+    await transferSent(keyPage);
+    const events = keyPage.getByRole("list", { name: "Security events" });
+    await events.getByText("Verified with a security key.").first().waitFor();
+    await context.close();
     expect(errors).toEqual([]);
   });
 });

@@ -5,6 +5,9 @@ import { App } from "./ui/App";
 import "./styles.css";
 
 const root = document.getElementById("root")!;
+const { hostname, origin } = window.location;
+// WebAuthn needs a domain as relying party id (localhost counts), never an IP address.
+const webauthn = !/^[\d.]+$|:/.test(hostname);
 
 // The reference API runs in this page (its own chunk), served to it by MSW's service worker.
 async function startApi() {
@@ -12,14 +15,16 @@ async function startApi() {
     import("./api/createDemoApi"),
     import("./mocks/browser"),
   ]);
-  await startBrowserApi(createDemoApi());
+  await startBrowserApi(
+    createDemoApi(webauthn ? { mfa: { webauthn: { rpID: hostname, origin } } } : {}),
+  );
 }
 
 startApi().then(
   () => {
     createRoot(root).render(
       <StrictMode>
-        <App clients={createDemoClients()} />
+        <App clients={createDemoClients({ webauthn })} />
       </StrictMode>,
     );
   },

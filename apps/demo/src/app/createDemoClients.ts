@@ -12,6 +12,8 @@ export interface DemoClientsOptions {
   baseUrl?: string;
   /** Retry policy of the MFA client. Defaults to the client's (3 retries, 500 ms base). */
   retry?: MfaClientOptions["retry"];
+  /** Whether the API accepts security keys (it needs a domain as relying party id). Defaults to `false`. */
+  webauthn?: boolean;
 }
 
 /**
@@ -42,5 +44,12 @@ export function createDemoClients(options: DemoClientsOptions = {}): DemoClients
     baseUrl,
     authedFetch: (input, init) => mfa.fetch(input, init),
   });
-  return { auth, mfa, activity, controls, bank: createBankApi(mfa) };
+  return {
+    auth,
+    mfa,
+    activity,
+    controls,
+    bank: createBankApi(mfa),
+    webauthn: options.webauthn ?? false,
+  };
 }

@@ -1,7 +1,7 @@
 import type { FactorSummary } from "@mfa-kit/protocol";
 import { BackupCodes, type FactorsState, TotpEnrollment } from "@mfa-kit/react";
 import { useId, useState } from "react";
-import { useUser } from "./demoContext";
+import { useDemo, useUser } from "./demoContext";
 import { errorText } from "./errorText";
 import { formatTime } from "./format";
 
@@ -16,6 +16,7 @@ const TYPE_NAMES: Record<FactorSummary["type"], string> = {
 /** The factor list: remove one (step-up), add an authenticator or a security key, backup codes. */
 export function FactorsCard({ factors }: { factors: FactorsState }) {
   const user = useUser();
+  const { webauthn } = useDemo();
   const id = useId();
   const [adding, setAdding] = useState(false);
   const [keyStatus, setKeyStatus] = useState<string | null>(null);
@@ -73,7 +74,7 @@ export function FactorsCard({ factors }: { factors: FactorsState }) {
           <button type="button" className="button" onClick={() => setAdding(true)}>
             Add an authenticator app
           </button>
-          {factors.webauthnSupported && (
+          {webauthn && factors.webauthnSupported && (
             <button
               type="button"
               className="button"

@@ -12,6 +12,8 @@ export interface DemoClients {
   controls: DemoControlsClient;
   activity: ActivityLog;
   bank: BankApi;
+  /** The API accepts security keys (WebAuthn). */
+  webauthn: boolean;
 }
 
 export const DemoContext = createContext<DemoClients | null>(null);
