@@ -1,3 +1,4 @@
+import { generateSync } from "otplib";
 import { describe, expect, it } from "vitest";
 import { resolveOptions } from "./options";
 import { createMfaServer } from "./server";
@@ -49,6 +50,17 @@ describe("createMfaServer options", () => {
       /encryptionKeys/,
     );
     expect(() => createMfaServer({ issuer: "Acme" })).not.toThrow();
+  });
+
+  it("run end to end on the defaults: portable crypto, a per-process key, the memory store", async () => {
+    let now = 1_700_000_000_000;
+    const mfa = createMfaServer({ issuer: "Acme", now: () => now });
+    const { factorId, secret } = await mfa.enrollTotp("alice");
+    const code = () => generateSync({ secret, epoch: Math.floor(now / 1000) });
+    expect((await mfa.activateFactor("alice", factorId, code())).ok).toBe(true);
+    now += 30_000;
+    const verified = await mfa.verify({ userId: "alice", code: code() });
+    expect(verified.ok && (await mfa.checkSession(verified.session.token)).ok).toBe(true);
   });
 
   it("answer which factor types this server can enroll", () => {

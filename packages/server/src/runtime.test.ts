@@ -44,3 +44,23 @@ describe("the core", () => {
     );
   });
 });
+
+describe("the package", () => {
+  it("maps the `node` export condition to the node:crypto build, types shared", () => {
+    const pkg = JSON.parse(readFileSync(join(src, "../package.json"), "utf8"));
+    const root = pkg.exports["."];
+    expect(Object.keys(root)[0]).toBe("node");
+    expect(root.node.import).toEqual({
+      types: "./dist/index.d.ts",
+      default: "./dist/node-crypto/index.js",
+    });
+    expect(root.node.require).toEqual({
+      types: "./dist/index.d.cts",
+      default: "./dist/node-crypto/index.cjs",
+    });
+    expect(root.import.default).toBe("./dist/index.js");
+    const tsup = readFileSync(join(src, "../tsup.config.ts"), "utf8");
+    expect(tsup).toContain("nodeDefault.ts");
+    expect(tsup).toContain('outDir: "dist/node-crypto"');
+  });
+});
