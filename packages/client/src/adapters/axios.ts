@@ -1,7 +1,7 @@
 import { MfaHeaders } from "@mfa-kit/protocol";
 import type { Engine, Failure } from "../engine/engine";
 import { type Origins, pageUrl } from "../engine/origins";
-import { type HeaderBag, RequestContext } from "../engine/requestContext";
+import { RequestContext } from "../engine/requestContext";
 import type { MfaRequestOptions } from "../engine/requestOptions";
 
 /**
@@ -33,7 +33,7 @@ interface Config {
   url?: string;
   baseURL?: string;
   method?: string;
-  headers: HeaderBag & { get(name: string): unknown; date?: unknown };
+  headers: Record<string, unknown> & { get(name: string): unknown };
   timeout?: number;
   signal?: AbortSignal;
   beforeRedirect?: Redirect;
@@ -111,9 +111,11 @@ export function axiosAdapter(engine: Engine, origins: Origins) {
           config.signal,
           urlOf,
           config,
-          config.headers,
           config.mfa,
         );
+        // One pass over the names (AxiosHeaders' own has() is slow on this path); false = "unset".
+        const { headers } = config;
+        for (const name in headers) if (headers[name] != null) ctx.mark(name);
         config.timeout ||= engine.o.timeoutMs;
         const user = config.beforeRedirect;
         config.beforeRedirect = user

@@ -77,10 +77,10 @@ export function fetchAdapter(engine: Engine, origins: Origins) {
       options.signal,
       urlOf,
       new URL(input, o.baseUrl ?? pageUrl()).href,
-      userHeaders,
       init.mfa,
       internal,
     );
+    for (const name of userHeaders.keys()) ctx.mark(name);
     ctx.replayable = !(body instanceof ReadableStream);
     const follow = !options.redirect || options.redirect === "follow";
     let redirects = 0;
@@ -90,8 +90,10 @@ export function fetchAdapter(engine: Engine, origins: Origins) {
       const wait = engine.before(ctx, origins.allows(url));
       if (wait) await wait;
       if (ctx.signal?.aborted) throw abortError(ctx.signal);
+      const own: Record<string, string> = {};
+      ctx.apply(own);
       const headers = new Headers(userHeaders);
-      ctx.apply(headers);
+      for (const name in own) headers.set(name, own[name]!);
       const d = deadline(ctx.signal, o.timeoutMs);
       let res: Response | undefined;
       let failure: Failure;

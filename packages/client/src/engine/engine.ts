@@ -152,16 +152,21 @@ export class Engine {
       Date.now() >= this.#sessionRetryAt
         ? this.#refreshSession(ctx.urlOf(ctx))
         : null);
-    const fill = (token?: string | null) => {
-      ctx.token = this.#pick(token);
-      ctx.session = this.#session?.token;
-      ctx.tokenGen = this.#gen;
-    };
-    const go = () => {
-      const app = o.getAccessToken?.();
-      return app instanceof Promise ? app.then(fill) : fill(app);
-    };
-    return wait ? wait.then(go, go) : go();
+    if (!wait) return this.#credentials(ctx);
+    const go = () => this.#credentials(ctx);
+    return wait.then(go, go);
+  }
+
+  #credentials(ctx: RequestContext): void | Promise<void> {
+    const app = this.o.getAccessToken?.();
+    if (app instanceof Promise) return app.then((token) => this.#fill(ctx, token));
+    this.#fill(ctx, app);
+  }
+
+  #fill(ctx: RequestContext, token: string | null | undefined): void {
+    ctx.token = this.#pick(token);
+    ctx.session = this.#session?.token;
+    ctx.tokenGen = this.#gen;
   }
 
   /** The token to send: the app's, unless it is the very one a refresh replaced. */

@@ -1,14 +1,10 @@
 import { MfaHeaders } from "@mfa-kit/protocol";
 import type { MfaRequestOptions } from "./requestOptions";
 
-/** The header methods axios's `AxiosHeaders` and fetch's `Headers` share. */
-export interface HeaderBag {
-  has(name: string): boolean;
-  set(name: string, value: string): unknown;
-  delete(name: string): unknown;
-}
-
 const { authorization, sessionToken, mfaToken, idempotencyKey } = MfaHeaders;
+const AUTHORIZATION = authorization.toLowerCase();
+const SESSION_TOKEN = sessionToken.toLowerCase();
+const IDEMPOTENCY_KEY = idempotencyKey.toLowerCase();
 
 /**
  * The engine's memory of one logical request across its attempts and replays: what was sent, which
@@ -35,9 +31,9 @@ export class RequestContext {
   resent = false;
   stepped = false;
   /** The caller set these headers itself: they are never touched. */
-  readonly userAuth: boolean;
-  readonly userSession: boolean;
-  readonly userKey: boolean;
+  userAuth = false;
+  userSession = false;
+  userKey = false;
   /** The Idempotency-Key, kept across every replay. */
   key: string | undefined;
   /** A one-shot call: a challenge is answered inline with `X-MFA-Token` instead of a session. */
@@ -55,31 +51,40 @@ export class RequestContext {
     readonly urlOf: (context: RequestContext) => string,
     /** Adapter-specific: the axios config, or the current URL for fetch. */
     public target: unknown,
-    headers: HeaderBag,
     options: MfaRequestOptions | undefined,
     /** One of the engine's own requests (verify, session refresh, factors): never stepped up. */
     readonly internal = false,
   ) {
-    this.userAuth = headers.has(authorization);
-    this.userSession = headers.has(sessionToken);
-    this.userKey = headers.has(idempotencyKey);
     this.oneShot = options?.oneShot === true;
   }
 
-  /** Writes this attempt's credentials into `h` (none for an origin that is not allowed). */
-  apply(h: HeaderBag): void {
+  /** Notes a header the caller set (any case): if it is one of the client's, it is left alone. */
+  mark(name: string): void {
+    // Only names of 13 or 15 characters can be ours: no lower-casing for the others.
+    if (name.length !== 13 && name.length !== 15) return;
+    const lower = name.toLowerCase();
+    if (lower === AUTHORIZATION) this.userAuth = true;
+    else if (lower === SESSION_TOKEN) this.userSession = true;
+    else if (lower === IDEMPOTENCY_KEY) this.userKey = true;
+  }
+
+  /**
+   * Writes this attempt's credentials into `h` with plain property writes (fast on axios's header
+   * object; a fresh record for fetch), and removes ones an earlier attempt had but this one must not.
+   */
+  apply(h: Record<string, unknown>): void {
     const again = this.sends++ > 0;
     if (this.creds) {
       if (!this.userAuth) {
-        if (this.token) h.set(authorization, `Bearer ${this.token}`);
-        else if (again) h.delete(authorization);
+        if (this.token) h[authorization] = `Bearer ${this.token}`;
+        else if (again) delete h[authorization];
       }
       if (!this.userSession) {
-        if (this.session) h.set(sessionToken, this.session);
-        else if (again) h.delete(sessionToken);
+        if (this.session) h[sessionToken] = this.session;
+        else if (again) delete h[sessionToken];
       }
-      if (this.mfaToken) h.set(mfaToken, this.mfaToken);
-      if (this.key) h.set(idempotencyKey, this.key);
+      if (this.mfaToken) h[mfaToken] = this.mfaToken;
+      if (this.key) h[idempotencyKey] = this.key;
     }
     this.sentAt = Date.now();
   }
