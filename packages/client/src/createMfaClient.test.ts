@@ -151,3 +151,26 @@ describe("createMfaClient", () => {
     expect(api.seen[0]?.headers.get("authorization")).toBe("Bearer t1");
   });
 });
+
+describe("mfa.fetch in a browser", () => {
+  it("refuses to follow a redirect it cannot see, rather than send credentials anywhere", async () => {
+    const seen: RequestInit[] = [];
+    const fetch = (async (_: unknown, init: RequestInit) => {
+      seen.push(init);
+      return { type: "opaqueredirect", status: 0, ok: false, headers: new Headers() } as Response;
+    }) as typeof globalThis.fetch;
+    const mfa = client({ fetch });
+    await expect(mfa.fetch("/moved")).rejects.toMatchObject({ code: "NETWORK" });
+    expect(seen[0]?.redirect).toBe("manual");
+  });
+
+  it("lets fetch follow redirects of requests without the client's credentials", async () => {
+    const seen: RequestInit[] = [];
+    const fetch = (async (_: unknown, init: RequestInit) => {
+      seen.push(init);
+      return new Response("{}", { status: 200 });
+    }) as typeof globalThis.fetch;
+    await client({ fetch }).fetch("https://elsewhere.example.org/x");
+    expect(seen[0]?.redirect).toBeUndefined();
+  });
+});

@@ -98,14 +98,15 @@ export function fetchAdapter(engine: Engine, origins: Origins) {
       let res: Response | undefined;
       let failure: Failure;
       try {
-        // Redirects are followed here, so that credentials never reach another origin.
+        // A request with credentials has its redirects followed here, so that they never reach
+        // another origin.
         res = await (o.fetch ?? fetch)(url, {
           ...options,
           method: ctx.method,
           headers,
           body,
           signal: d.signal,
-          redirect: follow ? "manual" : options.redirect,
+          redirect: follow && ctx.creds ? "manual" : options.redirect,
         });
       } catch (error) {
         failure = { status: 0, kind: d.kind(), error };
