@@ -14,6 +14,8 @@ export default defineConfig(({ isSsrBuild }) => ({
         // chunk of its own, loaded once before the app renders.
         chunkSizeWarningLimit: 900,
       },
+  // The Node server imports the kit as a package (its `node` condition picks node:crypto).
+  ssr: { external: ["@mfa-kit/protocol", "@mfa-kit/server"] },
   server: { host: "127.0.0.1", port: 5173 },
   preview: { host: "127.0.0.1", port: 4173 },
 }));
