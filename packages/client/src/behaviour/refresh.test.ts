@@ -114,6 +114,24 @@ describe.each(adapterCases)("single-flight refresh ($name)", ({ send }) => {
     expect(mfa.getSnapshot().session).toBeNull();
   });
 
+  it("treats a refresh that throws at once or gives no token as failed", async () => {
+    new FakeApi(server).tokens = new Set(["t2"]);
+    const throwing = client({
+      refreshAccessToken: () => {
+        throw new Error("no refresh token");
+      },
+    });
+    await expect(send(throwing, "/data/plain")).rejects.toMatchObject({
+      code: "REFRESH_FAILED",
+      cause: new Error("no refresh token"),
+    });
+    const empty = client({ refreshAccessToken: async () => "" });
+    await expect(send(empty, "/data/plain")).rejects.toMatchObject({
+      code: "REFRESH_FAILED",
+      message: expect.stringContaining("must resolve with the new token"),
+    });
+  });
+
   it("never replays a request twice for a rejected token: a rejected new token is handed back", async () => {
     new FakeApi(server).tokens.clear();
     const refreshAccessToken = vi.fn(async () => "t2");

@@ -134,6 +134,22 @@ describe.each(adapterCases)("step-up ($name)", ({ send }) => {
     expect(mfa.getSnapshot()).toMatchObject({ pendingChallenge: null, status: "idle" });
   });
 
+  it("rejects with STEP_UP_CANCELLED even when the handler gives up with an MfaError of its own", async () => {
+    const api = new FakeApi(server);
+    api.attemptsBeforeLock = 0;
+    const mfa = client({
+      onChallenge: async (_, { lastError }) => {
+        if (lastError) throw lastError; // a headless handler that will not wait out the lock
+        return { code: "123456" };
+      },
+    });
+    const error = await send(mfa, "/data/mfa/one").catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: "STEP_UP_CANCELLED",
+      cause: { code: "LOCKED", retryAfterMs: 30_000 },
+    });
+  });
+
   it("rejects with STEP_UP_CANCELLED and aborts the handler's signal on cancelChallenge", async () => {
     new FakeApi(server);
     let signal: AbortSignal | undefined;

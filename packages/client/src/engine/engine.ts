@@ -236,9 +236,19 @@ export class Engine {
     return this.#tokens.run(async () => {
       this.#status(1);
       try {
-        const token = await this.o.refreshAccessToken!().catch((e: unknown) => e);
+        let token: unknown;
+        let cause: unknown;
+        try {
+          token = await this.o.refreshAccessToken!();
+        } catch (e) {
+          cause = e;
+        }
         if (typeof token !== "string" || !token) {
-          const error = new MfaError("REFRESH_FAILED", "Token refresh failed.", { cause: token });
+          const error = new MfaError(
+            "REFRESH_FAILED",
+            cause ? "Token refresh failed." : "refreshAccessToken must resolve with the new token.",
+            { cause },
+          );
           this.#refreshed = null;
           this.#setSession(null);
           this.#pending?.ac.abort(error);
@@ -427,7 +437,10 @@ export class Engine {
         signal,
       );
     } catch (e) {
-      throw cancelled(signal.aborted ? signal.reason : e);
+      // The handler's own rejection is a cancellation, whatever it threw (kept as the cause).
+      throw signal.aborted
+        ? cancelled(signal.reason)
+        : new MfaError("STEP_UP_CANCELLED", "Verification cancelled.", { cause: e });
     }
   }
 
