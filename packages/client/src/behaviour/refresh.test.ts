@@ -114,6 +114,34 @@ describe.each(adapterCases)("single-flight refresh ($name)", ({ send }) => {
     expect(mfa.getSnapshot().session).toBeNull();
   });
 
+  it("holds new requests while a refresh runs, sends them with the new token, and lets a signal end the wait", async () => {
+    const api = new FakeApi(server);
+    api.tokens = new Set(["t2"]);
+    let finish!: (token: string) => void;
+    const mfa = client({
+      refreshAccessToken: () =>
+        new Promise<string>((resolve) => {
+          finish = resolve;
+        }),
+    });
+    const first = send(mfa, "/data/one");
+    await vi.waitFor(() => expect(mfa.getSnapshot().status).toBe("refreshing"));
+    const held = send(mfa, "/data/two");
+    const ac = new AbortController();
+    const abandoned = send(mfa, "/data/three", { signal: ac.signal });
+    ac.abort();
+    await expect(abandoned).rejects.toMatchObject({ code: "ABORTED" });
+    finish("t2");
+    expect((await first).status).toBe(200);
+    expect((await held).status).toBe(200);
+    // The held request went out once, with the new token.
+    expect(
+      api.seen
+        .filter((s) => s.url.endsWith("/data/two"))
+        .map((s) => s.headers.get("authorization")),
+    ).toEqual(["Bearer t2"]);
+  });
+
   it("treats a refresh that throws at once or gives no token as failed", async () => {
     new FakeApi(server).tokens = new Set(["t2"]);
     const throwing = client({

@@ -153,8 +153,11 @@ export class Engine {
         ? this.#refreshSession(ctx.urlOf(ctx))
         : null);
     if (!wait) return this.#credentials(ctx);
-    const go = () => this.#credentials(ctx);
-    return wait.then(go, go);
+    // Whatever the refresh's outcome, the request then goes with the credentials there are.
+    return abortable(
+      wait.catch(() => {}),
+      ctx.signal,
+    ).then(() => this.#credentials(ctx));
   }
 
   #credentials(ctx: RequestContext): void | Promise<void> {
