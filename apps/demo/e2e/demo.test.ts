@@ -126,6 +126,7 @@ describe.skipIf(!available)("the demo in Chromium", () => {
       .waitFor();
     const events = page.getByRole("list", { name: "Security events" });
     await events.locator('li[data-type="mfa.verified"]').first().waitFor();
+    await page.screenshot({ path: `${RESULTS}/account.png`, fullPage: true });
 
     await copyFile(`${RESULTS}/step-up-modal.png`, app("docs/step-up-modal.png"));
     expect(errors).toEqual([]);

@@ -3,7 +3,7 @@ import { type FormEvent, useCallback, useEffect, useId, useState } from "react";
 import { DEMO_DEVICES, type DemoDevice, formatSkew } from "../api/demoRoutes";
 import type { DemoState } from "../app/demoControlsClient";
 import { useDemo } from "./demoContext";
-import { formatDuration, formatTime } from "./format";
+import { formatClockOffset, formatTime } from "./format";
 import { useNow } from "./useNow";
 
 const SKEWS = [
@@ -77,11 +77,7 @@ export function DemoControlsPanel() {
         <dt>Server clock</dt>
         <dd>{state ? (state.skewMs === 0 ? "on time" : formatSkew(state.skewMs)) : "…"}</dd>
         <dt>Client measured</dt>
-        <dd>
-          {Math.abs(clockOffsetMs) < 1000
-            ? "in sync"
-            : `${formatDuration(Math.abs(clockOffsetMs))} ${clockOffsetMs > 0 ? "ahead" : "behind"}`}
-        </dd>
+        <dd>{formatClockOffset(clockOffsetMs)}</dd>
       </dl>
       <p className="small muted">
         The client reads the server's <code>Date</code> header and corrects its clock. An

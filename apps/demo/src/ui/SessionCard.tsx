@@ -1,7 +1,7 @@
 import { useMfa } from "@mfa-kit/react";
 import { useState } from "react";
 import { errorText } from "./errorText";
-import { formatDuration, formatTime } from "./format";
+import { formatClockOffset, formatDuration, formatTime } from "./format";
 import { useNow } from "./useNow";
 
 /** Freshness the sensitive routes demand, as the API is configured (max_age=300). */
@@ -34,9 +34,9 @@ export function SessionCard() {
           <dd>{formatDuration(session.expiresAt - serverNow)}</dd>
           <dt>Clock offset</dt>
           <dd>
-            {Math.abs(clockOffsetMs) < 1000
+            {Math.round(clockOffsetMs / 1000) === 0
               ? "in sync with the server"
-              : `server is ${formatDuration(Math.abs(clockOffsetMs))} ${clockOffsetMs > 0 ? "ahead" : "behind"}`}
+              : `server is ${formatClockOffset(clockOffsetMs)}`}
           </dd>
         </dl>
       ) : (

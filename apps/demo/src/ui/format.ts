@@ -18,3 +18,10 @@ export function formatTime(epochMs: number): string {
 export function formatMoney(amount: number, currency = "EUR"): string {
   return `${amount.toFixed(2)} ${currency}`;
 }
+
+/** A measured clock offset for people, to the nearest second: "6 min 0 s ahead", "in sync". */
+export function formatClockOffset(offsetMs: number, ahead = "ahead", behind = "behind"): string {
+  const rounded = Math.round(Math.abs(offsetMs) / 1000) * 1000;
+  if (rounded === 0) return "in sync";
+  return `${formatDuration(rounded)} ${offsetMs > 0 ? ahead : behind}`;
+}
