@@ -29,7 +29,9 @@ describe("createMfaClient", () => {
     expect(mfa.wrap(instance)).toBe(instance);
     await instance.get("/data/plain");
     expect(api.seen[0]?.headers.get("authorization")).toBe("Bearer t1");
+    expect(instance.defaults.beforeRedirect).toBeTypeOf("function");
     expect(mfa.unwrap(instance)).toBe(instance);
+    expect(instance.defaults.beforeRedirect).toBeUndefined();
     await instance.get("/data/plain").catch(() => {});
     expect(api.seen[1]?.headers.has("authorization")).toBe(false);
   });

@@ -81,7 +81,7 @@ const kindOf = ({ code, message, request }: AxiosErrorLike): Failure["kind"] =>
 
 /** Installs and removes the client's interceptors on axios instances. */
 export function axiosAdapter(engine: Engine, origins: Origins) {
-  const installed = new WeakMap<AxiosLike, number[]>();
+  const installed = new WeakMap<AxiosLike, [number, number, () => void]>();
   /** The first wrapped instance's `baseURL`: the API's address when `baseUrl` is not set. */
   let wrappedBase: string | undefined;
 
@@ -93,6 +93,15 @@ export function axiosAdapter(engine: Engine, origins: Origins) {
     }
   };
 
+  /** The guard, then `hook` (a caller's own `beforeRedirect`) if there is one. */
+  const chain = (hook: Redirect | undefined): Redirect =>
+    hook
+      ? (options, ...rest) => {
+          guard(options);
+          hook(options, ...rest);
+        }
+      : guard;
+
   function wrap<T extends AxiosLike>(instance: T): T {
     if (installed.has(instance)) return instance;
     const base = instance.defaults.baseURL;
@@ -100,6 +109,10 @@ export function axiosAdapter(engine: Engine, origins: Origins) {
       origins.add(base);
       wrappedBase ??= base;
     }
+    const defaults = instance.defaults as { beforeRedirect?: Redirect };
+    const previous = defaults.beforeRedirect;
+    const instanceGuard = chain(previous);
+    defaults.beforeRedirect = instanceGuard;
     const urlOf = (ctx: RequestContext) =>
       new URL(instance.getUri(ctx.target as never), pageUrl()).href;
 
@@ -117,13 +130,9 @@ export function axiosAdapter(engine: Engine, origins: Origins) {
         const { headers } = config;
         for (const name in headers) if (headers[name] != null) ctx.mark(name);
         config.timeout ||= engine.o.timeoutMs;
+        // The guard comes from the instance's defaults; a request's own hook is chained to it.
         const user = config.beforeRedirect;
-        config.beforeRedirect = user
-          ? (options, ...rest) => {
-              guard(options);
-              user(options, ...rest);
-            }
-          : guard;
+        if (user !== instanceGuard) config.beforeRedirect = chain(user);
       }
       ctx.target = config;
       const wait = engine.before(ctx, origins.allows(config.url, config.baseURL));
@@ -178,15 +187,19 @@ export function axiosAdapter(engine: Engine, origins: Origins) {
     installed.set(instance, [
       instance.interceptors.request.use(onRequest as never),
       instance.interceptors.response.use(onResponse as never, onError as never),
+      () => {
+        if (defaults.beforeRedirect === instanceGuard) defaults.beforeRedirect = previous;
+      },
     ]);
     return instance;
   }
 
   function unwrap<T extends AxiosLike>(instance: T): T {
-    const [request, response] = installed.get(instance) ?? [];
-    if (request !== undefined) {
-      instance.interceptors.request.eject(request);
+    const [request, response, restore] = installed.get(instance) ?? [];
+    if (restore) {
+      instance.interceptors.request.eject(request!);
       instance.interceptors.response.eject(response!);
+      restore();
       installed.delete(instance);
     }
     return instance;

@@ -1,3 +1,4 @@
+import axios from "axios";
 import { HttpResponse, http } from "msw";
 import { describe, expect, it } from "vitest";
 import { adapterCases, client } from "../test/adapters";
@@ -105,5 +106,33 @@ describe.each(adapterCases)("headers ($name)", ({ send }) => {
     expect(res).toEqual({ status: 200, body: { deleted: true } });
     expect(seen.map((h) => h.get("x-mfa-token"))).toEqual([null, "654321"]);
     expect(mfa.getSnapshot().session).toBeNull();
+  });
+});
+
+describe("axios redirects", () => {
+  it("still drops credentials on a hop to another origin when axios has a beforeRedirect of its own", async () => {
+    let foreign: Headers | undefined;
+    server.use(
+      http.get(
+        `${ORIGIN}/hop/away`,
+        () => new HttpResponse(null, { status: 302, headers: { location: `${OTHER}/landing` } }),
+      ),
+      http.get(`${OTHER}/landing`, ({ request }) => {
+        foreign = request.headers;
+        return HttpResponse.json({ where: "other" });
+      }),
+    );
+    new FakeApi(server);
+    const mfa = client();
+    const api = axios.create({ baseURL: ORIGIN, beforeRedirect: () => {} });
+    const hooks: string[] = [];
+    mfa.wrap(api);
+    await api.get("/hop/away", {
+      headers: { "X-Session-Token": "mine" },
+      beforeRedirect: (options: Record<string, unknown>) => void hooks.push(String(options.href)),
+    });
+    expect(hooks).toEqual([`${OTHER}/landing`]);
+    expect(foreign?.has("x-session-token")).toBe(false);
+    expect(foreign?.has("authorization")).toBe(false);
   });
 });
