@@ -269,7 +269,9 @@ describe("the demo, client + React + server kit together", { timeout: 30_000 }, 
     await user.click(screen.getByRole("button", { name: "Reload profile" }));
     const session = screen.getByRole("region", { name: "MFA session" });
     // The Date header has whole seconds: the estimate is within a second of the skew.
-    expect(await within(session).findByText(/server is (1 min 59|2 min [0-9]) s ahead/)).toBeTruthy();
+    expect(
+      await within(session).findByText(/server is (1 min 59|2 min [0-9]) s ahead/),
+    ).toBeTruthy();
     const offset = clients.mfa.getSnapshot().clockOffsetMs;
     expect(Math.abs(offset - 120_000)).toBeLessThanOrEqual(1_500);
   });
