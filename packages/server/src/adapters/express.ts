@@ -54,7 +54,7 @@ function parsedBody(req: ExpressRequest): string | Uint8Array<ArrayBuffer> | und
 function fetchRequestOf(
   req: ExpressRequest,
   res: Parameters<RequestHandler>[1],
-  options: NodeAdapterOptions & { body?: boolean },
+  options: NodeAdapterOptions & { body?: boolean; signal?: boolean },
 ): ConvertedRequest {
   const bodyless = options.body === false || req.method === "GET" || req.method === "HEAD";
   const pre = bodyless ? undefined : parsedBody(req);
@@ -146,7 +146,7 @@ export function requireMfaMiddleware(
   return async (req, res, next) => {
     let request: Request;
     try {
-      request = fetchRequestOf(req, res, { body: false }).request;
+      request = fetchRequestOf(req, res, { body: false, signal: false }).request;
     } catch {
       unreadable(res);
       return;

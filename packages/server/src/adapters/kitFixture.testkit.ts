@@ -10,6 +10,8 @@ export interface KitFixture {
   mfa: MfaServer;
   /** While `true`, every store call rejects (the backend is "down"). */
   storeDown: boolean;
+  /** The name of every store method called, in order. */
+  calls: string[];
   /** Enrolls and activates a TOTP factor: its id, secret and the first set of backup codes. */
   enroll(userId: string): Promise<{ factorId: string; secret: string; backupCodes: string[] }>;
   /** The TOTP code of `secret` at the kit's clock plus `offsetSteps` steps. */
@@ -24,6 +26,7 @@ export function kitFixture(): KitFixture {
   const inner = memoryStore();
   const fixture: KitFixture = {
     storeDown: false,
+    calls: [],
     mfa: undefined as unknown as MfaServer,
     async enroll(userId) {
       const { factorId, secret } = await fixture.mfa.enrollTotp(userId);
@@ -41,10 +44,12 @@ export function kitFixture(): KitFixture {
     get(target, name, receiver) {
       const value = Reflect.get(target, name, receiver);
       if (typeof value !== "function") return value;
-      return (...args: unknown[]) =>
-        fixture.storeDown
+      return (...args: unknown[]) => {
+        fixture.calls.push(String(name));
+        return fixture.storeDown
           ? Promise.reject(new Error("store backend unreachable"))
           : value.apply(target, args);
+      };
     },
   }) as MfaStore;
   fixture.mfa = createMfaServer({

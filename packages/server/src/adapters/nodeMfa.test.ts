@@ -21,13 +21,14 @@ function app() {
   const guard = requireMfaNode(kit.mfa, {
     authenticate: (req) => (req.headers.get("authorization") === "Bearer alice" ? USER : null),
   });
+  const sessionOnly = requireMfaNode(kit.mfa, { maxAgeMs: 300_000 });
   return (req: IncomingMessage, res: ServerResponse) =>
     mfaRoutes(req, res, async () => {
       if (req.url === "/open") {
         res.end("open");
         return;
       }
-      const claims = await guard(req, res);
+      const claims = await (req.url === "/session-only" ? sessionOnly : guard)(req, res);
       if (!claims) return;
       let body = "";
       for await (const chunk of req) body += chunk;
@@ -139,5 +140,49 @@ describe("requireMfaNode", () => {
     expect(await down.json()).toMatchObject({ status: 503, retryAfter: 1 });
     kit.storeDown = false;
     expect((await post("/transfer", {}, { "X-Session-Token": token })).status).toBe(200);
+  });
+});
+
+describe("requireMfaNode without authenticate", () => {
+  const session = async () => {
+    const { backupCodes } = await kit.enroll(USER);
+    const verified = await kit.mfa.verify({ userId: USER, backupCode: backupCodes[0]! });
+    if (!verified.ok) throw new Error(verified.reason);
+    return verified.session.token;
+  };
+
+  it("lets a valid session through with one store lookup", async () => {
+    const token = await session();
+    const lookups = kit.calls.length;
+    const res = await post("/session-only", { amount: 1 }, { "X-Session-Token": token });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ userId: USER, body: '{"amount":1}' });
+    expect(kit.calls.slice(lookups)).toEqual(["getSession"]);
+  });
+
+  it("answers invalid_session for an unknown token and step_up_required for an old one", async () => {
+    const token = await session();
+    const unknown = await post("/session-only", {}, { "X-Session-Token": `${token}x` });
+    expect(unknown.status).toBe(401);
+    expect(await unknown.json()).toMatchObject({ type: "urn:mfa-kit:problem:invalid-session" });
+    kit.advance(301_000);
+    const old = await post("/session-only", {}, { "X-Session-Token": token });
+    expect(old.status).toBe(401);
+    expect(old.headers.get("www-authenticate")).toMatch(/max_age/);
+  });
+
+  it("answers 400 for a session header with characters a header cannot hold", async () => {
+    const res = await fetch(`${server.url}/session-only`, {
+      headers: { "X-Session-Token": "caf\u00e9-token-0123456789" },
+    });
+    expect(res.status).toBe(400);
+  });
+
+  it("answers 503 with Retry-After while the store is down", async () => {
+    const token = await session();
+    kit.storeDown = true;
+    const res = await post("/session-only", {}, { "X-Session-Token": token });
+    expect(res.status).toBe(503);
+    expect(res.headers.get("retry-after")).toBe("1");
   });
 });

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { MfaHeaders } from "@mfa-kit/protocol";
 import { createMfaHandler, type MfaHandlerOptions } from "../http/handler";
 import { type MfaGuardResult, type RequireMfaOptions, requireMfa } from "../http/requireMfa";
 import type { MfaServer } from "../server";
@@ -42,6 +43,9 @@ export type NodeMfaGuard = (
   req: IncomingMessage,
   res: ServerResponse,
 ) => Promise<MfaSessionClaims | null>;
+
+// What the kit's `readHeader` accepts: visible ASCII and spaces only.
+const SAFE_HEADER = /^[\x20-\x7e]*$/;
 
 /**
  * Links each converted `Request` to the Node request it came from, so `authenticate` sees both.
@@ -109,11 +113,19 @@ export function requireMfaNode(mfa: MfaServer, options: RequireMfaNodeOptions = 
     ...guardOptions,
     ...(linked ? { authenticate: linked.authenticate } : {}),
   });
+  const requirements = {
+    ...(options.maxAgeMs !== undefined ? { maxAgeMs: options.maxAgeMs } : {}),
+    ...(options.acrValues !== undefined ? { acrValues: options.acrValues } : {}),
+  };
   const adapter: NodeAdapterOptions = origin !== undefined ? { origin } : {};
-  return async (req, res) => {
+  const sessionHeader = MfaHeaders.sessionToken.toLowerCase();
+  const oneShotHeader = MfaHeaders.mfaToken.toLowerCase();
+
+  /** The full guard on a converted request: every answer other than a plain valid session. */
+  const slow = async (req: IncomingMessage, res: ServerResponse) => {
     let result: MfaGuardResult;
     try {
-      const request = toFetchRequest(req, res, { ...adapter, body: false }).request;
+      const request = toFetchRequest(req, res, { ...adapter, body: false, signal: false }).request;
       result = await guard(linked ? linked.link(request, req) : request);
     } catch {
       writeProblem(
@@ -127,5 +139,22 @@ export function requireMfaNode(mfa: MfaServer, options: RequireMfaNodeOptions = 
     if (result.ok) return result.claims;
     await sendFetchResponse(res, result.response, req.method);
     return null;
+  };
+
+  return async (req, res) => {
+    // The hot path, when no `authenticate` needs a Fetch request: a well-formed session token goes
+    // straight to `checkSession` (hash, one store lookup). Anything else, a failed or a refused
+    // check included, takes the full guard, which owns every answer.
+    const token = req.headers[sessionHeader];
+    if (
+      !linked &&
+      typeof token === "string" &&
+      req.headers[oneShotHeader] === undefined &&
+      SAFE_HEADER.test(token)
+    ) {
+      const check = await mfa.checkSession(token.trim(), requirements).catch(() => null);
+      if (check?.ok) return check.claims;
+    }
+    return slow(req, res);
   };
 }
