@@ -62,6 +62,17 @@ export default defineConfig({
           hookTimeout: 180_000,
         },
       },
+      {
+        extends: true,
+        test: {
+          name: "load",
+          environment: "node",
+          include: ["apps/load/test/**/*.test.ts"],
+          globalSetup: ["apps/load/test/globalSetup.ts"],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+        },
+      },
     ],
   },
 });

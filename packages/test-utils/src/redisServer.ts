@@ -1,5 +1,8 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 /** A redis-server process on 127.0.0.1 that a test suite started and must stop. */
 export interface RedisServer {
@@ -11,7 +14,10 @@ export interface RedisServer {
   readonly pid: number | undefined;
   /** Stops the process (SIGTERM, then SIGKILL after 5 s) and waits for it to exit. */
   stop(): Promise<void>;
-  /** Starts it again on the same port (after {@link RedisServer.stop}). */
+  /**
+   * Starts it again on the same port (after {@link RedisServer.stop}). Data is gone unless a
+   * `SAVE` was issued before the stop: the snapshot is then loaded, as after a real restart.
+   */
   start(): Promise<void>;
 }
 
@@ -49,12 +55,27 @@ export function freePort(): Promise<number> {
 }
 
 const running = new Set<ChildProcess>();
+const dirs = new Set<string>();
 process.once("exit", () => {
   for (const child of running) child.kill("SIGKILL");
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
-function launch(port: number): Promise<ChildProcess> {
-  const args = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"];
+function launch(port: number, dir: string): Promise<ChildProcess> {
+  // No automatic snapshots and no AOF; the working directory is a private temporary one, so an
+  // explicit SAVE never writes into the caller's directory.
+  const args = [
+    "--port",
+    String(port),
+    "--bind",
+    "127.0.0.1",
+    "--save",
+    "",
+    "--appendonly",
+    "no",
+    "--dir",
+    dir,
+  ];
   const child = spawn(BINARY, args, { stdio: ["ignore", "pipe", "pipe"] });
   running.add(child);
   child.once("exit", () => running.delete(child));
@@ -108,10 +129,12 @@ function terminate(child: ChildProcess): Promise<void> {
 export async function startRedisServer(): Promise<RedisServer> {
   let child: ChildProcess | undefined;
   let port = 0;
+  const dir = mkdtempSync(join(tmpdir(), "mfa-kit-redis-"));
+  dirs.add(dir);
   for (let attempt = 1; ; attempt++) {
     port = await freePort();
     try {
-      child = await launch(port);
+      child = await launch(port, dir);
       break;
     } catch (error) {
       // Another process may have taken the port between the probe and the launch: try another.
@@ -130,7 +153,7 @@ export async function startRedisServer(): Promise<RedisServer> {
     },
     async start() {
       if (child) return;
-      child = await launch(port);
+      child = await launch(port, dir);
     },
   };
 }
