@@ -2,6 +2,8 @@ import { createServer, type Server } from "node:net";
 import { type RedisServer, redisUnavailableReason, startRedisServer } from "@mfa-kit/test-utils";
 import { Redis, type RedisOptions } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { hotpCode, testKit, totpCode } from "../testing/fixtures";
+import { softAuthenticator } from "../testing/softAuthenticator";
 import { type RedisStore, redisStore, StoreUnavailableError } from "./redis";
 import { describeStoreContract } from "./storeContract.testkit";
 import type { LimitPolicy } from "./types";
@@ -34,6 +36,23 @@ async function keysOf(prefix: string) {
   return Promise.all(
     keys.map(async (key) => ({ key, type: await admin.type(key), pttl: await admin.pttl(key) })),
   );
+}
+
+/** RFC 4648 base32 to bytes. */
+function base32Bytes(text: string): Buffer {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  const out: number[] = [];
+  let bits = 0;
+  let acc = 0;
+  for (const c of text.replace(/=+$/, "").toUpperCase()) {
+    acc = (acc << 5) | alphabet.indexOf(c);
+    bits += 5;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push((acc >> bits) & 0xff);
+    }
+  }
+  return Buffer.from(out);
 }
 
 describe.skipIf(skipReason !== undefined)("redisStore on a real redis-server", () => {
@@ -168,6 +187,90 @@ describe.skipIf(skipReason !== undefined)("redisStore on a real redis-server", (
         expect(await admin.keys(`kp${process.pid}:*`)).toEqual([]);
       } finally {
         prefixed.disconnect();
+      }
+    });
+  });
+
+  describe("with the kit", () => {
+    it("keeps no plaintext secret, code, contact or token in a full dump of Redis", async () => {
+      const prefix = freshPrefix();
+      const kit = testKit({ store: redisStore(client, { prefix }) });
+      const { mfa } = kit;
+      const found: string[] = [];
+      const codes: string[] = [];
+      const now = () => kit.clock.now;
+
+      const totp = await mfa.enrollTotp("alice");
+      const activation = totpCode(totp.secret, now());
+      const activated = await mfa.activateFactor("alice", totp.factorId, activation);
+      if (!activated.ok) throw new Error(activated.reason);
+      const backupCodes = activated.backupCodes ?? [];
+      const hotp = await mfa.enrollHotp("alice");
+      expect((await mfa.activateFactor("alice", hotp.factorId, hotpCode(hotp.secret, 0))).ok).toBe(
+        true,
+      );
+      const contacts = { sms: "+15551234567", email: "alice.secret@example.com" } as const;
+      for (const channel of ["sms", "email"] as const) {
+        const enrolled = await mfa.enrollContact("alice", { channel, to: contacts[channel] });
+        if (!enrolled.ok) throw new Error(enrolled.reason);
+        const sent = kit.sent.at(-1)!.code;
+        expect((await mfa.activateFactor("alice", enrolled.factorId, sent)).ok).toBe(true);
+        kit.tick(31_000);
+        const challenge = await mfa.startChallenge("alice", enrolled.factorId);
+        if (!challenge.ok) throw new Error(challenge.reason);
+        const code = kit.sent.at(-1)!.code;
+        const verified = await mfa.verify({
+          userId: "alice",
+          factorId: enrolled.factorId,
+          challengeId: challenge.challengeId!,
+          code,
+        });
+        if (!verified.ok) throw new Error(verified.reason);
+        found.push(verified.session.token);
+        codes.push(sent, code);
+      }
+      const key = await softAuthenticator("example.com", "https://example.com");
+      const options = (await mfa.webauthnRegistrationOptions("alice")) as { challenge: string };
+      expect((await mfa.verifyWebauthnRegistration("alice", await key.register(options))).ok).toBe(
+        true,
+      );
+      const next = totpCode(totp.secret, now() + 30_000);
+      const byTotp = await mfa.verify({ userId: "alice", factorId: totp.factorId, code: next });
+      const byBackup = await mfa.verify({ userId: "alice", backupCode: backupCodes[0]! });
+      if (!byTotp.ok || !byBackup.ok) throw new Error("verification failed");
+      found.push(byTotp.session.token, byBackup.session.token);
+      codes.push(activation, next);
+
+      // Everything under the prefix, key names included.
+      const dump: string[] = [];
+      for (const { key: name, type } of await keysOf(prefix)) {
+        dump.push(name);
+        if (type === "string") dump.push((await admin.get(name)) ?? "");
+        else if (type === "hash") dump.push(...Object.entries(await admin.hgetall(name)).flat());
+        else if (type === "zset") dump.push(...(await admin.zrange(name, 0, -1)));
+        else throw new Error(`unexpected type ${type} of ${name}`);
+      }
+      const text = dump.join("\n");
+      expect(dump.length).toBeGreaterThan(20);
+      const secrets = [
+        ...[totp.secret, hotp.secret].flatMap((b32) => {
+          const raw = base32Bytes(b32);
+          return [b32, raw.toString("hex"), raw.toString("base64"), raw.toString("base64url")];
+        }),
+        ...backupCodes.flatMap((c) => [c, c.replace(/[^0-9a-z]/gi, "")]),
+        ...found,
+        ...Object.values(contacts),
+      ];
+      for (const secret of secrets) {
+        expect(text.toLowerCase().includes(secret.toLowerCase()), `${secret} is stored`).toBe(
+          false,
+        );
+      }
+      // Short codes: never as a value of their own (digits inside timestamps do not count).
+      for (const code of codes) {
+        expect(new RegExp(`(^|[^0-9])${code}([^0-9]|$)`).test(text), `${code} is stored`).toBe(
+          false,
+        );
       }
     });
   });
