@@ -1,5 +1,6 @@
 import type { MfaClient } from "@mfa-kit/client";
 import { isProblem, MfaHeaders, type MfaProblem } from "@mfa-kit/protocol";
+import axios, { type AxiosRequestConfig, isAxiosError } from "axios";
 import type { SessionInfo } from "../api/accountRoutes";
 import type { User } from "../api/accounts";
 import type { Transfer, TransferOrder } from "../api/transferBook";
@@ -22,38 +23,40 @@ export class ApiError extends Error {
   }
 }
 
-/** The demo's protected routes, called through the MFA client (headers, refresh, step-up, retries). */
-export function createBankApi(mfa: MfaClient) {
-  const call = async <T>(path: string, init?: RequestInit): Promise<T> => {
-    const res = await mfa.fetch(path, init);
-    if (res.status === 204) return undefined as T;
-    const body: unknown = await res.json().catch(() => null);
-    if (!res.ok) throw new ApiError(res.status, isProblem(body) ? body : null);
-    return body as T;
+/**
+ * The demo's protected routes through an axios instance wrapped by the MFA client: headers,
+ * refresh, step-up and retries apply, as for `mfa.fetch` (which `mfa.api` and the demo controls use).
+ */
+export function createBankApi(mfa: MfaClient, baseUrl: string) {
+  const http = mfa.wrap(axios.create({ baseURL: baseUrl }));
+  const call = async <T>(config: AxiosRequestConfig): Promise<T> => {
+    try {
+      const res = await http.request<T>(config);
+      return (res.status === 204 ? undefined : res.data) as T;
+    } catch (error) {
+      if (isAxiosError(error) && error.response) {
+        const body: unknown = error.response.data;
+        throw new ApiError(error.response.status, isProblem(body) ? body : null);
+      }
+      throw error; // an MfaError: step-up cancelled, retries exhausted, no network...
+    }
   };
-  const json = (
-    method: string,
-    body: unknown,
-    headers: Record<string, string> = {},
-  ): RequestInit => ({
-    method,
-    headers: { "Content-Type": "application/json", ...headers },
-    body: JSON.stringify(body),
-  });
   return {
-    profile: () => call<Profile>("/api/profile"),
-    transfers: () => call<{ transfers: Transfer[]; balance: number }>("/api/transfers"),
+    profile: () => call<Profile>({ url: "/api/profile" }),
+    transfers: () => call<{ transfers: Transfer[]; balance: number }>({ url: "/api/transfers" }),
     /**
      * Sends a transfer with an `Idempotency-Key`, so the client may retry it after a 503 or a
      * lost answer without paying twice. Pass the same key to repeat the same order.
      */
     createTransfer: (order: TransferOrder, idempotencyKey: string = crypto.randomUUID()) =>
-      call<{ transfer: Transfer; balance: number }>(
-        "/api/transfers",
-        json("POST", order, { [MfaHeaders.idempotencyKey]: idempotencyKey }),
-      ),
+      call<{ transfer: Transfer; balance: number }>({
+        url: "/api/transfers",
+        method: "POST",
+        data: order,
+        headers: { [MfaHeaders.idempotencyKey]: idempotencyKey },
+      }),
     changePassword: (newPassword: string) =>
-      call<void>("/api/password", json("PUT", { newPassword })),
+      call<void>({ url: "/api/password", method: "PUT", data: { newPassword } }),
   };
 }
 

@@ -49,7 +49,7 @@ export function createDemoClients(options: DemoClientsOptions = {}): DemoClients
     mfa,
     activity,
     controls,
-    bank: createBankApi(mfa),
+    bank: createBankApi(mfa, baseUrl),
     webauthn: options.webauthn ?? false,
   };
 }
