@@ -243,4 +243,39 @@ describe("the reference API", () => {
     ]);
     expect((await call("GET", "/demo/totp-codes")).res.status).toBe(401);
   });
+
+  test("the feed reports a backup code used and a verification from a new device", async () => {
+    const { api, call, signIn, codeFor, advance } = setup();
+    const token = await signIn();
+    const enrolled = await call("POST", "/mfa/totp/enroll", { token, body: {} });
+    const { factorId, secret } = enrolled.body;
+    const activated = await call("POST", `/mfa/factors/${factorId}/activate`, {
+      token,
+      body: { code: codeFor(secret) },
+    });
+    const backupCode = activated.body.backupCodes[0] as string;
+    const headers = { "User-Agent": "Mozilla/5.0 Chrome/140.0" };
+    advance(30_000);
+    await call("POST", "/mfa/verify", {
+      token,
+      headers,
+      body: { factorId, code: codeFor(secret) },
+    });
+    await api.flushEvents();
+    const before = await call("GET", "/demo/events?after=0", { token });
+    expect(before.body.events.map((e: { type: string }) => e.type)).not.toContain("device.new");
+    await call("PUT", "/demo/device", { body: { device: "new-phone" } });
+    const viaBackup = await call("POST", "/mfa/verify", { token, headers, body: { backupCode } });
+    expect(viaBackup.res.status).toBe(200);
+    await api.flushEvents();
+    const { body } = await call("GET", "/demo/events?after=0", { token });
+    const byType = new Map(body.events.map((e: { type: string }) => [e.type, e]));
+    expect(byType.get("backup_code.used")).toMatchObject({
+      severity: "warning",
+      message: "A backup code was used (9 left): an administrator is notified.",
+    });
+    expect(byType.get("device.new")).toMatchObject({
+      message: "Verified from a new device (Chrome/140.0): the user gets an e-mail.",
+    });
+  });
 });
