@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { toNodeListener } from "@mfa-kit/server/node";
 import { createDemoApi, type DemoApi, type DemoApiOptions } from "../api/createDemoApi";
-import { toNodeListener } from "./toNodeListener";
 
 /** Options of {@link startDemoServer}. */
 export interface DemoServerOptions extends DemoApiOptions {
@@ -27,9 +27,10 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
   const api = createDemoApi(apiOptions);
   await api.ready;
   let origin = `http://${host}`;
+  // The kit's adapter: a streamed body with a byte limit, the signal aborted when the client leaves.
   const server = createServer(
     { keepAliveTimeout: 60_000 },
-    toNodeListener(api.handleRequest, { origin: () => origin }),
+    toNodeListener((req) => api.handleRequest(req), { origin: () => origin }),
   );
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
