@@ -2,7 +2,8 @@ import react from "@vitejs/plugin-react";
 import { defineConfig } from "vite";
 
 // The app builds to dist/web; the Node HTTP server (`vite build --ssr src/server/node.ts`) to
-// dist/server, without the public files. Both dev servers bind the loopback interface only.
+// dist/server, without the public files. Both dev servers bind the loopback interface only, as
+// `localhost`: WebAuthn needs a domain name, so security keys work there and not at 127.0.0.1.
 export default defineConfig(({ isSsrBuild }) => ({
   plugins: [react()],
   build: isSsrBuild
@@ -16,6 +17,6 @@ export default defineConfig(({ isSsrBuild }) => ({
       },
   // The Node server imports the kit as a package (its `node` condition picks node:crypto).
   ssr: { external: ["@mfa-kit/protocol", "@mfa-kit/server"] },
-  server: { host: "127.0.0.1", port: 5173 },
-  preview: { host: "127.0.0.1", port: 4173 },
+  server: { host: "localhost", port: 5173 },
+  preview: { host: "localhost", port: 4173 },
 }));
