@@ -1,9 +1,9 @@
 import { type AxiosLike, axiosAdapter } from "./adapters/axios";
 import { fetchAdapter, type MfaFetch } from "./adapters/fetch";
 import type { MfaClock } from "./engine/clock";
-import { Engine } from "./engine/engine";
+import { createEngine } from "./engine/engine";
 import { type MfaClientOptions, resolveOptions } from "./engine/options";
-import { Origins, pageUrl } from "./engine/origins";
+import { createOrigins } from "./engine/origins";
 import type { ChallengeHandler, MfaSessionInfo, MfaSnapshot } from "./engine/types";
 import { createMfaApi, type MfaApi } from "./mfaApi";
 
@@ -53,34 +53,22 @@ export interface MfaClient {
  */
 export function createMfaClient(options: MfaClientOptions = {}): MfaClient {
   const o = resolveOptions(options);
-  const engine = new Engine(o, options.onChallenge);
-  const origins = new Origins(o.origins, o.baseUrl);
-  const { wrap, unwrap, base } = axiosAdapter(engine, origins);
+  const engine = createEngine(o, options.onChallenge);
+  const origins = createOrigins(o.origins, o.baseUrl);
   const run = fetchAdapter(engine, origins);
-  const fetch: MfaFetch = (input, init) => run(input, init);
   engine.fetch = run;
-  engine.base = () => {
-    const url = o.baseUrl ?? pageUrl() ?? base();
-    if (!url) throw new TypeError("Set options.baseUrl: the client needs the API's address.");
-    return url;
-  };
+  const { getSnapshot, subscribe, stepUp, clock, signOut, setChallengeHandler, cancelChallenge } =
+    engine;
   return {
-    wrap,
-    unwrap,
-    fetch,
-    subscribe: engine.store.subscribe,
-    getSnapshot: engine.store.getSnapshot,
-    stepUp: (stepUpOptions) => engine.stepUp(stepUpOptions),
-    clock: engine.clock,
-    signOut: () => engine.signOut(),
-    setChallengeHandler(handler) {
-      const previous = engine.handler;
-      engine.handler = handler;
-      return () => {
-        if (engine.handler === handler) engine.handler = previous;
-      };
-    },
-    cancelChallenge: (reason) => engine.cancelChallenge(reason),
-    api: createMfaApi(engine, fetch),
+    ...axiosAdapter(engine, origins),
+    fetch: (input, init) => run(input, init),
+    subscribe,
+    getSnapshot,
+    stepUp,
+    clock,
+    signOut,
+    setChallengeHandler,
+    cancelChallenge,
+    api: createMfaApi(engine),
   };
 }

@@ -14,7 +14,6 @@ import {
   type WebAuthnJSON,
   type WebauthnRegistrationRequest,
 } from "@mfa-kit/protocol";
-import type { MfaFetch } from "./adapters/fetch";
 import { answerError } from "./engine/answerError";
 import type { Engine } from "./engine/engine";
 import { MfaError } from "./engine/mfaError";
@@ -44,28 +43,19 @@ export interface MfaApi {
 }
 
 /** The typed API over `mfa.fetch`; a non-2xx answer rejects with an {@link MfaError}. */
-export function createMfaApi(engine: Engine, mfaFetch: MfaFetch): MfaApi {
+export function createMfaApi(engine: Engine): MfaApi {
   const call = async <T>(
     route: MfaRouteName,
     method = "POST",
-    factorId?: string,
+    factorId = "",
     body?: unknown,
   ): Promise<T> => {
     const path = mfaPath(route, { factorId }, engine.o.paths.base);
-    const res = await mfaFetch(new URL(path, engine.base!()), {
-      method,
-      headers: { accept: "application/json", "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const data = await res.json().catch(() => undefined);
-    if (res.ok) return data as T;
-    const problem = isProblem(data) ? data : null;
+    const res = await engine.call(new URL(path, engine.base()).href, method, body);
+    if (res.status < 300) return res.body as T;
+    const problem = isProblem(res.body) ? res.body : null;
     throw (
-      (/code|locked|rate/.test(problemName(problem) ?? "") &&
-        answerError(
-          { status: res.status, headers: res.headers, body: data },
-          engine.clock.now(),
-        )) ||
+      (/code|locked|rate/.test(problemName(problem)!) && answerError(res, engine.clock.now())) ||
       new MfaError("HTTP", `HTTP ${res.status} from ${path}.`, { status: res.status, problem })
     );
   };
@@ -80,6 +70,6 @@ export function createMfaApi(engine: Engine, mfaFetch: MfaFetch): MfaApi {
     removeFactor: (factorId) => call("removeFactor", "DELETE", factorId),
     startChallenge: (factorId) => call("challenge", "POST", "", { factorId }),
     regenerateBackupCodes: () => call("regenerateBackupCodes"),
-    signOut: () => call<void>("signOut").finally(() => engine.signOut()),
+    signOut: () => call<void>("signOut").finally(engine.signOut),
   };
 }

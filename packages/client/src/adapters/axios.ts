@@ -1,7 +1,12 @@
-import { MfaHeaders } from "@mfa-kit/protocol";
-import type { Engine, Failure } from "../engine/engine";
+import type { Engine } from "../engine/engine";
 import { type Origins, pageUrl } from "../engine/origins";
-import { RequestContext } from "../engine/requestContext";
+import {
+  applyHeaders,
+  CREDENTIAL_HEADERS,
+  markOwn,
+  type RequestContext,
+  requestContext,
+} from "../engine/requestContext";
 import type { MfaRequestOptions } from "../engine/requestOptions";
 
 /**
@@ -21,7 +26,7 @@ export interface InterceptorsLike {
   eject(id: number): void;
 }
 
-// String keys: older axios versions copy only string keys when they merge a config for a replay.
+// A string key: older axios versions copy only string keys when they merge a config for a replay.
 const CTX = "__mfaKitContext";
 
 type Redirect = (
@@ -45,7 +50,7 @@ interface Res {
   status: number;
   data: unknown;
   headers: Config["headers"];
-  config?: Config;
+  config: Config;
 }
 
 interface AxiosErrorLike {
@@ -56,24 +61,11 @@ interface AxiosErrorLike {
   message?: string;
 }
 
-/** Headers that never follow a redirect to an origin outside the allowed ones. */
-const SENSITIVE = [
-  "authorization",
-  "cookie",
-  "proxy-authorization",
-  MfaHeaders.sessionToken,
-  MfaHeaders.mfaToken,
-].map((name) => name.toLowerCase());
-
-const headersOf = (h: Config["headers"]) => ({
-  get: (name: string) => (h.get(name) ?? null) as string | null,
-});
-
 /** Why a request got no response; `undefined` for a bad config that never went out. */
-const kindOf = ({ code, message, request }: AxiosErrorLike): Failure["kind"] =>
+const kindOf = ({ code, message, request }: AxiosErrorLike) =>
   code === "ERR_CANCELED"
     ? "abort"
-    : code === "ETIMEDOUT" || /timeout/i.test(message ?? "")
+    : code === "ETIMEDOUT" || /timeout/i.test(message!)
       ? "timeout"
       : request || code === "ERR_NETWORK"
         ? "network"
@@ -81,15 +73,15 @@ const kindOf = ({ code, message, request }: AxiosErrorLike): Failure["kind"] =>
 
 /** Installs and removes the client's interceptors on axios instances. */
 export function axiosAdapter(engine: Engine, origins: Origins) {
-  const installed = new WeakMap<AxiosLike, [number, number, () => void]>();
-  /** The first wrapped instance's `baseURL`: the API's address when `baseUrl` is not set. */
-  let wrappedBase: string | undefined;
+  const installed = new WeakMap<AxiosLike, () => void>();
 
   // axios in Node follows redirects with follow-redirects, which calls this before each hop:
   // credentials leaving the allowed origins are dropped, whoever set them.
   const guard: Redirect = ({ href, headers }) => {
     if (href && !origins.allows(href)) {
-      for (const name in headers) if (SENSITIVE.includes(name.toLowerCase())) delete headers[name];
+      for (const name in headers) {
+        if (CREDENTIAL_HEADERS.includes(name.toLowerCase())) delete headers[name];
+      }
     }
   };
 
@@ -102,108 +94,93 @@ export function axiosAdapter(engine: Engine, origins: Origins) {
         }
       : guard;
 
-  function wrap<T extends AxiosLike>(instance: T): T {
-    if (installed.has(instance)) return instance;
-    const base = instance.defaults.baseURL;
-    if (base) {
-      origins.add(base);
-      wrappedBase ??= base;
-    }
-    const defaults = instance.defaults as { beforeRedirect?: Redirect };
-    const previous = defaults.beforeRedirect;
-    const instanceGuard = chain(previous);
-    defaults.beforeRedirect = instanceGuard;
-    const urlOf = (ctx: RequestContext) =>
-      new URL(instance.getUri(ctx.target as never), pageUrl()).href;
-
-    const onRequest = (config: Config): Config | Promise<Config> => {
-      let ctx = config[CTX];
-      if (!ctx) {
-        ctx = config[CTX] = new RequestContext(
-          (config.method ?? "get").toUpperCase(),
-          config.signal,
-          urlOf,
-          config,
-          config.mfa,
-        );
-        // One pass over the names (AxiosHeaders' own has() is slow on this path); false = "unset".
-        const { headers } = config;
-        for (const name in headers) if (headers[name] != null) ctx.mark(name);
-        config.timeout ||= engine.o.timeoutMs;
-        // The guard comes from the instance's defaults; a request's own hook is chained to it.
-        const user = config.beforeRedirect;
-        if (user !== instanceGuard) config.beforeRedirect = chain(user);
+  return {
+    wrap<T extends AxiosLike>(instance: T): T {
+      if (installed.has(instance)) return instance;
+      const { interceptors } = instance;
+      const defaults = instance.defaults as { baseURL?: string; beforeRedirect?: Redirect };
+      const base = defaults.baseURL;
+      if (base) {
+        origins.add(base);
+        engine.wrappedBase ??= base;
       }
-      ctx.target = config;
-      const wait = engine.before(ctx, origins.allows(config.url, config.baseURL));
-      if (!wait) {
-        ctx.apply(config.headers);
-        return config;
-      }
-      const c = ctx;
-      return wait.then(() => {
-        c.apply(config.headers);
-        return config;
-      });
-    };
+      // The guard goes in the instance's defaults (restored by unwrap); a request's own hook is
+      // chained to it.
+      const previous = defaults.beforeRedirect;
+      const instanceGuard = chain(previous);
+      defaults.beforeRedirect = instanceGuard;
 
-    /** Lets the engine decide on a failed attempt: replay it, or hand the failure on. */
-    const settle = async (
-      ctx: RequestContext,
-      config: Config,
-      res?: Res,
-      error?: AxiosErrorLike,
-    ) => {
-      const replay = await engine.handle(ctx, {
-        status: res?.status ?? 0,
-        kind: res ? undefined : kindOf(error!),
-        headers: res && headersOf(res.headers),
-        body: async () => res?.data,
-        response: res,
-        error,
-      });
-      if (replay) return instance.request(config as never);
-      if (error) throw error;
-      return res;
-    };
+      const onRequest = (config: Config): Config | Promise<Config> => {
+        let ctx = config[CTX];
+        if (!ctx) {
+          const first = config;
+          ctx = config[CTX] = requestContext(
+            config.method ?? "get",
+            config.signal,
+            () => new URL(instance.getUri(first as never), pageUrl()).href,
+            config.mfa,
+          );
+          // One pass over the names (AxiosHeaders' own has() is slow on this path).
+          const { headers } = config;
+          for (const name in headers) if (headers[name] != null) markOwn(ctx, name);
+          config.timeout ||= engine.o.timeoutMs;
+          if (config.beforeRedirect !== instanceGuard) {
+            config.beforeRedirect = chain(config.beforeRedirect);
+          }
+        }
+        const c = ctx;
+        const send = () => {
+          applyHeaders(c, config.headers);
+          return config;
+        };
+        const wait = engine.before(c, origins.allows(config.url, config.baseURL));
+        return wait ? wait.then(send) : send();
+      };
 
-    // Statuses a custom `validateStatus` accepts arrive here: the engine sees them all the same.
-    const onResponse = (res: Res) => {
-      const { config } = res;
-      const ctx = config?.[CTX];
-      if (!ctx) return res;
-      engine.after(ctx, (res.headers.date ?? res.headers.get("date")) as string);
-      return res.status < 400 ? res : settle(ctx, config!, res);
-    };
+      // Statuses a custom `validateStatus` accepts arrive here too: the engine sees them all the same.
+      const settle = (res: Res | undefined, error?: AxiosErrorLike): unknown => {
+        const config = (error ?? res)!.config!;
+        const ctx = config?.[CTX];
+        const kind = res ? undefined : kindOf(error!);
+        if (!ctx || !(res || kind)) {
+          if (error) throw error;
+          return res;
+        }
+        if (res) engine.after(ctx, (res.headers.date ?? res.headers.get("date")) as string);
+        if (!error && res!.status < 400) return res;
+        return engine
+          .handle(ctx, {
+            status: res?.status ?? 0,
+            kind,
+            headers: res?.headers,
+            body: () => res?.data,
+            response: res,
+            error,
+          })
+          .then((replay) => {
+            if (replay) return instance.request(config as never);
+            if (error) throw error;
+            return res;
+          });
+      };
 
-    const onError = async (error: AxiosErrorLike): Promise<unknown> => {
-      const { config, response: res } = error;
-      const ctx = config?.[CTX];
-      if (!ctx || !(res || kindOf(error))) throw error;
-      if (res) engine.after(ctx, res.headers.get("date") as string);
-      return settle(ctx, config!, res, error);
-    };
-
-    installed.set(instance, [
-      instance.interceptors.request.use(onRequest as never),
-      instance.interceptors.response.use(onResponse as never, onError as never),
-      () => {
+      const request = interceptors.request.use(onRequest as never);
+      const response = interceptors.response.use(
+        settle as never,
+        ((error: AxiosErrorLike) => settle(error.response, error)) as never,
+      );
+      installed.set(instance, () => {
+        interceptors.request.eject(request);
+        interceptors.response.eject(response);
         if (defaults.beforeRedirect === instanceGuard) defaults.beforeRedirect = previous;
-      },
-    ]);
-    return instance;
-  }
+      });
+      return instance;
+    },
 
-  function unwrap<T extends AxiosLike>(instance: T): T {
-    const [request, response, restore] = installed.get(instance) ?? [];
-    if (restore) {
-      instance.interceptors.request.eject(request!);
-      instance.interceptors.response.eject(response!);
-      restore();
+    unwrap<T extends AxiosLike>(instance: T): T {
+      installed.get(instance)?.();
       installed.delete(instance);
-    }
-    return instance;
-  }
-
-  return { wrap, unwrap, base: () => wrappedBase };
+      return instance;
+    },
+  };
 }

@@ -5,8 +5,9 @@ import type { WireResponse } from "./types";
 /**
  * The error for an answer the API turned down: `LOCKED` for a lock or rate limit, with
  * `retryAfterMs` from `Retry-After` (read on the server's clock) or the body's `retryAfter`;
- * `INVALID_CODE` for a wrong, expired, reused or malformed code or an unknown factor, with
- * `attemptsLeft`. `null` when the failure is not about the answer (5xx, ...).
+ * `ADDITIONAL_FACTOR_REQUIRED` for a 401 `mfa_required` with `additionalFactor` (the answer was
+ * right, and another factor is needed now); `INVALID_CODE` for a wrong, expired, reused or malformed
+ * code or an unknown factor, with `attemptsLeft`. `null` when the failure is not about the answer.
  */
 export function answerError(
   { status, headers, body }: WireResponse,
@@ -14,22 +15,25 @@ export function answerError(
 ): MfaError | null {
   const problem = isProblem(body) ? body : null;
   const name = problemName(problem);
-  const header = headers.get("retry-after");
-  const seconds = problem?.retryAfter;
   const locked = status === 429 || name === "locked" || name === "rate_limited";
-  return locked || status === 400 || status === 404 || status === 422
-    ? new MfaError(
-        locked ? "LOCKED" : "INVALID_CODE",
-        problem?.detail ?? problem?.title ?? `HTTP ${status}`,
-        {
-          status,
-          problem,
-          attemptsLeft: problem?.attemptsLeft,
-          retryAfterMs: locked
-            ? ((header ? parseRetryAfter(header, serverNow) : null) ??
-              (seconds === undefined ? undefined : seconds * 1000))
-            : undefined,
-        },
-      )
-    : null;
+  const code = locked
+    ? "LOCKED"
+    : status === 401 && name === "mfa_required" && problem?.additionalFactor === true
+      ? "ADDITIONAL_FACTOR_REQUIRED"
+      : [400, 404, 422].includes(status)
+        ? "INVALID_CODE"
+        : null;
+  const seconds = problem?.retryAfter;
+  return (
+    code &&
+    new MfaError(code, problem?.detail ?? problem?.title ?? `HTTP ${status}`, {
+      status,
+      problem,
+      attemptsLeft: problem?.attemptsLeft,
+      retryAfterMs: locked
+        ? (parseRetryAfter(headers.get("retry-after"), serverNow) ??
+          (seconds === undefined ? undefined : seconds * 1000))
+        : undefined,
+    })
+  );
 }

@@ -1,12 +1,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { Clock } from "./clock";
+import { createClock } from "./clock";
 
 const BASE = Date.UTC(2030, 0, 1);
 /** The `Date` header a server whose clock reads `serverMs` sends: whole seconds. */
 const dateHeader = (serverMs: number) => new Date(serverMs).toUTCString();
 
-describe("Clock", () => {
+describe("createClock", () => {
   it("puts one sample within half the round trip plus half a second of the true offset", () => {
     fc.assert(
       fc.property(
@@ -14,7 +14,7 @@ describe("Clock", () => {
         fc.integer({ min: 0, max: 5_000 }),
         fc.double({ min: 0, max: 1, noNaN: true }),
         (offset, rtt, where) => {
-          const clock = new Clock();
+          const clock = createClock();
           const sentAt = BASE;
           const receivedAt = sentAt + rtt;
           // The server stamped its answer somewhere during the round trip.
@@ -27,7 +27,7 @@ describe("Clock", () => {
   });
 
   it("smooths samples so the second's rounding averages out", () => {
-    const clock = new Clock();
+    const clock = createClock();
     const offset = 12_345;
     for (let i = 0; i < 200; i++) {
       const sentAt = BASE + i * 7_919; // spread over the second
@@ -37,7 +37,7 @@ describe("Clock", () => {
   });
 
   it("counts a slow round trip less than a fast one", () => {
-    const clock = new Clock();
+    const clock = createClock();
     clock.sample(dateHeader(BASE + 10_000), BASE, BASE + 20);
     const before = clock.offsetMs;
     // A 3 s round trip that suggests 1.5 s more.
@@ -46,14 +46,14 @@ describe("Clock", () => {
   });
 
   it("adopts a clock jump at once", () => {
-    const clock = new Clock();
+    const clock = createClock();
     clock.sample(dateHeader(BASE), BASE, BASE);
     clock.sample(dateHeader(BASE + 3_600_000 + 1_000), BASE + 1_000, BASE + 1_000);
     expect(Math.abs(clock.offsetMs - 3_600_000)).toBeLessThanOrEqual(500);
   });
 
   it("ignores a missing or unreadable Date, and a response without a send time", () => {
-    const clock = new Clock();
+    const clock = createClock();
     expect(clock.sample(undefined, BASE, BASE)).toBe(false);
     expect(clock.sample("yesterday-ish", BASE, BASE)).toBe(false);
     expect(clock.sample(dateHeader(BASE + 60_000), 0, BASE)).toBe(false);
@@ -63,7 +63,7 @@ describe("Clock", () => {
   it("never throws on arbitrary Date values", () => {
     fc.assert(
       fc.property(fc.string(), fc.nat(), (date, rtt) => {
-        const clock = new Clock();
+        const clock = createClock();
         clock.sample(date, BASE, BASE + rtt);
         expect(Number.isFinite(clock.offsetMs)).toBe(true);
       }),

@@ -11,16 +11,17 @@ import {
   type StepUpChallenge,
 } from "@mfa-kit/protocol";
 import { answerError } from "./answerError";
-import { Clock } from "./clock";
+import { type Clock, createClock } from "./clock";
 import type { MfaEvent } from "./events";
 import { idempotencyKey } from "./idempotencyKey";
 import { MfaError, noResponse } from "./mfaError";
-import type { ResolvedOptions, StorageLike } from "./options";
-import type { RequestContext } from "./requestContext";
+import type { ResolvedOptions } from "./options";
+import { pageUrl } from "./origins";
+import { OWN_AUTHORIZATION, OWN_IDEMPOTENCY_KEY, type RequestContext } from "./requestContext";
 import { backoffMs, isRetryableStatus, mayRepeat } from "./retryPolicy";
-import { loadSession, openStorage, saveSession, sessionInfo, toSession } from "./sessionStore";
-import { SingleFlight } from "./singleFlight";
-import { Subscribable } from "./subscribable";
+import { sessionInfo, sessionPersistence, toSession } from "./session";
+import { singleFlight } from "./singleFlight";
+import { createStore } from "./store";
 import type {
   ChallengeAnswer,
   ChallengeHandler,
@@ -37,17 +38,25 @@ export interface Failure {
   status: number;
   /** Why there was no response. */
   kind?: "network" | "timeout" | "abort";
-  headers?: HeadersLike;
+  headers?: HeadersLike | { get(name: string): unknown };
   /** Reads the parsed JSON body (only for a 401, which the engine must understand). */
-  body?: () => Promise<unknown>;
+  body?: () => unknown;
   /** The adapter's own response object, for `RETRY_EXHAUSTED`. */
   response?: unknown;
   error?: unknown;
 }
 
-/** How the engine sends its own requests: `mfa.fetch`, marked internal. */
-export type InternalFetch = (url: string, init: RequestInit, internal: true) => Promise<Response>;
+/** How the engine sends its own requests: `mfa.fetch`, with `internal` set for verify and co. */
+export type InternalFetch = (
+  url: string,
+  init: RequestInit,
+  internal?: boolean,
+) => Promise<Response>;
 
+/** The engine: the client's state and the decisions on each attempt, for the adapters. */
+export type Engine = ReturnType<typeof createEngine>;
+
+/** A challenge waiting for an answer, and the requests waiting on it. */
 interface Pending {
   view: PendingChallenge;
   ac: AbortController;
@@ -63,13 +72,17 @@ const SKEW_MS = 30_000;
 /** A failed session refresh is not tried again sooner than this. */
 const SESSION_RETRY_MS = 5_000;
 
-const cancelled = (cause: unknown) =>
-  cause instanceof MfaError && cause.code !== "ABORTED"
-    ? cause
-    : new MfaError("STEP_UP_CANCELLED", "Verification cancelled.", { cause });
+const noop = () => {};
 
-const required = ({ challenge, problem }: PendingChallenge) =>
-  new MfaError("STEP_UP_REQUIRED", "MFA required; no challenge handler set.", {
+const cancel = (cause?: unknown) =>
+  new MfaError("STEP_UP_CANCELLED", "Verification cancelled.", { cause });
+
+/** Why waiting requests end when the challenge's signal aborts: an MfaError as it is, else a cancel. */
+const cancelled = (reason: unknown) =>
+  reason instanceof MfaError && reason.code !== "ABORTED" ? reason : cancel(reason);
+
+const required = (challenge: StepUpChallenge, problem: MfaProblem | null) =>
+  new MfaError("STEP_UP_REQUIRED", "MFA required and no challenge handler set.", {
     status: 401,
     problem,
     challenge,
@@ -78,204 +91,317 @@ const required = ({ challenge, problem }: PendingChallenge) =>
 /** `path` resolved against the URL of the request that needed it. */
 const at = (path: string, url: string) => new URL(path, url).href;
 
+/** Runs `fn` at `until` (local epoch ms) without keeping a Node process alive for it. */
+const later = (until: number, fn: () => void) =>
+  (setTimeout(fn, until - Date.now()) as { unref?(): void }).unref?.();
+
 /**
  * The transport-agnostic core: owns the state (session, refreshed token, pending challenge, clock)
  * and decides, for each failed attempt, whether to refresh, step up, wait and retry, or give up.
- * Adapters only move headers and responses between their HTTP client and this class.
+ * Adapters only move headers and responses between their HTTP client and this engine.
  */
-export class Engine {
-  readonly store: Subscribable<MfaSnapshot>;
-  readonly clock = new Clock();
-  handler: ChallengeHandler | null;
-  /** Sends the engine's own requests (set by the client: the fetch adapter). */
-  fetch?: InternalFetch;
-  /** The API's address for calls without a request (`stepUp`, `api`). */
-  base?: () => string;
-  #session: MfaSessionResponse | null;
-  readonly #storage: StorageLike | undefined;
-  readonly #tokens = new SingleFlight<void>();
-  readonly #sessions = new SingleFlight<void>();
+export function createEngine(o: ResolvedOptions, initialHandler?: ChallengeHandler | null) {
+  const persistence = sessionPersistence(o.storage, o.storageKey);
+  let session = persistence.load();
+  const store = createStore<MfaSnapshot>({
+    status: "idle",
+    session: session && sessionInfo(session),
+    pendingChallenge: null,
+    clockOffsetMs: 0,
+    rateLimitedUntil: null,
+  });
+  const clock: Clock = createClock();
+  let handler = initialHandler ?? null;
   /** Incremented by each token refresh: an attempt sent before one is replayed, not refreshed. */
-  #gen = 0;
+  let gen = 0;
   /** The token the last refresh replaced, and the one it gave. */
-  #refreshed: [string | undefined, string] | null = null;
-  #sessionRetryAt = 0;
-  #busy = 0;
-  #pending: Pending | null = null;
-  #seq = 0;
-  #skewed = false;
+  let refreshed: [string | undefined, string] | null = null;
+  let sessionRetryAt = 0;
+  let busy = 0;
+  let pending: Pending | null = null;
+  let seq = 0;
+  let skewed = false;
 
-  constructor(
-    readonly o: ResolvedOptions,
-    handler: ChallengeHandler | null | undefined,
-  ) {
-    this.handler = handler ?? null;
-    this.#storage = openStorage(o.storage);
-    this.#session = loadSession(this.#storage, o.storageKey);
-    this.store = new Subscribable<MfaSnapshot>({
-      status: "idle",
-      session: this.#session && sessionInfo(this.#session),
-      pendingChallenge: null,
-      clockOffsetMs: 0,
-      rateLimitedUntil: null,
-    });
-  }
-
-  emit(event: MfaEvent): void {
+  const emit = (event: MfaEvent) => {
     try {
-      this.o.onEvent?.(event);
+      o.onEvent?.(event);
     } catch {
       // A throwing listener never breaks a request.
     }
-  }
+  };
 
-  // ---- per attempt -------------------------------------------------------------------------
+  /** Counts a refresh in (+1) or out (-1), and publishes the status and the pending challenge. */
+  const publish = (delta = 0) => {
+    busy += delta;
+    const p = pending?.ready ? pending : null;
+    store.set({
+      pendingChallenge: p?.view ?? null,
+      status: p ? p.phase : busy ? "refreshing" : "idle",
+    });
+  };
 
-  /**
-   * Puts the credentials of the next attempt into `ctx` (none when its origin is not allowed).
-   * Returns a promise only when it must wait: a token refresh in flight, a session due for
-   * refresh, or an async `getAccessToken`.
-   */
-  before(ctx: RequestContext, allowed: boolean): void | Promise<void> {
-    ctx.creds = allowed;
-    if (!allowed) return;
-    const { o } = this;
-    if (o.idempotencyKeys && !ctx.userKey && (ctx.method === "POST" || ctx.method === "PATCH")) {
-      ctx.key ??= idempotencyKey();
-    }
-    const s = this.#session;
-    const wait =
-      this.#tokens.current ??
-      (s &&
-      !ctx.internal &&
-      this.clock.now() >= s.expiresAt - o.refreshBeforeMs &&
-      Date.now() >= this.#sessionRetryAt
-        ? this.#refreshSession(ctx.urlOf(ctx))
-        : null);
-    if (!wait) return this.#credentials(ctx);
-    // Whatever the refresh's outcome, the request then goes with the credentials there are.
-    return abortable(
-      wait.catch(() => {}),
-      ctx.signal,
-    ).then(() => this.#credentials(ctx));
-  }
-
-  #credentials(ctx: RequestContext): void | Promise<void> {
-    const app = this.o.getAccessToken?.();
-    if (app instanceof Promise) return app.then((token) => this.#fill(ctx, token));
-    this.#fill(ctx, app);
-  }
-
-  #fill(ctx: RequestContext, token: string | null | undefined): void {
-    ctx.token = this.#pick(token);
-    ctx.session = this.#session?.token;
-    ctx.tokenGen = this.#gen;
-  }
+  const setSession = (next: MfaSessionResponse | null) => {
+    session = next;
+    persistence.save(next);
+    store.set({ session: next && sessionInfo(next) });
+  };
 
   /** The token to send: the app's, unless it is the very one a refresh replaced. */
-  #pick(app: string | null | undefined): string | undefined {
-    const r = this.#refreshed;
-    return r && (!this.o.getAccessToken || app === r[0]) ? r[1] : (app ?? undefined);
-  }
+  const pick = (app: string | null | undefined) =>
+    refreshed && (!o.getAccessToken || app === refreshed[0]) ? refreshed[1] : (app ?? undefined);
 
-  /** Takes the clock sample of a response (errors included). */
-  after(ctx: RequestContext, date: string | null | undefined): void {
-    const { clock, store } = this;
-    const until = store.getSnapshot().rateLimitedUntil;
-    if (until && Date.now() >= until) store.set({ rateLimitedUntil: null });
-    if (!clock.sample(date, ctx.sentAt, Date.now())) return;
-    const offset = clock.offsetMs;
-    if (Math.abs(offset - store.getSnapshot().clockOffsetMs) >= 500)
-      store.set({ clockOffsetMs: offset });
-    const skewed = Math.abs(offset) > SKEW_MS;
-    if (skewed && !this.#skewed) this.emit({ type: "clock.skew", offsetMs: offset });
-    this.#skewed = skewed;
-  }
+  const fill = (ctx: RequestContext, app: string | null | undefined) => {
+    ctx.token = pick(app);
+    ctx.session = session?.token;
+    ctx.gen = gen;
+  };
 
-  /**
-   * Decides what a failed attempt leads to: resolves `true` to replay the request, `false` to
-   * hand the failure to the caller unchanged; rejects with an {@link MfaError}.
-   */
-  async handle(ctx: RequestContext, f: Failure): Promise<boolean> {
-    const { headers } = f;
-    if (f.kind === "abort" || ctx.signal?.aborted) throw abortError(ctx.signal);
-    if (f.status === 401 && ctx.creds && headers) {
-      if (
-        parseWwwAuthenticate(headers.get("www-authenticate") ?? "").some(
-          (c) => /^bearer$/i.test(c.scheme) && c.params.error === "invalid_token",
-        )
-      ) {
-        return this.#onTokenRejected(ctx);
-      }
-      const body = await f.body?.();
-      const problem = isProblem(body) ? body : null;
-      const name = problemName(problem);
-      const challenge =
-        parseStepUpChallenge(headers) ??
-        (/mfa_req|step_up|invalid_s/.test(name ?? "")
-          ? { acrValues: problem?.acrValues ?? [], maxAge: problem?.maxAge }
-          : null);
-      if (challenge && !ctx.internal) {
-        return this.#onChallenge(ctx, challenge, problem, name === "invalid_session");
-      }
-    }
-    return this.#retry(ctx, f);
-  }
+  const credentials = (ctx: RequestContext): void | Promise<void> => {
+    const app = o.getAccessToken?.();
+    if (app instanceof Promise) return app.then((token) => fill(ctx, token));
+    fill(ctx, app);
+  };
 
-  async #onTokenRejected(ctx: RequestContext): Promise<boolean> {
-    if (!this.o.refreshAccessToken || ctx.userAuth || ctx.refreshed) return false;
-    ctx.refreshed = true;
-    if (ctx.tokenGen === this.#gen && !this.#tokens.current) {
-      // The app may hold a newer token than this attempt carried: then just replay.
-      const now = this.#pick(await this.o.getAccessToken?.());
-      if (now && now !== ctx.token) return true;
-    }
-    if (ctx.tokenGen === this.#gen) await abortable(this.#renew(ctx.token), ctx.signal);
-    return true;
-  }
+  /** One of the engine's own requests (or an `mfa.api` call), through `mfa.fetch`, JSON both ways. */
+  const call = async (
+    url: string,
+    method = "POST",
+    body?: unknown,
+    signal?: AbortSignal,
+    internal?: boolean,
+  ): Promise<WireResponse> => {
+    const res = await e.fetch(
+      url,
+      {
+        method,
+        headers: { accept: "application/json", "content-type": "application/json" },
+        body: body ? JSON.stringify(body) : undefined,
+        signal,
+      },
+      internal,
+    );
+    return { status: res.status, headers: res.headers, body: await res.json().catch(noop) };
+  };
 
   /** Refreshes the access token, once for everyone waiting on it. */
-  #renew(stale: string | undefined): Promise<void> {
-    return this.#tokens.run(async () => {
-      this.#status(1);
-      try {
-        let token: unknown;
-        let cause: unknown;
-        try {
-          token = await this.o.refreshAccessToken!();
-        } catch (e) {
-          cause = e;
+  const renew = singleFlight(async (stale: string | undefined) => {
+    publish(1);
+    let error: MfaError;
+    try {
+      const token = await o.refreshAccessToken!();
+      if (token && typeof token === "string") {
+        refreshed = [stale, token];
+        gen++;
+        emit({ type: "token.refreshed" });
+        return;
+      }
+      error = new MfaError("REFRESH_FAILED", "refreshAccessToken must resolve with the new token.");
+    } catch (cause) {
+      error = new MfaError("REFRESH_FAILED", "Token refresh failed.", { cause });
+    } finally {
+      publish(-1);
+    }
+    refreshed = null;
+    setSession(null);
+    pending?.ac.abort(error);
+    throw error;
+  });
+
+  /** Refreshes the MFA session, once for everyone; a session the API rejects is dropped. */
+  const refreshSession = singleFlight(async (url: string) => {
+    const s = session;
+    publish(1);
+    sessionRetryAt = Date.now() + SESSION_RETRY_MS;
+    try {
+      const res = await call(at(o.paths.refreshSession, url), "POST", undefined, undefined, true);
+      const next = res.status < 300 && toSession(res.body);
+      if (next) {
+        setSession(next);
+        emit({ type: "session.refreshed", session: sessionInfo(next) });
+        // A session the API will not extend is not asked again before it expires.
+        sessionRetryAt = Date.now() + next.expiresAt - clock.now() - o.refreshBeforeMs;
+      } else if (res.status === 401 && session === s) {
+        setSession(null); // the next guarded call steps up
+      }
+    } catch {
+      // Kept until it expires; tried again after SESSION_RETRY_MS.
+    } finally {
+      publish(-1);
+    }
+  });
+
+  // ---- challenges --------------------------------------------------------------------------
+
+  const newView = (challenge: StepUpChallenge, problem: MfaProblem | null): PendingChallenge => ({
+    id: `c${++seq}`,
+    challenge,
+    problem,
+    factors: problem?.factors ?? [],
+    backupCodes: problem?.backupCodes === true,
+    attempt: 1,
+    waiting: 0,
+    lastError: null,
+  });
+
+  /** Asks the handler; its rejection or an abort is `STEP_UP_CANCELLED`. */
+  const ask = async (view: PendingChallenge, signal: AbortSignal): Promise<ChallengeAnswer> => {
+    if (!handler) throw required(view.challenge, view.problem);
+    try {
+      return await abortable(
+        handler(view, { attempt: view.attempt, lastError: view.lastError, signal }),
+        signal,
+      );
+    } catch (e) {
+      // The handler's own rejection is a cancellation, whatever it threw (kept as the cause).
+      throw signal.aborted ? cancelled(signal.reason) : cancel(e);
+    }
+  };
+
+  const show = (p: Pending, patch?: Partial<PendingChallenge>, phase = p.phase) => {
+    p.phase = phase;
+    p.view = Object.freeze({ ...p.view, ...patch, waiting: p.waiting });
+    if (p.ready) publish();
+  };
+
+  /** The challenge loop: ask, verify, and ask again after a rejected answer, until done. */
+  const run = async (p: Pending, url: string): Promise<void> => {
+    const { signal } = p.ac;
+    try {
+      if (!handler) throw required(p.view.challenge, p.view.problem);
+      if (!p.view.problem?.factors) {
+        const res = await call(at(o.paths.factors, url), "GET", undefined, signal, true).catch(
+          noop,
+        );
+        const list = res?.status === 200 && (res.body as ListFactorsResponse | undefined);
+        if (list && Array.isArray(list.factors)) {
+          p.view = {
+            ...p.view,
+            factors: list.factors,
+            backupCodes: p.view.backupCodes || list.backupCodesRemaining > 0,
+          };
         }
-        if (typeof token !== "string" || !token) {
-          const error = new MfaError(
-            "REFRESH_FAILED",
-            cause ? "Token refresh failed." : "refreshAccessToken must resolve with the new token.",
-            { cause },
-          );
-          this.#refreshed = null;
-          this.#setSession(null);
-          this.#pending?.ac.abort(error);
-          throw error;
+      }
+      p.ready = true;
+      show(p);
+      emit({ type: "stepup.required", challenge: p.view });
+      for (;;) {
+        const answer = await ask(p.view, signal);
+        show(p, {}, "verifying");
+        const res = await call(at(o.paths.verify, url), "POST", answer, signal, true).catch(
+          (cause) => {
+            throw signal.aborted
+              ? cancelled(signal.reason)
+              : new MfaError("STEP_UP_FAILED", "Verification got no answer.", { cause });
+          },
+        );
+        const next = res.status < 300 && toSession(res.body);
+        if (next) {
+          setSession(next);
+          emit({ type: "stepup.succeeded", session: sessionInfo(next) });
+          return;
         }
-        this.#refreshed = [stale, token];
-        this.#gen++;
-        this.emit({ type: "token.refreshed" });
-      } finally {
-        this.#status(-1);
+        const error = answerError(res, clock.now());
+        if (!error) {
+          throw new MfaError("STEP_UP_FAILED", `Verification failed: HTTP ${res.status}.`, {
+            status: res.status,
+            problem: isProblem(res.body) ? res.body : null,
+          });
+        }
+        emit({ type: "stepup.failed", error });
+        const { retryAfterMs, problem } = error;
+        const lockedUntil = retryAfterMs === undefined ? undefined : Date.now() + retryAfterMs;
+        show(
+          p,
+          {
+            attempt: p.view.attempt + 1,
+            lastError: error,
+            attemptsLeft: error.attemptsLeft,
+            retryAfterMs,
+            lockedUntil,
+            // An answer that asks for more names the factors that may give it.
+            ...(problem?.factors && {
+              problem,
+              factors: problem.factors,
+              backupCodes: problem.backupCodes === true,
+            }),
+          },
+          error.code === "LOCKED" ? "locked" : "challenge",
+        );
+        // The lock ends on its own: then the challenge is open again.
+        if (lockedUntil) {
+          later(lockedUntil, () => {
+            if (p.view.lockedUntil === lockedUntil) {
+              show(p, { lockedUntil: undefined, retryAfterMs: undefined }, "challenge");
+            }
+          });
+        }
+      }
+    } catch (e) {
+      const error = e as MfaError;
+      emit({
+        type: error.code === "STEP_UP_CANCELLED" ? "stepup.cancelled" : "stepup.failed",
+        error,
+      });
+      throw error;
+    } finally {
+      if (pending === p) pending = null;
+      publish();
+    }
+  };
+
+  /** Waits on the pending challenge, opening one if there is none. */
+  const join = (
+    challenge: StepUpChallenge,
+    problem: MfaProblem | null,
+    url: string,
+    signal: AbortSignal | null | undefined,
+  ): Promise<void> => {
+    pending ??= {
+      view: newView(challenge, problem),
+      ac: new AbortController(),
+      waiting: 0,
+      phase: "challenge",
+    };
+    const p = pending;
+    p.waiting++;
+    if (!p.done) {
+      p.done = run(p, url);
+      p.done.catch(noop);
+    }
+    show(p);
+    return abortable(p.done, signal).finally(() => {
+      p.waiting--;
+      if (pending === p) {
+        if (p.waiting) show(p);
+        else p.ac.abort(cancel());
       }
     });
-  }
+  };
 
-  async #onChallenge(
+  // ---- what a failed attempt leads to ------------------------------------------------------
+
+  const onTokenRejected = async (ctx: RequestContext): Promise<boolean> => {
+    if (!o.refreshAccessToken || ctx.own & OWN_AUTHORIZATION || ctx.refreshed) return false;
+    ctx.refreshed = true;
+    if (ctx.gen === gen && !renew.current()) {
+      // The app may hold a newer token than this attempt carried: then just replay.
+      const now = pick(await o.getAccessToken?.());
+      if (now && now !== ctx.token) return true;
+    }
+    if (ctx.gen === gen) await abortable(renew(ctx.token), ctx.signal);
+    return true;
+  };
+
+  const onChallenge = async (
     ctx: RequestContext,
     challenge: StepUpChallenge,
     problem: MfaProblem | null,
     invalidSession: boolean,
-  ): Promise<boolean> {
-    const current = this.#session?.token;
-    if (invalidSession && ctx.session && ctx.session === current) this.#setSession(null);
+  ): Promise<boolean> => {
+    const current = session?.token;
+    if (invalidSession && ctx.session && ctx.session === current) setSession(null);
     else if (
-      !this.#pending &&
+      !pending &&
       current &&
       ctx.session !== current &&
       challenge.maxAge !== 0 &&
@@ -293,49 +419,56 @@ export class Engine {
       });
     }
     ctx.stepped = true;
-    const url = ctx.urlOf(ctx);
     if (!ctx.oneShot) {
-      await this.#join(challenge, problem, url, ctx.signal);
+      await join(challenge, problem, ctx.url(), ctx.signal);
       return true;
     }
     // A one-shot call: the answer goes inline with the replay (X-MFA-Token); no session is kept.
-    const view = this.#view(challenge, problem);
-    this.emit({ type: "stepup.required", challenge: view });
-    const answer = (await abortable(
-      this.#ask(view, ctx.signal ?? new AbortController().signal),
-      ctx.signal,
-    )) as { code?: string; backupCode?: string };
+    const view = newView(challenge, problem);
+    emit({ type: "stepup.required", challenge: view });
+    const answer = (await ask(view, ctx.signal ?? new AbortController().signal)) as {
+      code?: string;
+      backupCode?: string;
+    };
     ctx.mfaToken = answer.code ?? answer.backupCode;
     if (!ctx.mfaToken) throw new MfaError("STEP_UP_FAILED", "A one-shot call needs a code.");
     return true;
-  }
+  };
 
-  // ---- retries -----------------------------------------------------------------------------
+  /** Shows a rate limit until `until` (local epoch ms), and no longer. */
+  const limit = (until: number | null) => {
+    store.set({ rateLimitedUntil: until });
+    if (until) {
+      later(until, () => {
+        if (store.getSnapshot().rateLimitedUntil === until) store.set({ rateLimitedUntil: null });
+      });
+    }
+  };
 
-  async #retry(ctx: RequestContext, f: Failure): Promise<boolean> {
-    const r = this.o.retry;
-    const { kind, status } = f;
+  const retry = async (ctx: RequestContext, f: Failure): Promise<boolean> => {
+    const r = o.retry;
+    const { kind, status, headers } = f;
     if (
       !r ||
-      !ctx.replayable ||
+      ctx.stream ||
       !(kind || isRetryableStatus(status)) ||
-      !mayRepeat(ctx.method, ctx.userKey || !!ctx.key)
+      !mayRepeat(ctx.method, !!(ctx.own & OWN_IDEMPOTENCY_KEY || ctx.key))
     ) {
       if (kind) throw noResponse(kind, f.error);
       return false;
     }
     const n = ++ctx.retries;
     const now = Date.now();
-    const header = f.headers?.get("retry-after");
     // An HTTP-date counts from the response's own Date, else from the server's time as known.
-    const date = Date.parse(f.headers?.get("date") ?? "");
     const retryAfterMs =
-      (header ? parseRetryAfter(header, Number.isNaN(date) ? this.clock.now() : date) : null) ??
-      undefined;
+      parseRetryAfter(
+        headers?.get("retry-after") as string,
+        Date.parse(headers?.get("date") as string) || clock.now(),
+      ) ?? undefined;
     const delay = Math.max(
       backoffMs(n, r),
       retryAfterMs ?? 0,
-      (this.store.getSnapshot().rateLimitedUntil ?? 0) - now,
+      (store.getSnapshot().rateLimitedUntil ?? 0) - now,
     );
     if (
       n > r.retries ||
@@ -351,254 +484,151 @@ export class Engine {
       });
     }
     if (retryAfterMs !== undefined) {
-      this.store.set({ rateLimitedUntil: now + delay });
-      this.emit({ type: "ratelimit.wait", untilMs: now + delay });
+      limit(now + delay);
+      emit({ type: "ratelimit.wait", untilMs: now + delay });
     }
-    this.emit({
+    emit({
       type: "request.retry",
       attempt: n,
       delayMs: delay,
       reason: kind ?? "status",
       status,
       method: ctx.method,
-      url: ctx.urlOf(ctx),
+      url: ctx.url(),
     } as MfaEvent);
     await sleep(delay, ctx.signal);
     return true;
-  }
+  };
 
-  // ---- the engine's own calls ----------------------------------------------------------------
+  const e = {
+    o,
+    clock,
+    getSnapshot: store.getSnapshot,
+    subscribe: store.subscribe,
+    /** Sends the engine's own requests (set by the client: the fetch adapter). */
+    fetch: null as unknown as InternalFetch,
+    /** The first wrapped axios instance's `baseURL`: the API's address when `baseUrl` is unset. */
+    wrappedBase: undefined as string | undefined,
+    call,
 
-  /** One of the engine's own requests, through `mfa.fetch` (credentials, token refresh, retries). */
-  async #call(
-    url: string,
-    method = "POST",
-    body?: unknown,
-    signal?: AbortSignal,
-  ): Promise<WireResponse> {
-    const res = await this.fetch!(
-      url,
-      {
-        method,
-        headers: { accept: "application/json", "content-type": "application/json" },
-        body: body ? JSON.stringify(body) : undefined,
-        signal,
-      },
-      true,
-    );
-    return { status: res.status, headers: res.headers, body: await res.json().catch(() => null) };
-  }
+    /** The API's address for calls without a request (`stepUp`, `api`). */
+    base(): string {
+      const url = o.baseUrl ?? pageUrl() ?? e.wrappedBase;
+      if (!url) throw new TypeError("Set options.baseUrl: the client needs the API's address.");
+      return url;
+    },
 
-  /** Refreshes the MFA session, once for everyone; a session the API rejects is dropped. */
-  #refreshSession(url: string): Promise<void> {
-    return this.#sessions.run(async () => {
-      const s = this.#session;
-      this.#status(1);
-      this.#sessionRetryAt = Date.now() + SESSION_RETRY_MS;
-      try {
-        const res = await this.#call(at(this.o.paths.refreshSession, url));
-        const next = res.status < 300 && toSession(res.body);
-        if (next) {
-          this.#setSession(next);
-          this.emit({ type: "session.refreshed", session: sessionInfo(next) });
-          // A session the API will not extend is not asked again before it expires.
-          this.#sessionRetryAt =
-            Date.now() + next.expiresAt - this.clock.now() - this.o.refreshBeforeMs;
-        } else if (res.status === 401 && this.#session === s) {
-          this.#setSession(null); // the next guarded call steps up
-        }
-      } catch {
-        // Kept until it expires; tried again after SESSION_RETRY_MS.
-      } finally {
-        this.#status(-1);
+    /**
+     * Puts the credentials of the next attempt into `ctx` (none when its origin is not allowed).
+     * Returns a promise only when it must wait: a token refresh in flight, a session due for
+     * refresh, or an async `getAccessToken`.
+     */
+    before(ctx: RequestContext, allowed: boolean): void | Promise<void> {
+      ctx.creds = allowed;
+      if (!allowed) return;
+      if (
+        o.idempotencyKeys &&
+        !(ctx.own & OWN_IDEMPOTENCY_KEY) &&
+        (ctx.method === "POST" || ctx.method === "PATCH")
+      ) {
+        ctx.key ??= idempotencyKey();
       }
-    });
-  }
+      const s = session;
+      const wait =
+        renew.current() ??
+        (s &&
+        !ctx.internal &&
+        clock.now() >= s.expiresAt - o.refreshBeforeMs &&
+        Date.now() >= sessionRetryAt
+          ? refreshSession(ctx.url())
+          : null);
+      // Whatever the refresh's outcome, the request then goes with the credentials there are.
+      return wait
+        ? abortable(wait.catch(noop), ctx.signal).then(() => credentials(ctx))
+        : credentials(ctx);
+    },
 
-  // ---- challenges --------------------------------------------------------------------------
+    /** Takes the clock sample of a response (errors included). */
+    after(ctx: RequestContext, date: string | null | undefined): void {
+      if (!clock.sample(date, ctx.sentAt, Date.now())) return;
+      const offset = clock.offsetMs;
+      if (Math.abs(offset - store.getSnapshot().clockOffsetMs) >= 500) {
+        store.set({ clockOffsetMs: offset });
+      }
+      const skew = Math.abs(offset) > SKEW_MS;
+      if (skew && !skewed) emit({ type: "clock.skew", offsetMs: offset });
+      skewed = skew;
+    },
 
-  #view(challenge: StepUpChallenge, problem: MfaProblem | null): PendingChallenge {
-    return {
-      id: `c${++this.#seq}`,
-      challenge,
-      problem,
-      factors: problem?.factors ?? [],
-      backupCodes: problem?.backupCodes === true,
-      attempt: 1,
-      waiting: 0,
-      lastError: null,
-    };
-  }
-
-  /** Asks the handler; its rejection or an abort is `STEP_UP_CANCELLED`. */
-  async #ask(view: PendingChallenge, signal: AbortSignal): Promise<ChallengeAnswer> {
-    const handler = this.handler;
-    if (!handler) throw required(view);
-    try {
-      return await abortable(
-        handler(view, { attempt: view.attempt, lastError: view.lastError, signal }),
-        signal,
-      );
-    } catch (e) {
-      // The handler's own rejection is a cancellation, whatever it threw (kept as the cause).
-      throw signal.aborted
-        ? cancelled(signal.reason)
-        : new MfaError("STEP_UP_CANCELLED", "Verification cancelled.", { cause: e });
-    }
-  }
-
-  /** Waits on the pending challenge, opening one if there is none. */
-  #join(
-    challenge: StepUpChallenge,
-    problem: MfaProblem | null,
-    url: string,
-    signal: AbortSignal | null | undefined,
-  ): Promise<void> {
-    this.#pending ??= {
-      view: this.#view(challenge, problem),
-      ac: new AbortController(),
-      waiting: 0,
-      phase: "challenge",
-    };
-    const q = this.#pending;
-    q.waiting++;
-    if (!q.done) {
-      q.done = this.#run(q, url);
-      q.done.catch(() => {});
-    }
-    this.#show(q);
-    return abortable(q.done!, signal).finally(() => {
-      q.waiting--;
-      if (this.#pending !== q) return;
-      if (q.waiting) this.#show(q);
-      else q.ac.abort(new MfaError("STEP_UP_CANCELLED", "No request waits any more."));
-    });
-  }
-
-  #show(p: Pending, patch?: Partial<PendingChallenge>, phase?: Pending["phase"]): void {
-    p.phase = phase ?? p.phase;
-    p.view = Object.freeze({ ...p.view, ...patch, waiting: p.waiting });
-    if (p.ready) this.#status(0);
-  }
-
-  /** The challenge loop: ask, verify, and ask again after a rejected answer, until done. */
-  async #run(p: Pending, url: string): Promise<void> {
-    const { signal } = p.ac;
-    try {
-      if (!this.handler) throw required(p.view);
-      if (!p.view.problem?.factors) {
-        const res = await this.#call(at(this.o.paths.factors, url), "GET", undefined, signal).catch(
-          () => null,
-        );
-        const list = res?.status === 200 && (res.body as ListFactorsResponse | null);
-        if (list && Array.isArray(list.factors)) {
-          p.view = {
-            ...p.view,
-            factors: list.factors,
-            backupCodes: p.view.backupCodes || list.backupCodesRemaining > 0,
-          };
+    /**
+     * Decides what a failed attempt leads to: resolves `true` to replay the request, `false` to
+     * hand the failure to the caller unchanged; rejects with an {@link MfaError}.
+     */
+    async handle(ctx: RequestContext, f: Failure): Promise<boolean> {
+      const { headers } = f;
+      if (f.kind === "abort" || ctx.signal?.aborted) throw abortError(ctx.signal);
+      if (f.status === 401 && ctx.creds && headers) {
+        const www = headers.get("www-authenticate") as string | null;
+        if (
+          parseWwwAuthenticate(www).some(
+            (c) => /^bearer$/i.test(c.scheme) && c.params.error === "invalid_token",
+          )
+        ) {
+          return onTokenRejected(ctx);
+        }
+        const body = await f.body?.();
+        const problem = isProblem(body) ? body : null;
+        const name = problemName(problem);
+        const challenge =
+          parseStepUpChallenge(www) ??
+          (/mfa_req|step_up|invalid_s/.test(name!)
+            ? { acrValues: problem?.acrValues ?? [], maxAge: problem?.maxAge }
+            : null);
+        if (challenge && !ctx.internal) {
+          return onChallenge(ctx, challenge, problem, name === "invalid_session");
         }
       }
-      p.ready = true;
-      this.#show(p);
-      this.emit({ type: "stepup.required", challenge: p.view });
-      for (;;) {
-        const answer = await this.#ask(p.view, signal);
-        this.#show(p, {}, "verifying");
-        const res = await this.#call(at(this.o.paths.verify, url), "POST", answer, signal).catch(
-          (cause) => {
-            throw signal.aborted
-              ? cancelled(signal.reason)
-              : new MfaError("STEP_UP_FAILED", "Verification got no answer.", { cause });
-          },
-        );
-        const session = res.status < 300 && toSession(res.body);
-        if (session) {
-          this.#setSession(session);
-          this.emit({ type: "stepup.succeeded", session: sessionInfo(session) });
-          return;
-        }
-        const error = answerError(res, this.clock.now());
-        if (!error) {
-          throw new MfaError("STEP_UP_FAILED", `Verification failed: HTTP ${res.status}.`, {
-            status: res.status,
-            problem: isProblem(res.body) ? res.body : null,
-          });
-        }
-        this.emit({ type: "stepup.failed", error });
-        const { retryAfterMs, attemptsLeft } = error;
-        this.#show(
-          p,
-          {
-            attempt: p.view.attempt + 1,
-            lastError: error,
-            attemptsLeft,
-            retryAfterMs,
-            lockedUntil: retryAfterMs === undefined ? undefined : Date.now() + retryAfterMs,
-          },
-          error.code === "LOCKED" ? "locked" : "challenge",
-        );
+      return retry(ctx, f);
+    },
+
+    /** Verifies now unless the session already satisfies `maxAge` / `acrValues`. */
+    async stepUp(
+      options: { maxAge?: number; acrValues?: string[]; signal?: AbortSignal } = {},
+    ): Promise<MfaSessionInfo> {
+      const { maxAge, acrValues = [] } = options;
+      const s = session;
+      if (
+        !s ||
+        maxAge === 0 ||
+        clock.now() - s.authTime > (maxAge ?? Number.POSITIVE_INFINITY) * 1000 ||
+        (acrValues[0] && !acrValues.includes(s.acr))
+      ) {
+        await join({ acrValues, maxAge }, null, e.base(), options.signal);
       }
-    } catch (e) {
-      const error = e as MfaError;
-      this.emit({
-        type: error.code === "STEP_UP_CANCELLED" ? "stepup.cancelled" : "stepup.failed",
-        error,
-      });
-      throw error;
-    } finally {
-      if (this.#pending === p) this.#pending = null;
-      this.#status(0);
-    }
-  }
+      return sessionInfo(session!);
+    },
 
-  // ---- public operations ---------------------------------------------------------------------
+    /** Replaces the challenge handler; returns a function restoring the previous one. */
+    setChallengeHandler(next: ChallengeHandler | null): () => void {
+      const previous = handler;
+      handler = next;
+      return () => {
+        if (handler === next) handler = previous;
+      };
+    },
 
-  /** Verifies now unless the session already satisfies `maxAge` / `acrValues`. */
-  async stepUp(
-    options: { maxAge?: number; acrValues?: string[]; signal?: AbortSignal } = {},
-  ): Promise<MfaSessionInfo> {
-    const { maxAge, acrValues = [] } = options;
-    const s = this.#session;
-    if (
-      !s ||
-      maxAge === 0 ||
-      this.clock.now() - s.authTime > (maxAge ?? Number.POSITIVE_INFINITY) * 1000 ||
-      (acrValues[0] && !acrValues.includes(s.acr))
-    ) {
-      const challenge = { acrValues, maxAge };
-      if (!this.#pending && !this.handler) throw required(this.#view(challenge, null));
-      await this.#join(challenge, null, this.base!(), options.signal);
-    }
-    return sessionInfo(this.#session!);
-  }
+    /** Rejects every request waiting on the pending challenge with `STEP_UP_CANCELLED`. */
+    cancelChallenge(reason?: unknown): void {
+      pending?.ac.abort(cancelled(reason));
+    },
 
-  /** Rejects every request waiting on the pending challenge with `STEP_UP_CANCELLED`. */
-  cancelChallenge(reason?: unknown): void {
-    this.#pending?.ac.abort(cancelled(reason));
-  }
-
-  /** Forgets the session and the refreshed token, and cancels a pending challenge. */
-  signOut(): void {
-    this.cancelChallenge();
-    this.#refreshed = null;
-    this.#setSession(null);
-    this.store.set({ rateLimitedUntil: null });
-  }
-
-  #setSession(session: MfaSessionResponse | null): void {
-    this.#session = session;
-    saveSession(this.#storage, this.o.storageKey, session);
-    this.store.set({ session: session && sessionInfo(session) });
-  }
-
-  /** Counts a refresh in (+1) or out (-1), and publishes the status and the pending challenge. */
-  #status(busy: number): void {
-    this.#busy += busy;
-    const p = this.#pending?.ready ? this.#pending : null;
-    this.store.set({
-      pendingChallenge: p?.view ?? null,
-      status: p ? p.phase : this.#busy ? "refreshing" : "idle",
-    });
-  }
+    /** Forgets the session and the refreshed token, and cancels a pending challenge. */
+    signOut(): void {
+      e.cancelChallenge();
+      refreshed = null;
+      setSession(null);
+      limit(null);
+    },
+  };
+  return e;
 }

@@ -6,6 +6,8 @@
  * - `STEP_UP_CANCELLED`: the challenge handler threw, its signal aborted, or `cancelChallenge()` ran.
  * - `STEP_UP_FAILED`: the verification could not complete, or the API rejected a fresh session.
  * - `INVALID_CODE`: the API rejected an answer (`attemptsLeft` when known).
+ * - `ADDITIONAL_FACTOR_REQUIRED`: the answer was right, but the API asks for another factor now (the
+ *   new `factors` are in the pending challenge), e.g. after a sign-in from another country.
  * - `LOCKED`: too many failed answers; wait `retryAfterMs`.
  * - `RETRY_EXHAUSTED`: retries, the retry window or `maxRetryAfterMs` ran out (`attempts`, `response`).
  * - `NETWORK`: the request never got a response.
@@ -19,6 +21,7 @@ export type MfaErrorCode =
   | "STEP_UP_CANCELLED"
   | "STEP_UP_FAILED"
   | "INVALID_CODE"
+  | "ADDITIONAL_FACTOR_REQUIRED"
   | "LOCKED"
   | "RETRY_EXHAUSTED"
   | "NETWORK"

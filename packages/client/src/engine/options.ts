@@ -1,4 +1,4 @@
-import { DEFAULT_BASE_PATH, mfaPath } from "@mfa-kit/protocol";
+import { DEFAULT_BASE_PATH, type MfaRouteName, mfaPath } from "@mfa-kit/protocol";
 import type { MfaEventListener } from "./events";
 import { DEFAULT_RETRY, type RetryOptions } from "./retryPolicy";
 import type { ChallengeHandler } from "./types";
@@ -71,9 +71,8 @@ export interface ResolvedOptions
   timeoutMs: number;
 }
 
-const MAX_MS = 4 * 3_600_000;
-
-function check(name: string, value: number, min = 0, max = MAX_MS): number {
+/** `value`, or a `RangeError` naming the option when it is not from `min` to `max` (default 4 h). */
+function check(name: string, value: number, min = 0, max = 14_400_000): number {
   if (!(value >= min && value <= max)) {
     throw new RangeError(`${name} must be from ${min} to ${max}, not ${value}.`);
   }
@@ -86,13 +85,15 @@ export function resolveOptions(options: MfaClientOptions): ResolvedOptions {
   const base = paths.base ?? DEFAULT_BASE_PATH;
   const r = retry === false ? null : { ...DEFAULT_RETRY, ...retry };
   for (const key in r) check(`retry.${key}`, r[key as keyof RetryOptions]);
+  const path = (name: keyof MfaPaths, route: MfaRouteName) =>
+    paths[name] ?? mfaPath(route, {}, base);
   return {
     ...options,
     paths: {
       base,
-      verify: paths.verify ?? mfaPath("verify", {}, base),
-      refreshSession: paths.refreshSession ?? mfaPath("refreshSession", {}, base),
-      factors: paths.factors ?? mfaPath("listFactors", {}, base),
+      verify: path("verify", "verify"),
+      refreshSession: path("refreshSession", "refreshSession"),
+      factors: path("factors", "listFactors"),
     },
     refreshBeforeMs: check("session.refreshBeforeMs", session.refreshBeforeMs ?? 60_000),
     storage: session.storage,

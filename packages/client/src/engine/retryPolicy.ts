@@ -22,17 +22,17 @@ export const DEFAULT_RETRY: RetryOptions = {
 };
 
 /** Methods safe to repeat (RFC 9110 §9.2.2). */
-const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"]);
+const IDEMPOTENT = ["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"];
 
 /** Statuses worth another attempt: the server may well answer differently a little later. */
-const RETRYABLE = new Set([408, 429, 500, 502, 503, 504]);
+const RETRYABLE = [408, 429, 500, 502, 503, 504];
 
 /** Whether a request of `method` may be repeated: idempotent, or carrying an Idempotency-Key. */
 export const mayRepeat = (method: string, hasIdempotencyKey: boolean): boolean =>
-  hasIdempotencyKey || IDEMPOTENT.has(method);
+  hasIdempotencyKey || IDEMPOTENT.includes(method);
 
 /** Whether an answer with this status is worth a retry. */
-export const isRetryableStatus = (status: number): boolean => RETRYABLE.has(status);
+export const isRetryableStatus = (status: number): boolean => RETRYABLE.includes(status);
 
 /**
  * The wait before retry number `retry` (1-based): exponential backoff with full jitter, a random

@@ -1,24 +1,30 @@
 import { describe, expect, it, vi } from "vitest";
-import { SingleFlight } from "./singleFlight";
+import { singleFlight } from "./singleFlight";
 
-describe("SingleFlight", () => {
+describe("singleFlight", () => {
   it("runs a task once for concurrent callers and again after it settles", async () => {
-    const flight = new SingleFlight<number>();
     let n = 0;
-    const task = vi.fn(async () => ++n);
-    const [a, b] = await Promise.all([flight.run(task), flight.run(task)]);
+    const task = vi.fn(async (step: number) => (n += step));
+    const flight = singleFlight(task);
+    const [a, b] = await Promise.all([flight(1), flight(10)]);
     expect([a, b]).toEqual([1, 1]);
-    await Promise.resolve();
-    expect(await flight.run(task)).toBe(2);
+    expect(task).toHaveBeenCalledWith(1);
+    expect(flight.current()).toBeNull();
+    expect(await flight(1)).toBe(2);
     expect(task).toHaveBeenCalledTimes(2);
   });
 
   it("shares a failure and lets the next call try again", async () => {
-    const flight = new SingleFlight<number>();
-    const failing = flight.run(async () => Promise.reject(new Error("no")));
-    await expect(Promise.all([failing, flight.run(async () => 1)])).rejects.toThrow("no");
-    await Promise.resolve();
-    expect(flight.current).toBeNull();
-    expect(await flight.run(async () => 2)).toBe(2);
+    let fail = true;
+    const flight = singleFlight(async () => {
+      if (fail) throw new Error("no");
+      return 2;
+    });
+    const failing = flight(undefined);
+    expect(flight.current()).toBe(failing);
+    await expect(Promise.all([failing, flight(undefined)])).rejects.toThrow("no");
+    expect(flight.current()).toBeNull();
+    fail = false;
+    expect(await flight(undefined)).toBe(2);
   });
 });

@@ -1,9 +1,9 @@
 import { describe, expect, it, vi } from "vitest";
-import { Subscribable } from "./subscribable";
+import { createStore } from "./store";
 
-describe("Subscribable", () => {
+describe("createStore", () => {
   it("gives a new frozen object on a change and the same object otherwise", () => {
-    const store = new Subscribable({ a: 1, b: "x" });
+    const store = createStore({ a: 1, b: "x" });
     const first = store.getSnapshot();
     expect(Object.isFrozen(first)).toBe(true);
     store.set({ a: 1 });
@@ -15,7 +15,7 @@ describe("Subscribable", () => {
   });
 
   it("tells listeners after each change until they unsubscribe", () => {
-    const store = new Subscribable({ n: 0 });
+    const store = createStore({ n: 0 });
     const listener = vi.fn();
     const { subscribe, getSnapshot } = store; // bound: fit for useSyncExternalStore
     const unsubscribe = subscribe(listener);

@@ -30,44 +30,38 @@ export const sessionInfo = ({
   authTime,
 }: MfaSessionResponse): MfaSessionInfo => Object.freeze({ expiresAt, acr, amr, authTime });
 
-/** Where the session is persisted, or `undefined` to keep it in memory only. */
-export function openStorage(
+/**
+ * Where the session survives reloads: `sessionStorage`, a {@link StorageLike}, or nowhere
+ * (`"memory"`). Never throws: an unreadable value loads as `null`, a failing storage only loses
+ * persistence (the session stays in memory).
+ */
+export function sessionPersistence(
   option: "memory" | "sessionStorage" | StorageLike | undefined,
-): StorageLike | undefined {
+  key: string,
+) {
+  let storage: StorageLike | undefined;
   try {
     // `sessionStorage` throws in some sandboxed frames and is absent outside browsers.
-    return option === "sessionStorage"
-      ? globalThis.sessionStorage
-      : option === "memory"
-        ? undefined
-        : option;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Reads a persisted session, ignoring anything unreadable. */
-export function loadSession(
-  storage: StorageLike | undefined,
-  key: string,
-): MfaSessionResponse | null {
-  try {
-    return toSession(JSON.parse(storage?.getItem(key) ?? "null"));
-  } catch {
-    return null;
-  }
-}
-
-/** Persists (or removes) the session; a full or failing storage only loses persistence. */
-export function saveSession(
-  storage: StorageLike | undefined,
-  key: string,
-  session: MfaSessionResponse | null,
-): void {
-  try {
-    if (session) storage?.setItem(key, JSON.stringify(session));
-    else storage?.removeItem(key);
-  } catch {
-    // Best effort: the session stays in memory.
-  }
+    storage =
+      option === "sessionStorage"
+        ? globalThis.sessionStorage
+        : option === "memory"
+          ? undefined
+          : option;
+  } catch {}
+  return {
+    load(): MfaSessionResponse | null {
+      try {
+        return toSession(JSON.parse(storage?.getItem(key) ?? "null"));
+      } catch {
+        return null;
+      }
+    },
+    save(session: MfaSessionResponse | null): void {
+      try {
+        if (session) storage?.setItem(key, JSON.stringify(session));
+        else storage?.removeItem(key);
+      } catch {}
+    },
+  };
 }

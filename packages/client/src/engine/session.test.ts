@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { toSession } from "./sessionStore";
+import { toSession } from "./session";
 
 describe("toSession", () => {
   it("keeps a verify answer and fills in missing acr and amr", () => {
