@@ -27,13 +27,18 @@ describe("createMfaClient", () => {
     const instance = axios.create({ baseURL: ORIGIN });
     expect(mfa.wrap(instance)).toBe(instance);
     expect(mfa.wrap(instance)).toBe(instance);
-    await instance.get("/data/plain");
+    const wrapped = await instance.get("/data/plain");
     expect(api.seen[0]?.headers.get("authorization")).toBe("Bearer t1");
-    expect(instance.defaults.beforeRedirect).toBeTypeOf("function");
+    expect(wrapped.config.beforeRedirect).toBeTypeOf("function");
+    expect(instance.interceptors.request.handlers?.filter(Boolean)).toHaveLength(2);
     expect(mfa.unwrap(instance)).toBe(instance);
-    expect(instance.defaults.beforeRedirect).toBeUndefined();
-    await instance.get("/data/plain").catch(() => {});
+    expect(instance.interceptors.request.handlers?.filter(Boolean)).toHaveLength(0);
+    expect(instance.interceptors.response.handlers?.filter(Boolean)).toHaveLength(0);
+    const bare = await instance.get("/data/plain").catch((e: { response: unknown }) => e.response);
     expect(api.seen[1]?.headers.has("authorization")).toBe(false);
+    expect(
+      (bare as { config: { beforeRedirect?: unknown } }).config.beforeRedirect,
+    ).toBeUndefined();
   });
 
   it("allows the wrapped instance's baseURL origin without listing it", async () => {

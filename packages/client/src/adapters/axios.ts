@@ -85,55 +85,48 @@ export function axiosAdapter(engine: Engine, origins: Origins) {
     }
   };
 
-  /** The guard, then `hook` (a caller's own `beforeRedirect`) if there is one. */
-  const chain = (hook: Redirect | undefined): Redirect =>
-    hook
-      ? (options, ...rest) => {
-          guard(options);
-          hook(options, ...rest);
-        }
-      : guard;
-
   return {
     wrap<T extends AxiosLike>(instance: T): T {
       if (installed.has(instance)) return instance;
       const { interceptors } = instance;
-      const defaults = instance.defaults as { baseURL?: string; beforeRedirect?: Redirect };
-      const base = defaults.baseURL;
+      const base = instance.defaults.baseURL;
       if (base) {
         origins.add(base);
         engine.wrappedBase ??= base;
       }
-      // The guard goes in the instance's defaults (restored by unwrap); a request's own hook is
-      // chained to it.
-      const previous = defaults.beforeRedirect;
-      const instanceGuard = chain(previous);
-      defaults.beforeRedirect = instanceGuard;
+      function url(this: RequestContext) {
+        return new URL(instance.getUri(this.target as never), pageUrl()).href;
+      }
 
-      const onRequest = (config: Config): Config | Promise<Config> => {
+      const onRequest = (config: Config, sync?: boolean): Config | Promise<Config> => {
         let ctx = config[CTX];
         if (!ctx) {
-          const first = config;
           ctx = config[CTX] = requestContext(
             config.method ?? "get",
             config.signal,
-            () => new URL(instance.getUri(first as never), pageUrl()).href,
+            url,
+            config,
             config.mfa,
           );
           // One pass over the names (AxiosHeaders' own has() is slow on this path).
           const { headers } = config;
           for (const name in headers) if (headers[name] != null) markOwn(ctx, name);
           config.timeout ||= engine.o.timeoutMs;
-          if (config.beforeRedirect !== instanceGuard) {
-            config.beforeRedirect = chain(config.beforeRedirect);
-          }
+          // The guard runs first, then the request's (or the instance's) own hook, if any.
+          const hook = config.beforeRedirect;
+          config.beforeRedirect = hook
+            ? (options, ...rest) => {
+                guard(options);
+                hook(options, ...rest);
+              }
+            : guard;
         }
         const c = ctx;
         const send = () => {
           applyHeaders(c, config.headers);
           return config;
         };
-        const wait = engine.before(c, origins.allows(config.url, config.baseURL));
+        const wait = engine.before(c, origins.allows(config.url, config.baseURL), sync);
         return wait ? wait.then(send) : send();
       };
 
@@ -164,15 +157,36 @@ export function axiosAdapter(engine: Engine, origins: Origins) {
           });
       };
 
-      const request = interceptors.request.use(onRequest as never);
+      // Registered twice, and only one of the two runs for a request: synchronously (axios then
+      // sends it without a promise hop) when the engine has nothing to wait for, else async.
+      let ready = false;
+      const requests = [
+        interceptors.request.use(
+          ((config: Config) => onRequest(config, true)) as never,
+          undefined as never,
+          {
+            synchronous: true,
+            runWhen: () => {
+              ready = engine.ready();
+              return ready;
+            },
+          } as never,
+        ),
+        interceptors.request.use(
+          onRequest as never,
+          undefined as never,
+          {
+            runWhen: () => !ready,
+          } as never,
+        ),
+      ];
       const response = interceptors.response.use(
         settle as never,
         ((error: AxiosErrorLike) => settle(error.response, error)) as never,
       );
       installed.set(instance, () => {
-        interceptors.request.eject(request);
+        for (const id of requests) interceptors.request.eject(id);
         interceptors.response.eject(response);
-        if (defaults.beforeRedirect === instanceGuard) defaults.beforeRedirect = previous;
       });
       return instance;
     },

@@ -5,6 +5,7 @@ import {
   applyHeaders,
   CREDENTIAL_HEADERS,
   markOwn,
+  type RequestContext,
   requestContext,
 } from "../engine/requestContext";
 import type { MfaRequestOptions } from "../engine/requestOptions";
@@ -15,6 +16,10 @@ export type MfaRequestInit = RequestInit & { mfa?: MfaRequestOptions };
 
 /** `fetch` with the client's behaviour: headers, refresh, step-up, retries, safe redirects. */
 export type MfaFetch = (input: string | URL | Request, init?: MfaRequestInit) => Promise<Response>;
+
+function target(this: RequestContext) {
+  return this.target as string;
+}
 
 /**
  * `mfa.fetch`. The engine sends its own requests (verify, session refresh, factors) through it too,
@@ -45,7 +50,7 @@ export function fetchAdapter(engine: Engine, origins: Origins) {
     const userHeaders = new Headers(options.headers);
     let { body } = options;
     let url = new URL(input, o.baseUrl ?? pageUrl()).href;
-    const ctx = requestContext(options.method ?? "GET", signal, () => url, init.mfa, internal);
+    const ctx = requestContext(options.method ?? "GET", signal, target, url, init.mfa, internal);
     for (const name of userHeaders.keys()) markOwn(ctx, name);
     ctx.stream = body instanceof ReadableStream;
     const follow = (options.redirect ?? "follow") === "follow";
@@ -107,7 +112,7 @@ export function fetchAdapter(engine: Engine, origins: Origins) {
           if (next.origin !== new URL(url).origin) {
             for (const name of CREDENTIAL_HEADERS) userHeaders.delete(name);
           }
-          url = next.href;
+          url = ctx.target = next.href;
           res.body?.cancel();
           continue;
         }

@@ -121,6 +121,10 @@ export function createEngine(o: ResolvedOptions, initialHandler?: ChallengeHandl
   let pending: Pending | null = null;
   let seq = 0;
   let skewed = false;
+  /** Whether `getAccessToken` returns promises: unknown until its first call, then sticky. */
+  let asyncTokens: boolean | undefined;
+  /** The last token `getAccessToken` gave. */
+  let lastToken: string | null | undefined;
 
   const emit = (event: MfaEvent) => {
     try {
@@ -156,11 +160,31 @@ export function createEngine(o: ResolvedOptions, initialHandler?: ChallengeHandl
     ctx.gen = gen;
   };
 
-  const credentials = (ctx: RequestContext): void | Promise<void> => {
-    const app = o.getAccessToken?.();
-    if (app instanceof Promise) return app.then((token) => fill(ctx, token));
+  /** Fills in the credentials; `sync`: without waiting, even for an async `getAccessToken`. */
+  const credentials = (ctx: RequestContext, sync?: boolean): void | Promise<void> => {
+    let app = o.getAccessToken?.();
+    if (app instanceof Promise) {
+      asyncTokens = true;
+      if (!sync) {
+        return app.then((token) => {
+          lastToken = token;
+          fill(ctx, token);
+        });
+      }
+      // The last token the app gave; if it is stale, the 401 gets the new one and replays.
+      app = lastToken;
+    } else {
+      asyncTokens ??= false;
+      lastToken = app;
+    }
     fill(ctx, app);
   };
+
+  /** Whether the session is due for a refresh (and not just failed to refresh). */
+  const sessionDue = () =>
+    !!session &&
+    clock.now() >= session.expiresAt - o.refreshBeforeMs &&
+    Date.now() >= sessionRetryAt;
 
   /** One of the engine's own requests (or an `mfa.api` call), through `mfa.fetch`, JSON both ways. */
   const call = async (
@@ -519,11 +543,18 @@ export function createEngine(o: ResolvedOptions, initialHandler?: ChallengeHandl
     },
 
     /**
+     * Whether the next request can get its credentials without waiting: no token refresh in
+     * flight, no session due for a refresh, and a `getAccessToken` known to answer at once.
+     */
+    ready: () => asyncTokens === false && !renew.current() && !sessionDue(),
+
+    /**
      * Puts the credentials of the next attempt into `ctx` (none when its origin is not allowed).
      * Returns a promise only when it must wait: a token refresh in flight, a session due for
-     * refresh, or an async `getAccessToken`.
+     * refresh, or an async `getAccessToken`; never with `sync` (then `ready()` said there is no
+     * need, or the wait is left to a replay).
      */
-    before(ctx: RequestContext, allowed: boolean): void | Promise<void> {
+    before(ctx: RequestContext, allowed: boolean, sync?: boolean): void | Promise<void> {
       ctx.creds = allowed;
       if (!allowed) return;
       if (
@@ -533,19 +564,13 @@ export function createEngine(o: ResolvedOptions, initialHandler?: ChallengeHandl
       ) {
         ctx.key ??= idempotencyKey();
       }
-      const s = session;
       const wait =
-        renew.current() ??
-        (s &&
-        !ctx.internal &&
-        clock.now() >= s.expiresAt - o.refreshBeforeMs &&
-        Date.now() >= sessionRetryAt
-          ? refreshSession(ctx.url())
-          : null);
+        !sync &&
+        (renew.current() ?? (!ctx.internal && sessionDue() ? refreshSession(ctx.url()) : null));
       // Whatever the refresh's outcome, the request then goes with the credentials there are.
       return wait
         ? abortable(wait.catch(noop), ctx.signal).then(() => credentials(ctx))
-        : credentials(ctx);
+        : credentials(ctx, sync);
     },
 
     /** Takes the clock sample of a response (errors included). */

@@ -24,8 +24,10 @@ export interface RequestContext {
   method: string;
   /** The caller's signal. */
   signal: AbortSignal | null | undefined;
-  /** The absolute URL of the request. */
-  url(): string;
+  /** The absolute URL of the request (from `target`; a method shared by all of an adapter's requests). */
+  url(this: RequestContext): string;
+  /** What `url()` reads: the axios config, or the current URL for fetch. */
+  target: unknown;
   /** A one-shot call: a challenge is answered inline with `X-MFA-Token` instead of a session. */
   oneShot: boolean | undefined;
   /** One of the engine's own requests (verify, session refresh, factors): never stepped up. */
@@ -57,17 +59,19 @@ export interface RequestContext {
   stream?: boolean;
 }
 
-/** A new request context; `url` gives the request's absolute URL when the engine needs it. */
+/** A new request context; `url` gives the request's absolute URL (from `target`) when needed. */
 export const requestContext = (
   method: string,
   signal: AbortSignal | null | undefined,
-  url: () => string,
+  url: (this: RequestContext) => string,
+  target: unknown,
   options?: MfaRequestOptions,
   internal?: boolean,
 ): RequestContext => ({
   method: method.toUpperCase(),
   signal,
   url,
+  target,
   oneShot: options?.oneShot,
   internal,
   start: Date.now(),
@@ -89,11 +93,18 @@ export function markOwn(ctx: RequestContext, name: string): void {
  */
 export function applyHeaders(ctx: RequestContext, h: Record<string, unknown>): void {
   if (ctx.creds) {
-    const values = [ctx.token && `Bearer ${ctx.token}`, ctx.session, ctx.mfaToken, ctx.key];
     for (let i = 0; i < 4; i++) {
-      const name = CLIENT_HEADERS[i]!;
       if ((ctx.own >> i) & 1) continue;
-      if (values[i]) h[name] = values[i];
+      const name = CLIENT_HEADERS[i]!;
+      const value =
+        i === 0
+          ? ctx.token && `Bearer ${ctx.token}`
+          : i === 1
+            ? ctx.session
+            : i === 2
+              ? ctx.mfaToken
+              : ctx.key;
+      if (value) h[name] = value;
       else if (ctx.sentAt) delete h[name];
     }
   }
