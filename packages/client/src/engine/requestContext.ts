@@ -20,6 +20,8 @@ export const OWN_IDEMPOTENCY_KEY = 8;
  * causes it was already replayed for, its Idempotency-Key, and which headers the caller set.
  */
 export interface RequestContext {
+  /** Makes it no plain object, which axios would deep-copy into each replay's config. */
+  [Symbol.toStringTag]: string;
   /** Upper-case method (a 303 redirect turns it into GET). */
   method: string;
   /** The caller's signal. */
@@ -68,6 +70,8 @@ export const requestContext = (
   options?: MfaRequestOptions,
   internal?: boolean,
 ): RequestContext => ({
+  // Not a plain object: axios then keeps it by reference when it merges a config for a replay.
+  [Symbol.toStringTag]: "MfaRequest",
   method: method.toUpperCase(),
   signal,
   url,
