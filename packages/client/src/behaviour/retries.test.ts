@@ -95,6 +95,33 @@ describe.each(adapterCases)("retries ($name)", ({ send }) => {
     expect(mfa.getSnapshot().rateLimitedUntil).toBeNull();
   });
 
+  // Regression: rateLimitedUntil stayed set until some later response came in.
+  it("stops showing rateLimitedUntil when the wait is over, even when nothing is sent again", async () => {
+    const api = new FakeApi(server);
+    server.use(
+      http.get(`${ORIGIN}/limited`, () =>
+        api.json({ title: "slow down" }, 429, { "retry-after": "30" }),
+      ),
+    );
+    const mfa = client();
+    const seen: (number | null)[] = [null];
+    mfa.subscribe(({ rateLimitedUntil }) => {
+      if (rateLimitedUntil !== seen.at(-1)) seen.push(rateLimitedUntil);
+    });
+    const ac = new AbortController();
+    const pending = send(mfa, "/limited", { signal: ac.signal }).catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(100);
+    const until = mfa.getSnapshot().rateLimitedUntil!;
+    expect(until - Date.now()).toBeGreaterThan(29_000);
+    ac.abort(); // the caller gives up: no response will ever come to clear it
+    expect(await pending).toMatchObject({ code: "ABORTED" });
+    await vi.advanceTimersByTimeAsync(until - Date.now() - 1);
+    expect(mfa.getSnapshot().rateLimitedUntil).toBe(until);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(mfa.getSnapshot().rateLimitedUntil).toBeNull();
+    expect(seen).toEqual([null, until, null]);
+  });
+
   it("does not retry a POST without an idempotency key after a network error", async () => {
     let calls = 0;
     server.use(

@@ -1,7 +1,8 @@
+import type { FactorSummary } from "@mfa-kit/protocol";
 import { formatStepUpChallenge, problem } from "@mfa-kit/protocol";
 import { HttpResponse, http } from "msw";
 import { describe, expect, it, vi } from "vitest";
-import { type ChallengeHandler, MfaError, type MfaEvent } from "../index";
+import { type ChallengeHandler, MfaError, type MfaEvent, type PendingChallenge } from "../index";
 import { adapterCases, client } from "../test/adapters";
 import { FakeApi, ORIGIN, TOTP_FACTOR } from "../test/fakeApi";
 import { useServer } from "../test/server";
@@ -84,6 +85,43 @@ describe.each(adapterCases)("step-up ($name)", ({ send }) => {
     expect(api.verifyBodies).toHaveLength(2);
   });
 
+  it("asks again with the new factors when a right answer needs an additional factor, without a token refresh", async () => {
+    const api = new FakeApi(server);
+    const sms: FactorSummary = { id: "f-sms", type: "sms", status: "active", createdAt: 0 };
+    api.additionalFactors = [sms]; // the user signs in from another country
+    const refreshAccessToken = vi.fn(async () => "t1");
+    let shown: PendingChallenge | null = null;
+    const mfa = client({ refreshAccessToken });
+    const onChallenge = vi.fn<ChallengeHandler>(async (challenge) => {
+      shown = mfa.getSnapshot().pendingChallenge;
+      return { factorId: challenge.factors[0]!.id, code: "123456" };
+    });
+    mfa.setChallengeHandler(onChallenge);
+    const res = await send(mfa, "/data/mfa/one");
+    expect(res.status).toBe(200);
+    expect(onChallenge).toHaveBeenCalledTimes(2);
+    const [again, context] = onChallenge.mock.calls[1]!;
+    expect(context.lastError).toBeInstanceOf(MfaError);
+    expect(context.lastError).toMatchObject({ code: "ADDITIONAL_FACTOR_REQUIRED", status: 401 });
+    expect(again).toMatchObject({
+      attempt: 2,
+      factors: [sms],
+      backupCodes: false,
+      lastError: { code: "ADDITIONAL_FACTOR_REQUIRED" },
+    });
+    // What a UI reads from the snapshot while it asks: the new factors and why.
+    expect(shown).toMatchObject({
+      factors: [sms],
+      lastError: { code: "ADDITIONAL_FACTOR_REQUIRED" },
+    });
+    expect(api.verifyBodies).toEqual([
+      { factorId: "f-totp", code: "123456" },
+      { factorId: "f-sms", code: "123456" },
+    ]);
+    expect(refreshAccessToken).not.toHaveBeenCalled();
+    expect(mfa.getSnapshot()).toMatchObject({ status: "idle", pendingChallenge: null });
+  });
+
   it("keeps the challenge pending through a lock, surfaces retryAfterMs, and asks again", async () => {
     vi.useFakeTimers({ toFake: ["Date"] });
     try {
@@ -111,6 +149,38 @@ describe.each(adapterCases)("step-up ($name)", ({ send }) => {
       ]);
       expect(snapshots).toContain("locked");
       expect(snapshots.at(-1)).toBe("idle");
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  // Regression: the status stayed "locked" after the lock had ended.
+  it("shows the challenge as open again when the lock ends", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+    try {
+      const api = new FakeApi(server);
+      api.attemptsBeforeLock = 0;
+      const mfa = client({
+        onChallenge: async (_, { lastError }) =>
+          lastError ? new Promise(() => {}) : { code: "123456" }, // the user waits out the lock
+      });
+      const pending = send(mfa, "/data/mfa/one").catch((e: unknown) => e);
+      await vi.waitFor(() => expect(mfa.getSnapshot().status).toBe("locked"));
+      const { lockedUntil, retryAfterMs } = mfa.getSnapshot().pendingChallenge!;
+      expect(retryAfterMs).toBe(30_000);
+      // (vi.waitFor moves the fake clock on while it polls.)
+      expect(lockedUntil! - Date.now()).toBeGreaterThan(29_000);
+      await vi.advanceTimersByTimeAsync(lockedUntil! - Date.now() - 1);
+      expect(mfa.getSnapshot().status).toBe("locked");
+      await vi.advanceTimersByTimeAsync(1);
+      expect(mfa.getSnapshot().status).toBe("challenge");
+      expect(mfa.getSnapshot().pendingChallenge).toMatchObject({
+        lockedUntil: undefined,
+        retryAfterMs: undefined,
+        lastError: { code: "LOCKED" },
+      });
+      mfa.cancelChallenge();
+      expect(await pending).toMatchObject({ code: "STEP_UP_CANCELLED" });
     } finally {
       vi.useRealTimers();
     }

@@ -36,6 +36,13 @@ export class FakeApi {
   attemptsBeforeLock = 3;
   lockSeconds = 30;
   sessionTtlMs = 15 * 60_000;
+  /**
+   * Factors of which one more must be verified after the next right answer, as after a sign-in
+   * from another country: that answer gets a 401 `mfa_required` with `additionalFactor`.
+   */
+  additionalFactors: FactorSummary[] | null = null;
+  /** The factors the next answer must name (set by an additional-factor answer). */
+  private expected: FactorSummary[] | null = null;
   /** What the guarded routes demand: `GET /data/mfa/*` a session, `/data/sensitive/*` a fresh one. */
   sensitiveMaxAge = 300;
   sessions = new Map<string, MfaSessionResponse>();
@@ -143,7 +150,8 @@ export class FakeApi {
         "retry-after": String(this.lockSeconds),
       });
     }
-    if (body.code !== this.code && body.backupCode !== "backup-1") {
+    const wrongFactor = this.expected && !this.expected.some((f) => f.id === body.factorId);
+    if ((body.code !== this.code && body.backupCode !== "backup-1") || wrongFactor) {
       this.failures++;
       return this.json(
         problem("invalid_code", { attemptsLeft: this.attemptsBeforeLock - this.failures }),
@@ -151,6 +159,27 @@ export class FakeApi {
       );
     }
     this.failures = 0;
+    if (this.additionalFactors) {
+      this.expected = this.additionalFactors;
+      this.additionalFactors = null;
+      return this.json(
+        problem("mfa_required", {
+          status: 401,
+          additionalFactor: true,
+          factors: this.expected,
+          backupCodes: false,
+          detail: "Verify one more factor.",
+        }),
+        401,
+        {
+          "www-authenticate": formatStepUpChallenge({
+            acrValues: ["mfa"],
+            errorDescription: "additional factor required",
+          }),
+        },
+      );
+    }
+    this.expected = null;
     return this.json(this.issue());
   }
 
