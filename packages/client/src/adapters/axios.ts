@@ -2,12 +2,12 @@ import type { Engine } from "../engine/engine";
 import { type Origins, pageUrl } from "../engine/origins";
 import {
   applyHeaders,
-  CREDENTIAL_HEADERS,
   markOwn,
   type RequestContext,
   requestContext,
 } from "../engine/requestContext";
 import type { MfaRequestOptions } from "../engine/requestOptions";
+import { type Redirect, redirectGuard } from "./redirectGuard";
 
 /**
  * What the client needs of an axios instance (`axios.create()` or the default export). Duck-typed:
@@ -28,11 +28,6 @@ export interface InterceptorsLike {
 
 // A string key: older axios versions copy only string keys when they merge a config for a replay.
 const CTX = "__mfaKitContext";
-
-type Redirect = (
-  options: { href?: string; headers?: Record<string, unknown> },
-  ...rest: unknown[]
-) => void;
 
 interface Config {
   url?: string;
@@ -74,16 +69,7 @@ const kindOf = ({ code, message, request }: AxiosErrorLike) =>
 /** Installs and removes the client's interceptors on axios instances. */
 export function axiosAdapter(engine: Engine, origins: Origins) {
   const installed = new WeakMap<AxiosLike, () => void>();
-
-  // axios in Node follows redirects with follow-redirects, which calls this before each hop:
-  // credentials leaving the allowed origins are dropped, whoever set them.
-  const guard: Redirect = ({ href, headers }) => {
-    if (href && !origins.allows(href)) {
-      for (const name in headers) {
-        if (CREDENTIAL_HEADERS.includes(name.toLowerCase())) delete headers[name];
-      }
-    }
-  };
+  const guardRedirects = redirectGuard(origins);
 
   return {
     wrap<T extends AxiosLike>(instance: T): T {
@@ -112,14 +98,7 @@ export function axiosAdapter(engine: Engine, origins: Origins) {
           const { headers } = config;
           for (const name in headers) if (headers[name] != null) markOwn(ctx, name);
           config.timeout ||= engine.o.timeoutMs;
-          // The guard runs first, then the request's (or the instance's) own hook, if any.
-          const hook = config.beforeRedirect;
-          config.beforeRedirect = hook
-            ? (options, ...rest) => {
-                guard(options);
-                hook(options, ...rest);
-              }
-            : guard;
+          guardRedirects(config);
         }
         const c = ctx;
         const send = () => {

@@ -3,13 +3,13 @@ import { MfaError } from "../engine/mfaError";
 import { type Origins, pageUrl } from "../engine/origins";
 import {
   applyHeaders,
-  CREDENTIAL_HEADERS,
   markOwn,
   type RequestContext,
   requestContext,
 } from "../engine/requestContext";
 import type { MfaRequestOptions } from "../engine/requestOptions";
 import { abortError } from "../engine/wait";
+import { followRedirect, type Hop } from "./followRedirect";
 
 /** `RequestInit` plus the client's per-request options (see {@link oneShot}). */
 export type MfaRequestInit = RequestInit & { mfa?: MfaRequestOptions };
@@ -47,21 +47,26 @@ export function fetchAdapter(engine: Engine, origins: Origins) {
       input = input.url;
     }
     const { signal } = options;
-    const userHeaders = new Headers(options.headers);
-    let { body } = options;
-    let url = new URL(input, o.baseUrl ?? pageUrl()).href;
-    const ctx = requestContext(options.method ?? "GET", signal, target, url, init.mfa, internal);
-    for (const name of userHeaders.keys()) markOwn(ctx, name);
-    ctx.stream = body instanceof ReadableStream;
+    const hop: Hop = { body: options.body, headers: new Headers(options.headers), count: 0 };
+    const ctx = requestContext(
+      options.method ?? "GET",
+      signal,
+      target,
+      new URL(input, o.baseUrl ?? pageUrl()).href,
+      init.mfa,
+      internal,
+    );
+    for (const name of hop.headers.keys()) markOwn(ctx, name);
+    ctx.stream = hop.body instanceof ReadableStream;
     const follow = (options.redirect ?? "follow") === "follow";
-    let redirects = 0;
 
     for (;;) {
+      const url = ctx.target as string;
       await engine.before(ctx, origins.allows(url));
       if (signal?.aborted) throw abortError(signal);
       const own: Record<string, string> = {};
       applyHeaders(ctx, own);
-      const headers = new Headers(userHeaders);
+      const headers = new Headers(hop.headers);
       for (const name in own) headers.set(name, own[name]!);
       // One signal for the caller's abort and the timeout.
       const ac = new AbortController();
@@ -77,7 +82,7 @@ export function fetchAdapter(engine: Engine, origins: Origins) {
           ...options,
           method: ctx.method,
           headers,
-          body,
+          body: hop.body,
           signal: ac.signal,
           redirect: follow && ctx.creds ? "manual" : options.redirect,
         });
@@ -99,23 +104,7 @@ export function fetchAdapter(engine: Engine, origins: Origins) {
           // A browser hides the target: following it could send credentials anywhere.
           throw new MfaError("NETWORK", "Redirect of a credentialed request not followed.");
         }
-        const location =
-          follow && !ctx.stream && status > 300 && status < 309 && res.headers.get("location");
-        if (location) {
-          if (++redirects > 20) throw new MfaError("NETWORK", "Too many redirects.");
-          const next = new URL(location, url);
-          if (status === 303 || (status < 303 && ctx.method === "POST")) {
-            ctx.method = "GET";
-            body = undefined;
-            userHeaders.delete("content-type");
-          }
-          if (next.origin !== new URL(url).origin) {
-            for (const name of CREDENTIAL_HEADERS) userHeaders.delete(name);
-          }
-          url = ctx.target = next.href;
-          res.body?.cancel();
-          continue;
-        }
+        if (follow && followRedirect(res, ctx, hop)) continue;
         if (status < 400) return res;
         failure = {
           status,

@@ -12,7 +12,7 @@ import {
 } from "@mfa-kit/protocol";
 import { answerError } from "./answerError";
 import { type Clock, createClock } from "./clock";
-import type { MfaEvent } from "./events";
+import type { MfaEvent, RetryReason } from "./events";
 import { idempotencyKey } from "./idempotencyKey";
 import { MfaError, noResponse } from "./mfaError";
 import type { ResolvedOptions } from "./options";
@@ -126,9 +126,12 @@ export function createEngine(o: ResolvedOptions, initialHandler?: ChallengeHandl
   /** The last token `getAccessToken` gave. */
   let lastToken: string | null | undefined;
 
-  const emit = (event: MfaEvent) => {
+  const emit = <T extends MfaEvent["type"]>(
+    type: T,
+    fields?: Omit<Extract<MfaEvent, { type: T }>, "type">,
+  ) => {
     try {
-      o.onEvent?.(event);
+      o.onEvent?.({ type, ...fields } as MfaEvent);
     } catch {
       // A throwing listener never breaks a request.
     }
@@ -216,7 +219,7 @@ export function createEngine(o: ResolvedOptions, initialHandler?: ChallengeHandl
       if (token && typeof token === "string") {
         refreshed = [stale, token];
         gen++;
-        emit({ type: "token.refreshed" });
+        emit("token.refreshed");
         return;
       }
       error = new MfaError("REFRESH_FAILED", "refreshAccessToken must resolve with the new token.");
@@ -241,7 +244,7 @@ export function createEngine(o: ResolvedOptions, initialHandler?: ChallengeHandl
       const next = res.status < 300 && toSession(res.body);
       if (next) {
         setSession(next);
-        emit({ type: "session.refreshed", session: sessionInfo(next) });
+        emit("session.refreshed", { session: sessionInfo(next) });
         // A session the API will not extend is not asked again before it expires.
         sessionRetryAt = Date.now() + next.expiresAt - clock.now() - o.refreshBeforeMs;
       } else if (res.status === 401 && session === s) {
@@ -307,7 +310,7 @@ export function createEngine(o: ResolvedOptions, initialHandler?: ChallengeHandl
       }
       p.ready = true;
       show(p);
-      emit({ type: "stepup.required", challenge: p.view });
+      emit("stepup.required", { challenge: p.view });
       for (;;) {
         const answer = await ask(p.view, signal);
         show(p, {}, "verifying");
@@ -321,7 +324,7 @@ export function createEngine(o: ResolvedOptions, initialHandler?: ChallengeHandl
         const next = res.status < 300 && toSession(res.body);
         if (next) {
           setSession(next);
-          emit({ type: "stepup.succeeded", session: sessionInfo(next) });
+          emit("stepup.succeeded", { session: sessionInfo(next) });
           return;
         }
         const error = answerError(res, clock.now());
@@ -331,7 +334,7 @@ export function createEngine(o: ResolvedOptions, initialHandler?: ChallengeHandl
             problem: isProblem(res.body) ? res.body : null,
           });
         }
-        emit({ type: "stepup.failed", error });
+        emit("stepup.failed", { error });
         const { retryAfterMs, problem } = error;
         const lockedUntil = retryAfterMs === undefined ? undefined : Date.now() + retryAfterMs;
         show(
@@ -362,10 +365,7 @@ export function createEngine(o: ResolvedOptions, initialHandler?: ChallengeHandl
       }
     } catch (e) {
       const error = e as MfaError;
-      emit({
-        type: error.code === "STEP_UP_CANCELLED" ? "stepup.cancelled" : "stepup.failed",
-        error,
-      });
+      emit(error.code === "STEP_UP_CANCELLED" ? "stepup.cancelled" : "stepup.failed", { error });
       throw error;
     } finally {
       if (pending === p) pending = null;
@@ -449,7 +449,7 @@ export function createEngine(o: ResolvedOptions, initialHandler?: ChallengeHandl
     }
     // A one-shot call: the answer goes inline with the replay (X-MFA-Token); no session is kept.
     const view = newView(challenge, problem);
-    emit({ type: "stepup.required", challenge: view });
+    emit("stepup.required", { challenge: view });
     const answer = (await ask(view, ctx.signal ?? new AbortController().signal)) as {
       code?: string;
       backupCode?: string;
@@ -509,17 +509,16 @@ export function createEngine(o: ResolvedOptions, initialHandler?: ChallengeHandl
     }
     if (retryAfterMs !== undefined) {
       limit(now + delay);
-      emit({ type: "ratelimit.wait", untilMs: now + delay });
+      emit("ratelimit.wait", { untilMs: now + delay });
     }
-    emit({
-      type: "request.retry",
+    emit("request.retry", {
       attempt: n,
       delayMs: delay,
-      reason: kind ?? "status",
+      reason: (kind ?? "status") as RetryReason, // an abort never gets here
       status,
       method: ctx.method,
       url: ctx.url(),
-    } as MfaEvent);
+    });
     await sleep(delay, ctx.signal);
     return true;
   };
@@ -581,7 +580,7 @@ export function createEngine(o: ResolvedOptions, initialHandler?: ChallengeHandl
         store.set({ clockOffsetMs: offset });
       }
       const skew = Math.abs(offset) > SKEW_MS;
-      if (skew && !skewed) emit({ type: "clock.skew", offsetMs: offset });
+      if (skew && !skewed) emit("clock.skew", { offsetMs: offset });
       skewed = skew;
     },
 
