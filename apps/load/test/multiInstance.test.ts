@@ -126,8 +126,8 @@ describe.skipIf(skipReason !== undefined)("two demo instances sharing one Redis"
       else if (type === "zset") dump.push(key, ...(await admin.zrange(key, 0, -1, "WITHSCORES")));
       else throw new Error(`unexpected key type ${type} for ${key}`);
       const pttl = await admin.pttl(key);
-      // Factors and backup-code sets are the user's configuration; everything else expires.
-      if (/:(factors|backup)$/.test(key)) expect(pttl).toBe(-1);
+      // Factors, backup-code sets and their revision are the user's configuration; the rest expires.
+      if (/:(factors|backup|rev)$/.test(key)) expect(pttl).toBe(-1);
       else expect({ key, expires: pttl > 0 }).toEqual({ key, expires: true });
     }
     const text = dump.join("\n");

@@ -3,7 +3,7 @@ import type { EventBus } from "./events/eventBus";
 import type { EventContext, MfaEvent, VerifyContext } from "./events/types";
 import type { ResolvedOptions } from "./options";
 import type { KeyRing } from "./secrets/keyRing";
-import type { MfaStore } from "./stores/types";
+import type { MfaStore, UserFactors } from "./stores/types";
 
 /** What every part of the kit works with: one per `createMfaServer`. */
 export interface KitContext {
@@ -19,6 +19,12 @@ export interface KitContext {
   secrets: Map<string, { context: string; key: Uint8Array }>;
   /** A cheap id unique across instances (random per-process prefix and a counter): not secret. */
   uniqueId(): string;
+  /** Users' factor snapshots (see `factorCache.ts`): sealed records, process memory only, bounded. */
+  factors: Map<string, { value: UserFactors; until: number }>;
+  /** The tail of each user's verifications on this instance (see `serialize` in `limiter.ts`). */
+  queues: Map<string, Promise<void>>;
+  /** Lock deadlines the store reported, by user (see `limiter.ts`): bounded. */
+  locks: Map<string, number>;
 }
 
 /** Distributes over the event union, so each member keeps its own fields. */

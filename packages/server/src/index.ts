@@ -45,15 +45,19 @@ export type {
 } from "./sessions/sessions";
 export { type MemoryStore, type MemoryStoreDump, memoryStore } from "./stores/memory";
 export type {
-  AttemptReservation,
-  AttemptSettlement,
+  AttemptFailure,
+  AttemptResult,
   BackupCodeSet,
-  CodeConsumption,
+  CheckBase,
+  CredentialCheck,
   FactorRecord,
   LimitPolicy,
   MfaStore,
   StoredCode,
   StoredSession,
+  SuccessSteps,
+  UserFactors,
+  VerifyAttempt,
 } from "./stores/types";
 export type {
   ProofResult,

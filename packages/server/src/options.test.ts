@@ -21,7 +21,6 @@ describe("createMfaServer options", () => {
       windowMs: 300_000,
       lockoutsMs: [30_000, 60_000, 120_000, 300_000],
       levelTtlMs: 86_400_000,
-      leaseMs: 30_000,
     });
     expect(o.hotp).toEqual({ lookAhead: 10, resyncWindow: 100 });
     expect(o.backupCodeCount).toBe(10);

@@ -87,8 +87,6 @@ export interface LimitOptions {
   lockoutsMs?: number[];
   /** How long the lock level is remembered after a lock ends. Defaults to `86_400_000` (24 hours). */
   levelTtlMs?: number;
-  /** How long an in-flight attempt holds its place if never settled. Defaults to `30_000`. */
-  leaseMs?: number;
 }
 
 /** Risk signals drawn from the verification context. */
@@ -228,7 +226,6 @@ export function resolveOptions(options: MfaServerOptions): ResolvedOptions {
       windowMs: positive("limits.windowMs", limits.windowMs, 300_000),
       lockoutsMs: [...lockoutsMs],
       levelTtlMs: positive("limits.levelTtlMs", limits.levelTtlMs, DAY, 0),
-      leaseMs: positive("limits.leaseMs", limits.leaseMs, 30_000),
     },
     risk: {
       additionalFactorOnCountryChange: options.risk?.additionalFactorOnCountryChange ?? true,

@@ -1,6 +1,7 @@
 import { emit, eventContext, type KitContext } from "./context";
 import { toBase64Url, utf8 } from "./crypto/encoding";
 import type { VerifyContext } from "./events/types";
+import { loadFactors } from "./factors/factorCache";
 import { type FactorInfo, isActive, toSummary } from "./factors/factorRecord";
 
 const LAST_COUNTRY = "last-country";
@@ -35,24 +36,69 @@ const parse = <T>(raw: string | null): T | null => {
   }
 };
 
+/** The markers of a success (`SuccessSteps`), and how to read their previous values. */
+export interface SuccessMarkers {
+  hold?: { key: string; value: string };
+  swap: { key: string; value: string; ttlMs: number }[];
+  /** Emits `device.new` when the markers' previous values say so. */
+  settle(previous: (string | null)[]): void;
+}
+
 /**
- * The country signal: a success from a different country than the last success is held until a
- * second, different factor (or a backup code) is verified from that country, when the user has
- * one; `location.changed` is emitted either way.
+ * What a success remembers, as markers `verifyAttempt` sets in the same step: the country (held
+ * when it differs from the last success's, see {@link assessLocation}), that the user has
+ * succeeded before, and the device (by hash). A device not seen before (within
+ * `risk.deviceMemoryMs`) emits `device.new`, except on the user's first success.
+ */
+export function successMarkers(
+  ctx: KitContext,
+  userId: string,
+  context: VerifyContext | undefined,
+): SuccessMarkers {
+  const country = countryOf(context);
+  const swap: SuccessMarkers["swap"] = [];
+  if (country) swap.push({ key: LAST_COUNTRY, value: country, ttlMs: YEAR });
+  const seenAt = swap.push({ key: SEEN, value: "1", ttlMs: YEAR }) - 1;
+  const deviceId = context?.deviceId;
+  const device =
+    typeof deviceId === "string" && deviceId !== "" ? deviceKey(ctx, userId, deviceId) : null;
+  if (device) swap.push({ key: device, value: "1", ttlMs: ctx.options.risk.deviceMemoryMs });
+  return {
+    ...(country && ctx.options.risk.additionalFactorOnCountryChange
+      ? { hold: { key: LAST_COUNTRY, value: country } }
+      : {}),
+    swap,
+    settle(previous) {
+      const seenBefore = (previous[seenAt] ?? null) !== null;
+      if (device && seenBefore && (previous[seenAt + 1] ?? null) === null) {
+        emit(ctx, { type: "device.new", userId, notify: "user", context: eventContext(context) });
+      }
+    },
+  };
+}
+
+const deviceKey = (ctx: KitContext, userId: string, deviceId: string) =>
+  `device:${toBase64Url(
+    ctx.crypto.hmac("sha256", utf8("mfa-kit/device/v1"), utf8(`${userId}\n${deviceId}`)),
+  ).slice(0, 32)}`;
+
+/**
+ * The country signal, after `verifyAttempt` stopped a success because the country differs from
+ * the last success's (`last`): the success is held until a second, different factor (or a backup
+ * code) is verified from that country, when the user has one; `location.changed` is emitted either
+ * way. A second factor completing a held one passes with both factors' `amr`.
  */
 export async function assessLocation(
   ctx: KitContext,
   userId: string,
   proof: Proof,
   context: VerifyContext | undefined,
+  last: string,
 ): Promise<RiskVerdict> {
   const pass: RiskVerdict = { hold: false, acr: proof.acr, amr: proof.amr };
   const country = countryOf(context);
-  if (!ctx.options.risk.additionalFactorOnCountryChange || !country) return pass;
+  if (!country) return pass;
   const now = ctx.now();
-  const last = await ctx.store.peek(userId, LAST_COUNTRY, now);
-  if (last === null || last === country) return pass;
-
   const key = proof.factorId ?? "backup_code";
   const pending = parse<Proof & { key: string; country: string }>(
     await ctx.store.takeChallenge(userId, PENDING, now),
@@ -62,13 +108,11 @@ export async function assessLocation(
     return { hold: false, acr: pending.acr === "phr" ? "phr" : proof.acr, amr };
   }
 
-  const all = await ctx.store.listFactors(userId);
-  const factors = Object.entries(all)
+  const user = await loadFactors(ctx, userId);
+  const factors = Object.entries(user.factors)
     .filter(([id, r]) => isActive(r) && id !== proof.factorId)
     .map(([id, r]) => toSummary(ctx, id, r));
-  const backupCodes =
-    proof.method !== "backup_code" &&
-    ((await ctx.store.getBackupCodes(userId))?.remaining ?? 0) > 0;
+  const backupCodes = proof.method !== "backup_code" && (user.backupCodes?.remaining ?? 0) > 0;
   const hold = factors.length > 0 || backupCodes;
   emit(ctx, {
     type: "location.changed",
@@ -90,8 +134,8 @@ export async function assessLocation(
 }
 
 /**
- * Remembers a completed verification: its country, and its device (by hash). A device not seen
- * before (within `risk.deviceMemoryMs`) emits `device.new`, except on the user's first success.
+ * Sets the markers of {@link successMarkers} one store call each: the path of a success that was
+ * held by the country signal and then let through.
  */
 export async function rememberSuccess(
   ctx: KitContext,
@@ -99,22 +143,10 @@ export async function rememberSuccess(
   context: VerifyContext | undefined,
 ): Promise<void> {
   const now = ctx.now();
-  const country = countryOf(context);
-  if (country) await ctx.store.swap(userId, LAST_COUNTRY, country, YEAR, now);
-  const seenBefore = (await ctx.store.swap(userId, SEEN, "1", YEAR, now)) !== null;
-  const deviceId = context?.deviceId;
-  if (typeof deviceId !== "string" || deviceId === "") return;
-  const device = toBase64Url(
-    ctx.crypto.hmac("sha256", utf8("mfa-kit/device/v1"), utf8(`${userId}\n${deviceId}`)),
-  ).slice(0, 32);
-  const known = await ctx.store.swap(
-    userId,
-    `device:${device}`,
-    "1",
-    ctx.options.risk.deviceMemoryMs,
-    now,
-  );
-  if (known === null && seenBefore) {
-    emit(ctx, { type: "device.new", userId, notify: "user", context: eventContext(context) });
+  const markers = successMarkers(ctx, userId, context);
+  const previous: (string | null)[] = [];
+  for (const m of markers.swap) {
+    previous.push(await ctx.store.swap(userId, m.key, m.value, m.ttlMs, now));
   }
+  markers.settle(previous);
 }

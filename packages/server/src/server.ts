@@ -12,10 +12,11 @@ import { toBase64Url } from "./crypto/encoding";
 import { createEventBus } from "./events/eventBus";
 import { issueBackupCodes } from "./factors/backupCodes";
 import { enrollContact, normalizeContact, sendCode } from "./factors/contactCodes";
+import { forgetFactors, loadFactors } from "./factors/factorCache";
 import { type FactorInfo, factorType, isActive, toSummary } from "./factors/factorRecord";
 import { enrollOtpApp, type TotpEnrollment } from "./factors/totp";
 import { authenticationOptions, registrationOptions, verifyRegistration } from "./factors/webauthn";
-import { openGate, recordSuccess } from "./limits/limiter";
+import { runAttempt, serialize } from "./limits/limiter";
 import { type MfaServerOptions, resolveOptions } from "./options";
 import { createKeyRing, type EncryptionKeys } from "./secrets/keyRing";
 import {
@@ -28,9 +29,10 @@ import {
   type SessionRequirements,
 } from "./sessions/sessions";
 import { memoryStore } from "./stores/memory";
+import type { FactorRecord } from "./stores/types";
 import {
-  checkCode,
-  failed,
+  codeCheck,
+  isCodeFactor,
   type ProofResult,
   prove,
   type VerifyFailure,
@@ -157,6 +159,9 @@ export function createMfaServer(options: MfaServerOptions): MfaServer {
     randomId: (bytes = 16) => toBase64Url(crypto.randomBytes(bytes)),
     uniqueId: () => `${instance}${(++sequence).toString(36)}`,
     secrets: new Map(),
+    factors: new Map(),
+    queues: new Map(),
+    locks: new Map(),
   };
   const { store } = ctx;
 
@@ -207,25 +212,37 @@ export function createMfaServer(options: MfaServerOptions): MfaServer {
 
     async activateFactor(userId, factorId, code) {
       requireUser(userId);
-      const record = typeof factorId === "string" ? await store.getFactor(userId, factorId) : null;
-      if (!record || !["totp", "hotp", "sms", "email"].includes(record.type ?? "")) {
-        return { ok: false, reason: "factor_not_found" };
-      }
-      const gate = await openGate(ctx, userId);
-      if (!gate.ok) return { ok: false, reason: gate.reason, retryAfterMs: gate.retryAfterMs };
-      const outcome = await checkCode(ctx, userId, factorId, record, code, undefined, true);
-      if (!outcome.ok) return failed(ctx, userId, gate, outcome.reason, { factorId });
-      await recordSuccess(ctx, userId, gate);
-      if (record.status === "active") return { ok: true, factor: toSummary(ctx, factorId, record) };
-      if (!(await store.patchFactor(userId, factorId, { status: "active" }))) {
-        return { ok: false, reason: "factor_not_found" };
-      }
-      return activated(userId, factorId, { ...record, status: "active" });
+      if (typeof factorId !== "string") return { ok: false, reason: "factor_not_found" };
+      return serialize(ctx, userId, async () => {
+        // The first code, checked like any verification (counted, replay-guarded), no session.
+        let record: FactorRecord | undefined;
+        const attempt = await runAttempt(
+          ctx,
+          userId,
+          async (user, now) => {
+            record = user.factors[factorId];
+            if (!isCodeFactor(record)) return null;
+            return {
+              checks: [await codeCheck(ctx, userId, factorId, record, code, undefined, true, now)],
+            };
+          },
+          { factorId },
+        );
+        if (!attempt.ok) return attempt;
+        if (record!.status === "active") {
+          return { ok: true, factor: toSummary(ctx, factorId, record!) };
+        }
+        const patched = await store.patchFactor(userId, factorId, { status: "active" });
+        forgetFactors(ctx, userId);
+        if (!patched) return { ok: false, reason: "factor_not_found" };
+        return activated(userId, factorId, { ...record!, status: "active" });
+      });
     },
 
     async startChallenge(userId, factorId) {
       requireUser(userId);
-      const record = typeof factorId === "string" ? await store.getFactor(userId, factorId) : null;
+      const record =
+        typeof factorId === "string" ? (await loadFactors(ctx, userId)).factors[factorId] : null;
       const contact = record?.type === "sms" || record?.type === "email";
       if (!record || !(isActive(record) || (contact && record.status === "pending"))) {
         return { ok: false, reason: "factor_not_found" };
@@ -254,7 +271,7 @@ export function createMfaServer(options: MfaServerOptions): MfaServer {
     },
 
     verify: (input) => verify(ctx, input),
-    verifyOnce: (input) => prove(ctx, input),
+    verifyOnce: (input) => prove(ctx, input, false),
     checkSession: (token, requirements) => checkSession(ctx, token, requirements),
     refreshSession: (token) => refreshSession(ctx, token),
     revokeSession: (token) => revokeSession(ctx, token),
@@ -265,10 +282,7 @@ export function createMfaServer(options: MfaServerOptions): MfaServer {
 
     async listFactors(userId) {
       requireUser(userId);
-      const [all, backup] = await Promise.all([
-        store.listFactors(userId),
-        store.getBackupCodes(userId),
-      ]);
+      const { factors: all, backupCodes: backup } = await loadFactors(ctx, userId);
       const factors = Object.entries(all)
         .filter(([, r]) => factorType(r) !== null)
         .map(([id, r]) => toSummary(ctx, id, r))
@@ -278,18 +292,20 @@ export function createMfaServer(options: MfaServerOptions): MfaServer {
 
     async removeFactor(userId, factorId) {
       requireUser(userId);
-      const record = typeof factorId === "string" ? await store.getFactor(userId, factorId) : null;
-      if (!record || !(await store.deleteFactor(userId, factorId))) {
-        return { ok: false, reason: "factor_not_found" };
-      }
+      const user = typeof factorId === "string" ? await loadFactors(ctx, userId) : null;
+      const record = user?.factors[factorId];
+      const deleted = record !== undefined && (await store.deleteFactor(userId, factorId));
+      forgetFactors(ctx, userId);
+      if (!record || !deleted) return { ok: false, reason: "factor_not_found" };
       emit(ctx, {
         type: "factor.removed",
         userId,
         factorId,
         factorType: factorType(record) ?? "totp",
       });
-      if (Object.keys(await store.listFactors(userId)).length === 0) {
+      if (Object.keys((await loadFactors(ctx, userId)).factors).length === 0) {
         await store.setBackupCodes(userId, { salt: "", hashes: [] });
+        forgetFactors(ctx, userId);
       }
       return { ok: true };
     },

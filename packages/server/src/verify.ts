@@ -1,17 +1,17 @@
 import type { MfaSessionResponse, WebAuthnJSON } from "@mfa-kit/protocol";
 import { emit, eventContext, type KitContext } from "./context";
-import type { VerifyContext } from "./events/types";
-import { checkBackupCode } from "./factors/backupCodes";
-import { checkContactCode } from "./factors/contactCodes";
+import type { MethodType, VerifyContext } from "./events/types";
+import { backupCodeCheck } from "./factors/backupCodes";
+import { contactCheck } from "./factors/contactCodes";
 import { type FactorInfo, isActive } from "./factors/factorRecord";
-import { checkHotp } from "./factors/hotp";
-import { type CheckFailure, type CheckOutcome, worstFailure } from "./factors/outcome";
-import { checkTotp } from "./factors/totp";
-import { checkAssertion } from "./factors/webauthn";
-import { type Gate, openGate, recordFailure, recordSuccess } from "./limits/limiter";
-import { assessLocation, rememberSuccess } from "./risk";
-import { issueSession } from "./sessions/sessions";
-import type { FactorRecord } from "./stores/types";
+import { hotpCheck } from "./factors/hotp";
+import type { CheckFailure } from "./factors/outcome";
+import { totpCheck } from "./factors/totp";
+import { assertionCheck, credentials, unknownCredentialCheck } from "./factors/webauthn";
+import { type AttemptPlan, runAttempt, serialize } from "./limits/limiter";
+import { assessLocation, rememberSuccess, type SuccessMarkers, successMarkers } from "./risk";
+import { issueSession, newToken, sessionExpiry, tokenHash } from "./sessions/sessions";
+import type { CredentialCheck, FactorRecord, SuccessSteps, UserFactors } from "./stores/types";
 
 /** What `verify` checks: exactly one of `code`, `webauthn`, `backupCode`. */
 export interface VerifyInput {
@@ -58,8 +58,12 @@ export type VerifyResult = { ok: true; session: MfaSessionResponse } | VerifyFai
 
 const CODE_TYPES = ["totp", "hotp", "sms", "email"];
 
-/** Checks a code against one factor record, by type. */
-export function checkCode(
+/** Whether a factor record is one `verify` checks codes against. */
+export const isCodeFactor = (record: FactorRecord | undefined): record is FactorRecord =>
+  record !== undefined && CODE_TYPES.includes(record.type ?? "");
+
+/** The check of a code against one factor record, by type (computed here, decided by the store). */
+export function codeCheck(
   ctx: KitContext,
   userId: string,
   factorId: string,
@@ -67,37 +71,26 @@ export function checkCode(
   code: unknown,
   challengeId: string | undefined,
   strict: boolean,
-): Promise<CheckOutcome> {
+  now: number,
+): Promise<CredentialCheck> | CredentialCheck {
   switch (record.type) {
     case "totp":
-      return checkTotp(ctx, userId, factorId, record, code);
+      return totpCheck(ctx, userId, factorId, record, code, now);
     case "hotp":
-      return checkHotp(ctx, userId, factorId, record, code);
+      return hotpCheck(ctx, userId, factorId, record, code, now);
     case "sms":
     case "email":
-      return checkContactCode(ctx, userId, factorId, record, code, challengeId, strict);
+      return contactCheck(ctx, userId, factorId, record, code, challengeId, strict, now);
     default:
-      return Promise.resolve({ ok: false, reason: "invalid_code" });
+      return { factorId, acr: "mfa", amr: [], kind: "none", failure: "invalid_code" };
   }
 }
 
-/** Turns a failed check into the result, counting it (and maybe locking). */
-export async function failed(
-  ctx: KitContext,
-  userId: string,
-  gate: Extract<Gate, { ok: true }>,
-  reason: CheckFailure,
-  details: { factorId?: string; context?: VerifyContext },
-): Promise<VerifyFailure> {
-  const verdict = await recordFailure(ctx, userId, gate, {
-    reason,
-    ...(details.factorId !== undefined ? { factorId: details.factorId } : {}),
-    ...(details.context !== undefined ? { context: details.context } : {}),
-  });
-  return verdict.locked
-    ? { ok: false, reason: "locked", retryAfterMs: verdict.retryAfterMs }
-    : { ok: false, reason, attemptsLeft: verdict.attemptsLeft };
-}
+/** The method a passing check verified, for events. */
+const methodOf = (check: CredentialCheck, record: FactorRecord | undefined): MethodType => {
+  if (check.kind === "backupCode") return "backup_code";
+  return (record?.type as MethodType | undefined) ?? "totp";
+};
 
 const isString = (v: unknown): v is string => typeof v === "string";
 
@@ -107,11 +100,17 @@ export type ProofResult =
   | VerifyFailure;
 
 /**
- * Verifies one credential through the limiter: resolve the factor(s), reserve an attempt, check,
- * settle, then apply the risk signals. Shared by `verify` (which then issues a session) and the
- * one-shot `X-MFA-Token` path (which does not).
+ * Verifies one credential: the kit computes the checks (HMACs, hashes, signatures) from a snapshot
+ * of the user's factors, and the store decides the lock, the replay guard, the consumption, the
+ * failure count, the risk markers and — for `verify` — the new session in ONE atomic
+ * `verifyAttempt` (one Redis round trip). Verifications of one user take turns on an instance.
+ * Shared by `verify` (`withSession`) and the one-shot `X-MFA-Token` path (without).
  */
-export async function prove(ctx: KitContext, input: VerifyInput): Promise<ProofResult> {
+export async function prove(
+  ctx: KitContext,
+  input: VerifyInput,
+  withSession = false,
+): Promise<ProofResult & { session?: MfaSessionResponse }> {
   const { userId, code, webauthn, backupCode, context } = input ?? ({} as VerifyInput);
   if (!isString(userId) || userId === "") return { ok: false, reason: "invalid_request" };
   const given = [code, webauthn, backupCode].filter((v) => v !== undefined && v !== null);
@@ -123,111 +122,143 @@ export async function prove(ctx: KitContext, input: VerifyInput): Promise<ProofR
       ? challengeId.slice(0, challengeId.indexOf("."))
       : undefined;
 
-  // Resolve what to check against before reserving an attempt: naming no usable factor is not a guess.
-  let candidates: [string, FactorRecord][] = [];
-  if (backupCode !== undefined) {
-    if (!(await ctx.store.getBackupCodes(userId))) return { ok: false, reason: "factor_not_found" };
-  } else if (webauthn !== undefined) {
-    const all = await ctx.store.listFactors(userId);
-    if (!Object.values(all).some((r) => isActive(r) && r.type === "webauthn")) {
-      return { ok: false, reason: "factor_not_found" };
+  /**
+   * The checks from one snapshot of the user's factors; `null` when it names no usable factor
+   * (not a guess), or — in a cached snapshot — no credential of the assertion's id.
+   */
+  const plan = async (
+    user: UserFactors,
+    now: number,
+    cached: boolean,
+  ): Promise<AttemptPlan | null> => {
+    if (backupCode !== undefined) {
+      if (!user.backupCodes) return null;
+      return { checks: [backupCodeCheck(ctx, user.backupCodes.salt, backupCode)] };
     }
-  } else if (factorId !== undefined) {
-    const record = await ctx.store.getFactor(userId, factorId);
-    if (!record || !isActive(record) || !CODE_TYPES.includes(record.type ?? "")) {
-      return { ok: false, reason: "factor_not_found" };
+    if (webauthn !== undefined) {
+      if (credentials(user.factors).length === 0) return null;
+      const check = await assertionCheck(ctx, user.factors, webauthn, now);
+      if (!check && cached) return null;
+      return { checks: [check ?? unknownCredentialCheck(webauthn)] };
     }
-    candidates = [[factorId, record]];
-  } else {
-    const all = await ctx.store.listFactors(userId);
-    candidates = Object.entries(all).filter(
-      ([, r]) => isActive(r) && CODE_TYPES.includes(r.type ?? ""),
-    );
-    if (candidates.length === 0) return { ok: false, reason: "factor_not_found" };
-  }
-
-  const gate = await openGate(ctx, userId);
-  if (!gate.ok) return { ok: false, reason: gate.reason, retryAfterMs: gate.retryAfterMs };
-
-  let outcome: CheckOutcome;
-  if (backupCode !== undefined) outcome = await checkBackupCode(ctx, userId, backupCode);
-  else if (webauthn !== undefined) outcome = await checkAssertion(ctx, userId, webauthn);
-  else {
-    const reasons: CheckFailure[] = [];
-    outcome = { ok: false, reason: "invalid_code" };
+    const named = factorId === undefined ? undefined : user.factors[factorId];
+    const candidates: [string, FactorRecord][] =
+      factorId === undefined
+        ? Object.entries(user.factors).filter(([, r]) => isActive(r) && isCodeFactor(r))
+        : named && isActive(named) && isCodeFactor(named)
+          ? [[factorId, named]]
+          : [];
+    if (candidates.length === 0) return null;
+    const strict = candidates.length === 1;
+    const checks: CredentialCheck[] = [];
     for (const [id, record] of candidates) {
-      const one = await checkCode(
-        ctx,
-        userId,
-        id,
-        record,
-        code,
-        challengeId,
-        candidates.length === 1,
-      );
-      if (one.ok) {
-        outcome = one;
-        break;
-      }
-      reasons.push(one.reason);
+      checks.push(await codeCheck(ctx, userId, id, record, code, challengeId, strict, now));
     }
-    if (!outcome.ok) outcome = { ok: false, reason: worstFailure(reasons) };
-  }
-
-  if (!outcome.ok) {
-    return failed(ctx, userId, gate, outcome.reason, {
-      ...(factorId !== undefined ? { factorId } : {}),
-      ...(context !== undefined ? { context } : {}),
-    });
-  }
-  await recordSuccess(ctx, userId, gate);
-
-  if (outcome.method === "backup_code") {
-    emit(ctx, {
-      type: "backup_code.used",
-      userId,
-      notify: "admin",
-      remaining: outcome.backupCodesRemaining ?? 0,
-      context: eventContext(context),
-    });
-  }
-  const verdict = await assessLocation(ctx, userId, outcome, context);
-  if (verdict.hold) {
-    return {
-      ok: false,
-      reason: "additional_factor_required",
-      factors: verdict.factors,
-      backupCodes: verdict.backupCodes,
-    };
-  }
-  await rememberSuccess(ctx, userId, context);
-  emit(ctx, {
-    type: "mfa.verified",
-    userId,
-    method: outcome.method,
-    acr: verdict.acr,
-    amr: verdict.amr,
-    context: eventContext(context),
-    ...(outcome.factorId !== undefined ? { factorId: outcome.factorId } : {}),
-  });
-  return {
-    ok: true,
-    userId,
-    acr: verdict.acr,
-    amr: verdict.amr,
-    ...(outcome.factorId !== undefined ? { factorId: outcome.factorId } : {}),
+    return { checks };
   };
+
+  let token: string | undefined;
+  let expiresAt = 0;
+  let markers: SuccessMarkers | undefined;
+  const success = (now: number): SuccessSteps => {
+    markers = successMarkers(ctx, userId, context);
+    const steps: SuccessSteps = { swap: markers.swap };
+    if (markers.hold) steps.hold = markers.hold;
+    if (withSession) {
+      token = newToken(ctx);
+      expiresAt = sessionExpiry(ctx, now, now);
+      steps.session = { tokenHash: tokenHash(ctx, token), expiresAt };
+    }
+    return steps;
+  };
+
+  return serialize(ctx, userId, async () => {
+    let records: Record<string, FactorRecord> = {};
+    const attempt = await runAttempt(
+      ctx,
+      userId,
+      (user, now, cached) => {
+        records = user.factors;
+        return plan(user, now, cached);
+      },
+      {
+        success,
+        ...(factorId !== undefined ? { factorId } : {}),
+        ...(context !== undefined ? { context } : {}),
+      },
+    );
+    if (!attempt.ok) return attempt;
+    const { result, check, now } = attempt;
+    const method = methodOf(check, check.factorId ? records[check.factorId] : undefined);
+    const proof = {
+      method,
+      acr: check.acr,
+      amr: check.amr,
+      ...(check.factorId !== undefined ? { factorId: check.factorId } : {}),
+    };
+    if (method === "backup_code") {
+      emit(ctx, {
+        type: "backup_code.used",
+        userId,
+        notify: "admin",
+        remaining: result.backupCodesRemaining ?? 0,
+        context: eventContext(context),
+      });
+    }
+
+    let acr = check.acr;
+    let amr = check.amr;
+    let session: MfaSessionResponse | undefined;
+    if (result.held !== undefined) {
+      // The country differs from the last success's: the rare path, one store call per step.
+      const verdict = await assessLocation(ctx, userId, proof, context, result.held);
+      if (verdict.hold) {
+        return {
+          ok: false,
+          reason: "additional_factor_required",
+          factors: verdict.factors,
+          backupCodes: verdict.backupCodes,
+        };
+      }
+      ({ acr, amr } = verdict);
+      await rememberSuccess(ctx, userId, context);
+      if (withSession) {
+        session = await issueSession(ctx, userId, {
+          acr,
+          amr,
+          authTime: now,
+          ...(check.factorId !== undefined ? { factorId: check.factorId } : {}),
+        });
+      }
+    } else {
+      markers?.settle(result.previous);
+      if (withSession && token !== undefined) {
+        session = { token, expiresAt, acr, amr, authTime: now };
+      }
+    }
+    emit(ctx, {
+      type: "mfa.verified",
+      userId,
+      method,
+      acr,
+      amr,
+      context: eventContext(context),
+      ...(check.factorId !== undefined ? { factorId: check.factorId } : {}),
+    });
+    return {
+      ok: true,
+      userId,
+      acr,
+      amr,
+      ...(check.factorId !== undefined ? { factorId: check.factorId } : {}),
+      ...(session ? { session } : {}),
+    };
+  });
 }
 
-/** `verify`: {@link prove}, then a session. */
+/** `verify`: {@link prove}, issuing the session in the same store call. */
 export async function verify(ctx: KitContext, input: VerifyInput): Promise<VerifyResult> {
-  const proof = await prove(ctx, input);
+  const proof = await prove(ctx, input, true);
   if (!proof.ok) return proof;
-  const session = await issueSession(ctx, proof.userId, {
-    acr: proof.acr,
-    amr: proof.amr,
-    authTime: ctx.now(),
-    ...(proof.factorId !== undefined ? { factorId: proof.factorId } : {}),
-  });
-  return { ok: true, session };
+  return { ok: true, session: proof.session! };
 }

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { fromBase64, toBase64Url, toHex, utf8 } from "./encoding";
@@ -20,6 +21,14 @@ describe.each<[string, MfaCrypto]>([
     );
     expect(toHex(crypto.hmac("sha512", key, data))).toBe(
       "164b7a7bfcf819e2e395fbe73b56e0a387bd64222e831fd610270cd7ea2505549758bf75c05a994a6d034f65f8f0e6fdcaeab1a34d4a6b4b636e070a38bce737",
+    );
+  });
+
+  it("computes SHA-256 of UTF-8 text as unpadded base64url (FIPS 180-2 vectors)", () => {
+    expect(crypto.sha256("abc")).toBe("ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0");
+    expect(crypto.sha256("")).toBe("47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU");
+    expect(crypto.sha256("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq")).toBe(
+      toBase64Url(hex("248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")),
     );
   });
 
@@ -72,6 +81,17 @@ describe("the two crypto implementations", () => {
           );
         },
       ),
+    );
+  });
+
+  it("compute the same SHA-256 for any text, non-ASCII included", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "grapheme", maxLength: 200 }), (text) => {
+        expect(portableCrypto.sha256(text)).toBe(nodeCrypto.sha256(text));
+        expect(nodeCrypto.sha256(text)).toBe(
+          createHash("sha256").update(text, "utf8").digest("base64url"),
+        );
+      }),
     );
   });
 

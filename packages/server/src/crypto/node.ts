@@ -1,6 +1,8 @@
+import * as nodeCryptoModule from "node:crypto";
 import {
   createCipheriv,
   createDecipheriv,
+  createHash,
   createHmac,
   timingSafeEqual as nodeTimingSafeEqual,
   randomFillSync,
@@ -31,6 +33,15 @@ function pooledRandom(length: number): Uint8Array {
   return out;
 }
 
+// `crypto.hash` (Node >= 20.12) is a one-shot digest without a Hash object: several times faster
+// for short inputs. Looked up on the namespace, so older Node 20 releases fall back to createHash.
+const oneShot = (
+  nodeCryptoModule as { hash?: (alg: string, data: string, enc: "base64url") => string }
+).hash;
+const sha256: (text: string) => string = oneShot
+  ? (text) => oneShot("sha256", text, "base64url")
+  : (text) => createHash("sha256").update(text).digest("base64url");
+
 /**
  * The `node:crypto` implementation, selected by the `node` export condition: the same bytes as
  * the portable one, about five times faster for HMAC (one TOTP check is one HMAC).
@@ -40,6 +51,7 @@ export const nodeCrypto: MfaCrypto = {
   hmac(algorithm: HashAlgorithm, key: Uint8Array, data: Uint8Array): Uint8Array {
     return plain(createHmac(algorithm, view(key)).update(view(data)).digest());
   },
+  sha256,
   randomBytes(length: number): Uint8Array {
     return pooledRandom(length);
   },

@@ -1,4 +1,6 @@
+import { sha256 } from "@noble/hashes/sha2.js";
 import { NobleCryptoPlugin } from "otplib";
+import { toBase64Url, utf8 } from "./encoding";
 import { timingSafeEqual } from "./timingSafeEqual";
 import { type HashAlgorithm, IV_BYTES, type MfaCrypto, TAG_BYTES } from "./types";
 
@@ -24,13 +26,16 @@ const aesKey = (raw: Uint8Array): Promise<CryptoKey> => {
 
 /**
  * The portable implementation: HMAC from `@noble/hashes` (synchronous, through otplib's noble
- * plugin, about 3x faster than WebCrypto's async HMAC for one TOTP check), AES-GCM and randomness
- * from WebCrypto. No `node:` imports; runs in browsers, service workers, edge runtimes and Node.
+ * plugin, about 3x faster than WebCrypto's async HMAC for one TOTP check) and its SHA-256 (the
+ * session token hash, synchronous too), AES-GCM and randomness from WebCrypto. No `node:` imports; runs in browsers, service workers, edge runtimes and Node.
  */
 export const portableCrypto: MfaCrypto = {
   name: "portable",
   hmac(algorithm: HashAlgorithm, key: Uint8Array, data: Uint8Array): Uint8Array {
     return noble.hmac(algorithm, key, data) as Uint8Array;
+  },
+  sha256(text: string): string {
+    return toBase64Url(sha256(utf8(text)));
   },
   randomBytes(length: number): Uint8Array {
     const out = new Uint8Array(length);

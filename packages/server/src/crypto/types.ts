@@ -12,6 +12,11 @@ export interface MfaCrypto {
   readonly name: string;
   /** HMAC of `data` under `key`, synchronously. */
   hmac(algorithm: HashAlgorithm, key: Uint8Array, data: Uint8Array): Uint8Array;
+  /**
+   * SHA-256 of the UTF-8 bytes of `text`, as unpadded base64url: the store key of a session token
+   * (a random 256-bit token needs no key, only a one-way function). The session check's one hash.
+   */
+  sha256(text: string): string;
   /** `length` bytes from a CSPRNG. */
   randomBytes(length: number): Uint8Array;
   /** Whether `a` and `b` are equal, in time independent of where they differ. */

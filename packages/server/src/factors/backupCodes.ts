@@ -1,7 +1,7 @@
 import type { KitContext } from "../context";
 import { fromBase64, toBase64Url, toHex, utf8 } from "../crypto/encoding";
-import type { BackupCodeSet } from "../stores/types";
-import type { CheckOutcome } from "./outcome";
+import type { BackupCodeSet, CredentialCheck } from "../stores/types";
+import { forgetFactors } from "./factorCache";
 
 // Crockford's base32: no I, L, O, U, so codes read aloud and typed back survive.
 const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
@@ -51,27 +51,18 @@ export async function issueBackupCodes(
   ifAbsent: boolean,
 ): Promise<string[] | null> {
   const { codes, set } = generateBackupCodes(ctx);
-  return (await ctx.store.setBackupCodes(userId, set, { ifAbsent })) ? codes : null;
+  const stored = await ctx.store.setBackupCodes(userId, set, { ifAbsent });
+  if (stored) forgetFactors(ctx, userId);
+  return stored ? codes : null;
 }
 
-/** Checks a backup code: hashed with the set's salt and removed from the set in one atomic step. */
-export async function checkBackupCode(
-  ctx: KitContext,
-  userId: string,
-  raw: unknown,
-): Promise<CheckOutcome> {
+/**
+ * The check of a backup code: hashed with the set's salt here, removed from the set by the store's
+ * one atomic `verifyAttempt` (so of 50 concurrent uses exactly one passes).
+ */
+export function backupCodeCheck(ctx: KitContext, salt: string, raw: unknown): CredentialCheck {
+  const base = { acr: "mfa", amr: ["otp", "mfa"] };
   const code = normalizeBackupCode(raw);
-  const set = await ctx.store.getBackupCodes(userId);
-  if (code === null || !set) return { ok: false, reason: "invalid_code" };
-  if (!(await ctx.store.consumeBackupCode(userId, hashCode(ctx, set.salt, code)))) {
-    return { ok: false, reason: "invalid_code" };
-  }
-  const remaining = (await ctx.store.getBackupCodes(userId))?.remaining ?? 0;
-  return {
-    ok: true,
-    method: "backup_code",
-    acr: "mfa",
-    amr: ["otp", "mfa"],
-    backupCodesRemaining: remaining,
-  };
+  if (code === null) return { ...base, kind: "none", failure: "invalid_code" };
+  return { ...base, kind: "backupCode", hash: hashCode(ctx, salt, code) };
 }

@@ -2,10 +2,10 @@ import type { ContactChannel } from "@mfa-kit/protocol";
 import type { KitContext } from "../context";
 import { toHex, utf8 } from "../crypto/encoding";
 import { openText } from "../secrets/keyRing";
-import type { FactorRecord } from "../stores/types";
+import type { CredentialCheck, FactorRecord } from "../stores/types";
+import { forgetFactors } from "./factorCache";
 import { newFactorId, sealContext } from "./factorRecord";
 import { normalizeCode } from "./hotp";
-import type { CheckOutcome } from "./outcome";
 
 const E164 = /^\+[1-9][0-9]{6,14}$/;
 const EMAIL =
@@ -93,6 +93,7 @@ export async function sendCode(
   if (opened.stale) {
     sealedTo = await ctx.keys.seal(utf8(opened.text), context);
     await ctx.store.patchFactor(userId, factorId, { to: sealedTo });
+    forgetFactors(ctx, userId);
   }
   const code = randomDigits(ctx, otp.digits);
   const challengeId = `${factorId}.${ctx.randomId(12)}`;
@@ -132,16 +133,17 @@ export async function enrollContact(
       to: await ctx.keys.seal(utf8(to), sealContext(userId, factorId)),
     };
     if (!(await ctx.store.createFactor(userId, factorId, record))) continue;
+    forgetFactors(ctx, userId);
     return { factorId, send: await sendCode(ctx, userId, factorId, record) };
   }
 }
 
 /**
- * Checks an SMS / e-mail code against the factor's live code (one atomic consume-and-compare).
- * `strict`: a missing code reads as expired (the caller named this factor or challenge), not as
- * a wrong code.
+ * The check of an SMS / e-mail code: its keyed hash, compared in constant time with the factor's
+ * live code and marked used in the store's one atomic `verifyAttempt`. `strict`: a missing code
+ * reads as expired (the caller named this factor or challenge), not as a wrong code.
  */
-export async function checkContactCode(
+export function contactCheck(
   ctx: KitContext,
   userId: string,
   factorId: string,
@@ -149,33 +151,27 @@ export async function checkContactCode(
   rawCode: unknown,
   challengeId: string | undefined,
   strict: boolean,
-): Promise<CheckOutcome> {
+  now: number,
+): CredentialCheck {
+  const base = {
+    factorId,
+    expect: { status: record.status ?? "" },
+    acr: "mfa",
+    amr: record.type === "sms" ? ["sms", "mfa"] : ["otp", "mfa"],
+  };
   const code = normalizeCode(rawCode, ctx.options.otp.digits);
-  if (code === null) return { ok: false, reason: "invalid_code" };
+  if (code === null) return { ...base, kind: "none", failure: "invalid_code" };
   if (challengeId !== undefined && !challengeId.startsWith(`${factorId}.`)) {
-    return { ok: false, reason: strict ? "code_expired" : "invalid_code" };
+    return { ...base, kind: "none", failure: strict ? "code_expired" : "invalid_code" };
   }
   const hash = codeHash(ctx, keyIdOf(record.to), userId, factorId, code);
-  if (!hash) return { ok: false, reason: "invalid_code" };
-  const attempt = challengeId === undefined ? { hash } : { hash, challengeId };
-  const result = await ctx.store.consumeCode(userId, factorId, attempt, ctx.now());
-  switch (result) {
-    case "ok":
-      await ctx.store.patchFactor(userId, factorId, { lastUsedAt: String(ctx.now()) });
-      return {
-        ok: true,
-        factorId,
-        method: record.type === "sms" ? "sms" : "email",
-        acr: "mfa",
-        amr: record.type === "sms" ? ["sms", "mfa"] : ["otp", "mfa"],
-      };
-    case "expired":
-      return { ok: false, reason: "code_expired" };
-    case "used":
-      return { ok: false, reason: "code_reused" };
-    case "missing":
-      return { ok: false, reason: strict ? "code_expired" : "invalid_code" };
-    default:
-      return { ok: false, reason: "invalid_code" };
-  }
+  if (!hash) return { ...base, kind: "none", failure: "invalid_code" };
+  return {
+    ...base,
+    kind: "code",
+    hash,
+    ...(challengeId !== undefined ? { challengeId } : {}),
+    missing: strict ? "code_expired" : "invalid_code",
+    patch: { lastUsedAt: String(now) },
+  };
 }

@@ -1,7 +1,6 @@
 import type { KitContext } from "../context";
 import type { HashAlgorithm, MfaCrypto } from "../crypto/types";
-import type { FactorRecord } from "../stores/types";
-import type { CheckOutcome } from "./outcome";
+import type { CredentialCheck, FactorRecord } from "../stores/types";
 import { factorSecret } from "./secret";
 
 /** The HMAC name of a configured algorithm (`"SHA256"` → `"sha256"`). */
@@ -59,7 +58,45 @@ export function codesEqual(a: string, b: string): boolean {
   return diff === 0;
 }
 
-/** Where a code matched among HOTP counters. */
+/** Where a code matched among HOTP counters (see {@link scanHotp}). */
+export interface HotpScan {
+  /** The first counter within the look-ahead whose code matches. */
+  match?: number;
+  /** Counters past the look-ahead, up to one past the resync window, whose code matches. */
+  ahead: number[];
+  /** Whether the code is one of the few just behind the counter (a replay of a used code). */
+  behind: boolean;
+}
+
+/**
+ * Looks for `code` at counters `counter .. counter + lookAhead` (a match), then up to
+ * `counter + resyncWindow + 1` (resynchronisation, RFC 4226 §7.4: the first of two consecutive
+ * codes within the window, or the second of a pair), then at the few counters just behind.
+ */
+export function scanHotp(
+  crypto: MfaCrypto,
+  algorithm: HashAlgorithm,
+  key: Uint8Array,
+  code: string,
+  counter: number,
+  digits: number,
+  lookAhead: number,
+  resyncWindow: number,
+): HotpScan {
+  const at = (c: number) => codesEqual(hotp(crypto, algorithm, key, c, digits), code);
+  for (let c = counter; c <= counter + lookAhead; c++) {
+    if (at(c)) return { match: c, ahead: [], behind: false };
+  }
+  const ahead: number[] = [];
+  for (let c = counter + lookAhead + 1; c <= counter + resyncWindow + 1; c++) {
+    if (at(c)) ahead.push(c);
+  }
+  let behind = false;
+  for (let c = counter - 1; c >= Math.max(0, counter - 3) && !behind; c--) behind = at(c);
+  return { ahead, behind };
+}
+
+/** Where a code stands among HOTP counters. */
 export type HotpMatch =
   | { status: "match"; counter: number }
   | { status: "resync"; counter: number }
@@ -67,9 +104,8 @@ export type HotpMatch =
   | { status: "none" };
 
 /**
- * Looks for `code` at counters `counter .. counter + lookAhead` (a match), then up to
- * `counter + resyncWindow` (a resynchronisation candidate, RFC 4226 §7.4), then at the few counters
- * just behind (`behind`: a replay of a code already used).
+ * {@link scanHotp} as a verdict: a match within the look-ahead, else the first resync candidate
+ * within the resync window, else a code just behind (`behind`: a replay), else `none`.
  */
 export function matchHotp(
   crypto: MfaCrypto,
@@ -81,66 +117,59 @@ export function matchHotp(
   lookAhead: number,
   resyncWindow: number,
 ): HotpMatch {
-  for (let c = counter; c <= counter + lookAhead; c++) {
-    if (codesEqual(hotp(crypto, algorithm, key, c, digits), code))
-      return { status: "match", counter: c };
-  }
-  for (let c = counter + lookAhead + 1; c <= counter + resyncWindow; c++) {
-    if (codesEqual(hotp(crypto, algorithm, key, c, digits), code)) {
-      return { status: "resync", counter: c };
-    }
-  }
-  for (let c = counter - 1; c >= Math.max(0, counter - 3); c--) {
-    if (codesEqual(hotp(crypto, algorithm, key, c, digits), code)) return { status: "behind" };
-  }
-  return { status: "none" };
+  const scan = scanHotp(crypto, algorithm, key, code, counter, digits, lookAhead, resyncWindow);
+  if (scan.match !== undefined) return { status: "match", counter: scan.match };
+  const candidate = scan.ahead.find((c) => c <= counter + resyncWindow);
+  if (candidate !== undefined) return { status: "resync", counter: candidate };
+  return scan.behind ? { status: "behind" } : { status: "none" };
 }
 
 const RESYNC_TTL_MS = 300_000;
 
 /**
- * Checks an HOTP code (RFC 4226 §7.4): a match within the look-ahead moves the counter past it in
- * one atomic `advanceFactorCounter` (so a code is accepted once); a match further ahead, within the
- * resync window, asks for the next code, and the pair resynchronises the counter.
+ * The check of an HOTP code (RFC 4226 §7.4), computed here and decided by the store's
+ * `verifyAttempt`: a match within the look-ahead moves the counter past it (so a code is accepted
+ * once); otherwise a pending resync counter stored by the previous try is taken, and its successor
+ * among the matches ahead resynchronises the counter; a first match further ahead, within the
+ * resync window, is stored as the pending counter and asks for the next code. The check `expect`s
+ * the counter it searched from.
  */
-export async function checkHotp(
+export async function hotpCheck(
   ctx: KitContext,
   userId: string,
   factorId: string,
   record: FactorRecord,
   rawCode: unknown,
-): Promise<CheckOutcome> {
+  now: number,
+): Promise<CredentialCheck> {
+  const base = {
+    factorId,
+    expect: { status: record.status ?? "", counter: record.counter ?? "" },
+    acr: "mfa",
+    amr: ["otp", "mfa"],
+  };
   const digits = Number(record.digits) || 6;
   const code = normalizeCode(rawCode, digits);
-  if (code === null) return { ok: false, reason: "invalid_code" };
-  const key = await factorSecret(ctx, userId, factorId, record);
-  if (!key) return { ok: false, reason: "invalid_code" };
+  const key = code === null ? null : await factorSecret(ctx, userId, factorId, record);
+  if (code === null || !key) return { ...base, kind: "none", failure: "invalid_code" };
   const algorithm = hashName(record.algorithm ?? "SHA1");
   const counter = Math.max(0, Number(record.counter) || 0);
   const { lookAhead, resyncWindow } = ctx.options.hotp;
-  const m = matchHotp(ctx.crypto, algorithm, key, code, counter, digits, lookAhead, resyncWindow);
-  const accept = async (matched: number): Promise<CheckOutcome> => {
-    if (!(await ctx.store.advanceFactorCounter(userId, factorId, "counter", matched + 1))) {
-      return { ok: false, reason: "code_reused" };
-    }
-    await ctx.store.patchFactor(userId, factorId, { lastUsedAt: String(ctx.now()) });
-    return { ok: true, factorId, method: "hotp", acr: "mfa", amr: ["otp", "mfa"] };
+  const m = scanHotp(ctx.crypto, algorithm, key, code, counter, digits, lookAhead, resyncWindow);
+  const patch = { lastUsedAt: String(now) };
+  if (m.match !== undefined) {
+    return { ...base, kind: "counter", field: "counter", value: m.match + 1, patch };
+  }
+  const candidate = m.ahead.find((c) => c <= counter + resyncWindow);
+  return {
+    ...base,
+    kind: "resync",
+    key: `hotp-resync:${factorId}`,
+    field: "counter",
+    matches: m.ahead,
+    ...(candidate !== undefined ? { candidate } : {}),
+    ttlMs: RESYNC_TTL_MS,
+    failure: m.behind ? "code_reused" : "invalid_code",
+    patch,
   };
-  if (m.status === "match") return accept(m.counter);
-  const resyncKey = `hotp-resync:${factorId}`;
-  const pending = await ctx.store.takeChallenge(userId, resyncKey, ctx.now());
-  if (pending !== null) {
-    const next = Number(pending) + 1;
-    if (
-      Number.isSafeInteger(next) &&
-      codesEqual(hotp(ctx.crypto, algorithm, key, next, digits), code)
-    ) {
-      return accept(next);
-    }
-  }
-  if (m.status === "resync") {
-    await ctx.store.putChallenge(userId, resyncKey, String(m.counter), RESYNC_TTL_MS, ctx.now());
-    return { ok: false, reason: "resync_required" };
-  }
-  return { ok: false, reason: m.status === "behind" ? "code_reused" : "invalid_code" };
 }

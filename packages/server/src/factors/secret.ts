@@ -2,6 +2,7 @@ import type { KitContext } from "../context";
 import { fromBase32, utf8 } from "../crypto/encoding";
 import { openText } from "../secrets/keyRing";
 import type { FactorRecord } from "../stores/types";
+import { forgetFactors } from "./factorCache";
 import { sealContext } from "./factorRecord";
 
 /** How many opened secrets a kit keeps in memory (never in the store). */
@@ -29,6 +30,7 @@ export async function factorSecret(
   if (opened.stale) {
     const resealed = await ctx.keys.seal(utf8(opened.text), context);
     await ctx.store.patchFactor(userId, factorId, { secret: resealed });
+    forgetFactors(ctx, userId);
   }
   const key = fromBase32(opened.text);
   if (key && !opened.stale) {

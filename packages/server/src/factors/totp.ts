@@ -2,10 +2,10 @@ import { generateURI } from "otplib";
 import type { KitContext } from "../context";
 import { toBase32, utf8 } from "../crypto/encoding";
 import type { HashAlgorithm, MfaCrypto } from "../crypto/types";
-import type { FactorRecord } from "../stores/types";
+import type { CredentialCheck, FactorRecord } from "../stores/types";
+import { forgetFactors } from "./factorCache";
 import { newFactorId, sealContext } from "./factorRecord";
 import { codesEqual, hashName, hotp, normalizeCode } from "./hotp";
-import type { CheckOutcome } from "./outcome";
 import { factorSecret } from "./secret";
 
 /** The TOTP value at `timeSeconds` (RFC 6238: HOTP of floor((t - T0) / period), T0 = 0). */
@@ -76,6 +76,7 @@ export async function enrollOtpApp(
     if (type === "totp") record.period = String(cfg.period);
     else record.counter = String(counter);
     if (!(await ctx.store.createFactor(userId, factorId, record))) continue;
+    forgetFactors(ctx, userId);
     const otpauthUri = generateURI({
       strategy: type,
       issuer: ctx.options.issuer,
@@ -92,25 +93,32 @@ export async function enrollOtpApp(
 const MAX_DRIFT = 100;
 
 /**
- * Checks a TOTP code: the window is centred on the current step plus the factor's remembered drift
- * (RFC 6238 §6); the matched step must be later than the last accepted one (one atomic
- * `advanceFactorCounter`), so a code is never accepted twice; on success the drift is remembered.
+ * The check of a TOTP code (computed here, decided by the store's `verifyAttempt`): the window is
+ * centred on the current step plus the factor's remembered drift (RFC 6238 §6), so the check
+ * `expect`s the drift it used; the matched step must be later than the last accepted one (the
+ * `lastStep` counter), so a code is never accepted twice; a pass remembers the new drift.
  */
-export async function checkTotp(
+export async function totpCheck(
   ctx: KitContext,
   userId: string,
   factorId: string,
   record: FactorRecord,
   rawCode: unknown,
-): Promise<CheckOutcome> {
+  now: number,
+): Promise<CredentialCheck> {
+  const base = {
+    factorId,
+    expect: { status: record.status ?? "", drift: record.drift ?? "" },
+    acr: "mfa",
+    amr: ["otp", "mfa"],
+  };
   const digits = Number(record.digits) || 6;
   const code = normalizeCode(rawCode, digits);
-  if (code === null) return { ok: false, reason: "invalid_code" };
-  const key = await factorSecret(ctx, userId, factorId, record);
-  if (!key) return { ok: false, reason: "invalid_code" };
+  const key = code === null ? null : await factorSecret(ctx, userId, factorId, record);
+  if (code === null || !key) return { ...base, kind: "none", failure: "invalid_code" };
   const period = Number(record.period) || 30;
   const algorithm = hashName(record.algorithm ?? "SHA1");
-  const current = Math.floor(ctx.now() / 1000 / period);
+  const current = Math.floor(now / 1000 / period);
   const drift = Math.max(-MAX_DRIFT, Math.min(MAX_DRIFT, Number(record.drift) || 0));
   const step = matchTotpStep(
     ctx.crypto,
@@ -121,12 +129,8 @@ export async function checkTotp(
     ctx.options.totp.window,
     digits,
   );
-  if (step === null) return { ok: false, reason: "invalid_code" };
-  if (!(await ctx.store.advanceFactorCounter(userId, factorId, "lastStep", step))) {
-    return { ok: false, reason: "code_reused" };
-  }
-  const patch: FactorRecord = { lastUsedAt: String(ctx.now()) };
+  if (step === null) return { ...base, kind: "none", failure: "invalid_code" };
+  const patch: FactorRecord = { lastUsedAt: String(now) };
   if (step - current !== drift) patch.drift = String(step - current);
-  await ctx.store.patchFactor(userId, factorId, patch);
-  return { ok: true, factorId, method: "totp", acr: "mfa", amr: ["otp", "mfa"] };
+  return { ...base, kind: "counter", field: "lastStep", value: step, patch };
 }

@@ -9,9 +9,9 @@ import {
 } from "@simplewebauthn/server";
 import type { KitContext } from "../context";
 import { fromBase64, fromUtf8, toBase64Url, utf8 } from "../crypto/encoding";
-import type { FactorRecord } from "../stores/types";
+import type { CredentialCheck, FactorRecord } from "../stores/types";
+import { forgetFactors, loadFactors } from "./factorCache";
 import { isActive, newFactorId } from "./factorRecord";
-import type { CheckOutcome } from "./outcome";
 
 const REGISTRATION_KEY = "webauthn-registration";
 const challengeKey = (challenge: string) => `webauthn:${challenge}`;
@@ -36,11 +36,9 @@ const transportsOf = (record: FactorRecord): string[] | undefined => {
   return list.length > 0 ? list : undefined;
 };
 
-/** The user's active WebAuthn credentials: factor id and record. */
-async function credentials(ctx: KitContext, userId: string) {
-  const all = await ctx.store.listFactors(userId);
-  return Object.entries(all).filter(([, r]) => isActive(r) && r.type === "webauthn");
-}
+/** The active WebAuthn credentials among a user's factors: factor id and record. */
+export const credentials = (factors: Record<string, FactorRecord>) =>
+  Object.entries(factors).filter(([, r]) => isActive(r) && r.type === "webauthn");
 
 /** Registration options for `startRegistration()`; the challenge is kept for one ceremony. */
 export async function registrationOptions(
@@ -49,7 +47,7 @@ export async function registrationOptions(
   user: { userName?: string; userDisplayName?: string } = {},
 ): Promise<WebAuthnJSON> {
   const config = rp(ctx);
-  const existing = await credentials(ctx, userId);
+  const existing = credentials((await loadFactors(ctx, userId)).factors);
   const options = await generateRegistrationOptions({
     rpName: config.rpName,
     rpID: config.rpID,
@@ -124,6 +122,7 @@ export async function verifyRegistration(
       aaguid: info.aaguid,
     };
     if (await ctx.store.createFactor(userId, factorId, record)) {
+      forgetFactors(ctx, userId);
       return { ok: true, factorId, record };
     }
   }
@@ -135,7 +134,7 @@ export async function authenticationOptions(
   userId: string,
 ): Promise<{ challenge: string; options: WebAuthnJSON }> {
   const config = rp(ctx);
-  const existing = await credentials(ctx, userId);
+  const existing = credentials((await loadFactors(ctx, userId)).factors);
   const options = await generateAuthenticationOptions({
     rpID: config.rpID,
     challenge: own(ctx.crypto.randomBytes(32)),
@@ -174,27 +173,39 @@ export function signedChallenge(response: unknown): string | null {
 }
 
 /**
- * Checks an assertion: its challenge must be one the kit issued (taken once, atomically), its
- * credential one of the user's, its signature valid, and its signature counter must advance
- * (atomically) when the authenticator keeps one.
+ * The check of an assertion, from a snapshot of the user's factors: its signature is verified here
+ * against the credential it names; the store's `verifyAttempt` then takes its challenge (one the
+ * kit issued, used once, else `code_expired`) and, when the authenticator keeps a signature
+ * counter, moves the counter up (the replay guard). `null` when the snapshot holds no credential of
+ * that id (it may be out of date: the caller reads again before counting a failure).
  */
-export async function checkAssertion(
+export async function assertionCheck(
   ctx: KitContext,
-  userId: string,
+  factors: Record<string, FactorRecord>,
   response: unknown,
-): Promise<CheckOutcome> {
+  now: number,
+): Promise<CredentialCheck | null> {
   const config = rp(ctx);
   const challenge = signedChallenge(response);
-  if (challenge === null) return { ok: false, reason: "invalid_code" };
-  if ((await ctx.store.takeChallenge(userId, challengeKey(challenge), ctx.now())) === null) {
-    return { ok: false, reason: "code_expired" };
-  }
+  if (challenge === null) return unknownCredentialCheck(response);
   const id = (response as { id?: unknown }).id;
-  const found = (await credentials(ctx, userId)).find(([, r]) => r.credentialId === id);
-  if (!found) return { ok: false, reason: "invalid_code" };
+  const found = credentials(factors).find(([, r]) => r.credentialId === id);
+  if (!found) return null;
   const [factorId, record] = found;
+  const base = {
+    factorId,
+    expect: { status: record.status ?? "" },
+    challenge: challengeKey(challenge),
+  };
+  const failed: CredentialCheck = {
+    ...base,
+    acr: "phr",
+    amr: [],
+    kind: "none",
+    failure: "invalid_code",
+  };
   const publicKey = fromBase64(record.publicKey ?? "");
-  if (!publicKey) return { ok: false, reason: "invalid_code" };
+  if (!publicKey) return failed;
   const counter = Number(record.counter) || 0;
   let result: Awaited<ReturnType<typeof verifyAuthenticationResponse>>;
   try {
@@ -213,19 +224,31 @@ export async function checkAssertion(
       requireUserVerification: config.userVerification === "required",
     });
   } catch {
-    return { ok: false, reason: "invalid_code" };
+    return failed;
   }
-  if (!result.verified) return { ok: false, reason: "invalid_code" };
+  if (!result.verified) return failed;
   const { newCounter, userVerified, credentialDeviceType } = result.authenticationInfo;
-  // Authenticators without a counter always send 0; one that has a counter must move it forward.
-  if (newCounter > 0 || counter > 0) {
-    if (!(await ctx.store.advanceFactorCounter(userId, factorId, "counter", newCounter))) {
-      return { ok: false, reason: "code_reused" };
-    }
-  }
-  await ctx.store.patchFactor(userId, factorId, { lastUsedAt: String(ctx.now()) });
   const amr = [credentialDeviceType === "multiDevice" ? "swk" : "hwk"];
   if (userVerified) amr.push("user");
   amr.push("mfa");
-  return { ok: true, factorId, method: "webauthn", acr: "phr", amr };
+  const pass = { ...base, acr: "phr", amr, patch: { lastUsedAt: String(now) } };
+  // Authenticators without a counter always send 0; one that has a counter must move it forward.
+  return newCounter > 0 || counter > 0
+    ? { ...pass, kind: "counter", field: "counter", value: newCounter }
+    : { ...pass, kind: "match" };
+}
+
+/**
+ * The failing check of an assertion that names no credential of the user (or is unreadable): its
+ * challenge, when it has one, is used up all the same.
+ */
+export function unknownCredentialCheck(response: unknown): CredentialCheck {
+  const challenge = signedChallenge(response);
+  return {
+    acr: "phr",
+    amr: [],
+    kind: "none",
+    failure: "invalid_code",
+    ...(challenge !== null ? { challenge: challengeKey(challenge) } : {}),
+  };
 }

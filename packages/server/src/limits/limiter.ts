@@ -1,73 +1,167 @@
 import { emit, eventContext, type KitContext } from "../context";
-import type { MethodType, VerifyContext } from "../events/types";
-import type { LimitPolicy } from "../stores/types";
+import type { VerifyContext } from "../events/types";
+import { cachedFactors, loadFactors, updateCachedFactors } from "../factors/factorCache";
+import { type CheckFailure, worstFailure } from "../factors/outcome";
+import type {
+  AttemptResult,
+  CredentialCheck,
+  FactorRecord,
+  LimitPolicy,
+  SuccessSteps,
+  UserFactors,
+} from "../stores/types";
 
-/** Suggested wait when every allowed attempt is already in flight. */
+/** How many locks an instance remembers. */
+const MAX_LOCKS = 10_000;
+/** How many times an attempt is recomputed from a fresh read when the store says `stale`. */
+const MAX_TRIES = 4;
+/** Suggested wait when the user's factors kept changing under an attempt. */
 const BUSY_RETRY_MS = 1_000;
 
 /** The store's limiter policy from the kit's `limits` option. */
 export const limitPolicy = (ctx: KitContext): LimitPolicy => ctx.options.limits;
 
-/** Permission to check one credential, or why not. */
-export type Gate =
-  | { ok: true; reservationId: string; attemptsLeft: number }
-  | { ok: false; reason: "locked" | "rate_limited"; retryAfterMs: number };
+const settled = () => {};
 
-/** Reserves one attempt before any code is checked (see `MfaStore.reserveAttempt`). */
-export async function openGate(ctx: KitContext, userId: string): Promise<Gate> {
-  const reservationId = ctx.uniqueId();
-  const r = await ctx.store.reserveAttempt(userId, reservationId, limitPolicy(ctx), ctx.now());
-  if (r.ok) return { ok: true, reservationId, attemptsLeft: r.attemptsLeft };
-  if (r.reason === "locked") return { ok: false, reason: "locked", retryAfterMs: r.retryAfterMs };
+/**
+ * Runs `task` once every earlier task of the same user on this instance has settled: concurrent
+ * verifications of one user take turns. With the lock the store reports remembered in between
+ * ({@link knownLock}), 100 concurrent guesses on one instance compute at most `maxFailures` of
+ * them; the store's atomic `verifyAttempt` keeps the count exact across instances.
+ */
+export function serialize<T>(ctx: KitContext, userId: string, task: () => Promise<T>): Promise<T> {
+  const previous = ctx.queues.get(userId);
+  const run = previous ? previous.then(task) : task();
+  const tail = run.then(settled, settled);
+  ctx.queues.set(userId, tail);
+  void tail.then(() => {
+    if (ctx.queues.get(userId) === tail) ctx.queues.delete(userId);
+  });
+  return run;
+}
+
+/**
+ * Milliseconds left of a lock the store reported for this user, 0 when none. Exact, not a guess:
+ * a lock only ends when its time is up (no success can happen during one), so an attempt refused
+ * here would have been refused by the store.
+ */
+export function knownLock(ctx: KitContext, userId: string, now: number): number {
+  const until = ctx.locks.get(userId);
+  if (until === undefined) return 0;
+  if (until > now) return until - now;
+  ctx.locks.delete(userId);
+  return 0;
+}
+
+function rememberLock(ctx: KitContext, userId: string, until: number): void {
+  ctx.locks.delete(userId);
+  if (ctx.locks.size >= MAX_LOCKS) ctx.locks.delete(ctx.locks.keys().next().value!);
+  ctx.locks.set(userId, until);
+}
+
+/** The checks of one attempt, computed from a snapshot of the user's factors. */
+export interface AttemptPlan {
+  checks: CredentialCheck[];
+}
+
+/** A refused attempt, as `verify` answers it. */
+export type AttemptRefusal =
+  | { ok: false; reason: "locked" | "rate_limited"; retryAfterMs: number }
+  | { ok: false; reason: CheckFailure; attemptsLeft: number }
+  | { ok: false; reason: "factor_not_found" };
+
+/** A successful attempt: the store's answer, the check that passed, and when. */
+export interface AttemptSuccess {
+  ok: true;
+  result: Extract<AttemptResult, { ok: true }>;
+  check: CredentialCheck;
+  now: number;
+}
+
+/**
+ * One verification attempt, start to finish: the lock this instance knows of, the user's factors
+ * (the snapshot, or a fresh read), the checks `plan` computes from them, and ONE store call,
+ * `verifyAttempt`, that decides everything else atomically. A `stale` answer (the factors changed
+ * since the snapshot) or a `plan` that finds nothing to check in a snapshot is retried from a
+ * fresh read. Failures emit `mfa.failed` (and `mfa.locked`); the caller handles a success.
+ */
+export async function runAttempt(
+  ctx: KitContext,
+  userId: string,
+  plan: (user: UserFactors, now: number, cached: boolean) => Promise<AttemptPlan | null>,
+  options: {
+    success?: (now: number) => SuccessSteps;
+    factorId?: string;
+    context?: VerifyContext;
+  } = {},
+): Promise<AttemptSuccess | AttemptRefusal> {
+  const locked = knownLock(ctx, userId, ctx.now());
+  if (locked > 0) return { ok: false, reason: "locked", retryAfterMs: locked };
+  let fresh = false;
+  for (let tries = 0; tries < MAX_TRIES; tries++) {
+    const { value: user, cached } = fresh
+      ? { value: await loadFactors(ctx, userId), cached: false }
+      : await cachedFactors(ctx, userId);
+    const now = ctx.now();
+    const planned = await plan(user, now, cached);
+    if (!planned) {
+      if (!cached) return { ok: false, reason: "factor_not_found" };
+      fresh = true;
+      continue;
+    }
+    const result = await ctx.store.verifyAttempt(
+      userId,
+      {
+        rev: user.rev,
+        checks: planned.checks,
+        policy: limitPolicy(ctx),
+        ...(options.success ? { success: options.success(now) } : {}),
+      },
+      now,
+    );
+    if (result.ok) {
+      const check = planned.checks[result.check]!;
+      const fields: FactorRecord = { ...check.patch };
+      if (check.kind === "counter") fields[check.field] = String(check.value);
+      updateCachedFactors(ctx, userId, user, {
+        ...(check.factorId !== undefined ? { factorId: check.factorId, fields } : {}),
+        ...(result.backupCodesRemaining !== undefined
+          ? { backupCodesRemaining: result.backupCodesRemaining }
+          : {}),
+      });
+      return { ok: true, result, check, now };
+    }
+    if (result.reason === "stale") {
+      fresh = true;
+      continue;
+    }
+    if (result.reason === "locked") {
+      rememberLock(ctx, userId, now + result.retryAfterMs);
+      return { ok: false, reason: "locked", retryAfterMs: result.retryAfterMs };
+    }
+    const reason = worstFailure(result.failures);
+    const context = eventContext(options.context);
+    emit(ctx, {
+      type: "mfa.failed",
+      userId,
+      reason,
+      attemptsLeft: result.attemptsLeft,
+      context,
+      ...(options.factorId !== undefined ? { factorId: options.factorId } : {}),
+    });
+    if (result.lockedForMs === undefined) {
+      return { ok: false, reason, attemptsLeft: result.attemptsLeft };
+    }
+    rememberLock(ctx, userId, now + result.lockedForMs);
+    emit(ctx, {
+      type: "mfa.locked",
+      userId,
+      retryAfterMs: result.lockedForMs,
+      level: result.lockLevel ?? 1,
+      context,
+    });
+    return { ok: false, reason: "locked", retryAfterMs: result.lockedForMs };
+  }
+  // The user's factors changed under every try: nothing was checked, nothing counted.
   return { ok: false, reason: "rate_limited", retryAfterMs: BUSY_RETRY_MS };
-}
-
-/** A settled failure: tries left, or the lock it started. */
-export type FailureVerdict =
-  | { locked: false; attemptsLeft: number }
-  | { locked: true; retryAfterMs: number };
-
-/** Records a failed check, emitting `mfa.failed` and, when it starts a lock, `mfa.locked`. */
-export async function recordFailure(
-  ctx: KitContext,
-  userId: string,
-  gate: { reservationId: string },
-  details: { reason: string; factorId?: string; method?: MethodType; context?: VerifyContext },
-): Promise<FailureVerdict> {
-  const settled = await ctx.store.settleAttempt(
-    userId,
-    gate.reservationId,
-    "failure",
-    limitPolicy(ctx),
-    ctx.now(),
-  );
-  const context = eventContext(details.context);
-  emit(ctx, {
-    type: "mfa.failed",
-    userId,
-    reason: details.reason,
-    attemptsLeft: settled.attemptsLeft,
-    context,
-    ...(details.factorId !== undefined ? { factorId: details.factorId } : {}),
-    ...(details.method !== undefined ? { method: details.method } : {}),
-  });
-  if (settled.lockedForMs === undefined)
-    return { locked: false, attemptsLeft: settled.attemptsLeft };
-  emit(ctx, {
-    type: "mfa.locked",
-    userId,
-    retryAfterMs: settled.lockedForMs,
-    level: settled.lockLevel ?? 1,
-    context,
-  });
-  return { locked: true, retryAfterMs: settled.lockedForMs };
-}
-
-/** Records a successful check: the failure count and lock level start over. */
-export async function recordSuccess(
-  ctx: KitContext,
-  userId: string,
-  gate: { reservationId: string },
-): Promise<void> {
-  await ctx.store.settleAttempt(userId, gate.reservationId, "success", limitPolicy(ctx), ctx.now());
 }

@@ -1,21 +1,13 @@
 import type { MfaSessionResponse, StepUpChallenge } from "@mfa-kit/protocol";
 import type { KitContext } from "../context";
-import { toBase64Url, utf8 } from "../crypto/encoding";
+import { toBase64Url } from "../crypto/encoding";
+import type { StoredSession } from "../stores/types";
 
-/** What a live MFA session asserts. */
-export interface MfaSessionClaims {
-  userId: string;
-  /** Authentication context class reached: `mfa`, or `phr` (phishing-resistant, WebAuthn). */
-  acr: string;
-  /** RFC 8176 method references, e.g. `["otp", "mfa"]`. */
-  amr: string[];
-  /** When a factor was last verified (epoch milliseconds): step-up `max_age` counts from here. */
-  authTime: number;
-  /** Epoch milliseconds. */
-  expiresAt: number;
-  /** The factor verified, when it was one (not a backup code). */
-  factorId?: string;
-}
+/**
+ * What a live MFA session asserts: the user, `acr`, `amr`, `authTime`, `expiresAt` and the factor
+ * verified. Read-only: the memory store hands every check the same frozen record.
+ */
+export type MfaSessionClaims = StoredSession;
 
 /** What {@link checkSession} demands of a session. */
 export interface SessionRequirements {
@@ -36,52 +28,41 @@ export type SessionCheck =
       challenge: StepUpChallenge;
     };
 
-interface StoredClaims {
+/** What a session asserts besides its user and expiry. */
+interface SessionProof {
   acr: string;
   amr: string[];
   authTime: number;
   factorId?: string;
 }
 
-const TOKEN_KEY = utf8("mfa-kit/session-token/v1");
 const TOKEN = /^[A-Za-z0-9_-]{16,128}$/;
 
-/** The store key of a token: its SHA-256 HMAC under a fixed label. The token itself is never stored. */
-export const tokenHash = (ctx: KitContext, token: string) =>
-  toBase64Url(ctx.crypto.hmac("sha256", TOKEN_KEY, utf8(token)));
+/**
+ * The store key of a token: its SHA-256 (base64url). The token is 256 random bits, so a keyed hash
+ * adds nothing; the token itself is never stored.
+ */
+export const tokenHash = (ctx: KitContext, token: string) => ctx.crypto.sha256(token);
 
-/** Issues a session: 256 random bits, stored by hash, carrying `acr`, `amr` and `authTime`. */
+/** A new session token: 256 bits from the CSPRNG, base64url. */
+export const newToken = (ctx: KitContext) => toBase64Url(ctx.crypto.randomBytes(32));
+
+/** When a session verified at `authTime` and issued or refreshed at `now` ends. */
+export const sessionExpiry = (ctx: KitContext, authTime: number, now: number) =>
+  Math.min(now + ctx.options.sessions.ttlMs, authTime + ctx.options.sessions.maxLifetimeMs);
+
+/** Issues a session on its own (one store call): 256 random bits, stored by hash. */
 export async function issueSession(
   ctx: KitContext,
   userId: string,
-  claims: StoredClaims,
+  proof: SessionProof,
 ): Promise<MfaSessionResponse> {
   const now = ctx.now();
-  const { ttlMs, maxLifetimeMs } = ctx.options.sessions;
-  const token = toBase64Url(ctx.crypto.randomBytes(32));
-  const expiresAt = Math.min(now + ttlMs, claims.authTime + maxLifetimeMs);
-  await ctx.store.createSession(
-    tokenHash(ctx, token),
-    { userId, expiresAt, value: JSON.stringify(claims) },
-    now,
-  );
-  return { token, expiresAt, acr: claims.acr, amr: claims.amr, authTime: claims.authTime };
+  const token = newToken(ctx);
+  const expiresAt = sessionExpiry(ctx, proof.authTime, now);
+  await ctx.store.createSession(tokenHash(ctx, token), { userId, expiresAt, ...proof }, now);
+  return { token, expiresAt, acr: proof.acr, amr: proof.amr, authTime: proof.authTime };
 }
-
-const parse = (value: string): StoredClaims | null => {
-  try {
-    const v = JSON.parse(value) as StoredClaims;
-    return typeof v.acr === "string" && Array.isArray(v.amr) && typeof v.authTime === "number"
-      ? v
-      : null;
-  } catch {
-    return null;
-  }
-};
-
-const baseChallenge = (req: SessionRequirements): StepUpChallenge => ({
-  acrValues: req.acrValues && req.acrValues.length > 0 ? [...req.acrValues] : ["mfa"],
-});
 
 /** Whether a session's `acr` satisfies the acceptable values (`phr` also satisfies `mfa`). */
 export const acrSatisfies = (acr: string, acrValues: string[] | undefined) =>
@@ -90,44 +71,42 @@ export const acrSatisfies = (acr: string, acrValues: string[] | undefined) =>
   acrValues.includes(acr) ||
   (acr === "phr" && acrValues.includes("mfa"));
 
+const baseChallenge = (req: SessionRequirements): StepUpChallenge => ({
+  acrValues: req.acrValues && req.acrValues.length > 0 ? [...req.acrValues] : ["mfa"],
+});
+
+const invalid = (req: SessionRequirements): SessionCheck => ({
+  ok: false,
+  reason: "invalid_session",
+  challenge: baseChallenge(req),
+});
+
+const NO_REQUIREMENTS: SessionRequirements = {};
+
 /**
  * Checks a session token: hash it, one store lookup, then the freshness and strength the action
- * demands. The hot path of every protected call.
+ * demands. The hot path of every protected call: the claims are the stored session itself.
  */
 export async function checkSession(
   ctx: KitContext,
   token: unknown,
-  req: SessionRequirements = {},
+  req: SessionRequirements = NO_REQUIREMENTS,
 ): Promise<SessionCheck> {
-  const invalid = (): SessionCheck => ({
-    ok: false,
-    reason: "invalid_session",
-    challenge: baseChallenge(req),
-  });
-  if (typeof token !== "string" || !TOKEN.test(token)) return invalid();
+  if (typeof token !== "string" || !TOKEN.test(token)) return invalid(req);
   const now = ctx.now();
-  const session = await ctx.store.getSession(tokenHash(ctx, token), now);
-  const claims = session && parse(session.value);
-  if (!session || !claims) return invalid();
-  if (!acrSatisfies(claims.acr, req.acrValues)) {
+  const session = await ctx.store.getSession(ctx.crypto.sha256(token), now);
+  if (session === null) return invalid(req);
+  if (req.acrValues !== undefined && !acrSatisfies(session.acr, req.acrValues)) {
     return { ok: false, reason: "step_up_required", challenge: baseChallenge(req) };
   }
-  if (req.maxAgeMs !== undefined && now - claims.authTime > req.maxAgeMs) {
+  if (req.maxAgeMs !== undefined && now - session.authTime > req.maxAgeMs) {
     return {
       ok: false,
       reason: "step_up_required",
       challenge: { ...baseChallenge(req), maxAge: Math.floor(req.maxAgeMs / 1000) },
     };
   }
-  const out: MfaSessionClaims = {
-    userId: session.userId,
-    acr: claims.acr,
-    amr: claims.amr,
-    authTime: claims.authTime,
-    expiresAt: session.expiresAt,
-  };
-  if (claims.factorId !== undefined) out.factorId = claims.factorId;
-  return { ok: true, claims: out };
+  return { ok: true, claims: session };
 }
 
 /** The answer of `refreshSession`. */
@@ -146,13 +125,8 @@ export async function refreshSession(ctx: KitContext, token: unknown): Promise<S
   const now = ctx.now();
   const hash = tokenHash(ctx, token);
   const current = await ctx.store.getSession(hash, now);
-  const claims = current && parse(current.value);
-  if (!claims) return { ok: false, reason: "invalid_session" };
-  const { ttlMs, maxLifetimeMs } = ctx.options.sessions;
-  const expiresAt = Math.max(
-    current.expiresAt,
-    Math.min(now + ttlMs, claims.authTime + maxLifetimeMs),
-  );
+  if (!current) return { ok: false, reason: "invalid_session" };
+  const expiresAt = Math.max(current.expiresAt, sessionExpiry(ctx, current.authTime, now));
   const touched = await ctx.store.touchSession(hash, expiresAt, now);
   if (!touched) return { ok: false, reason: "invalid_session" };
   return {
@@ -160,9 +134,9 @@ export async function refreshSession(ctx: KitContext, token: unknown): Promise<S
     session: {
       token,
       expiresAt: touched.expiresAt,
-      acr: claims.acr,
-      amr: claims.amr,
-      authTime: claims.authTime,
+      acr: touched.acr,
+      amr: [...touched.amr],
+      authTime: touched.authTime,
     },
   };
 }

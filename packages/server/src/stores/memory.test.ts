@@ -16,9 +16,13 @@ describe("memoryStore", () => {
   it("forgets everything on clear", async () => {
     const store = memoryStore();
     await store.createFactor("u", "f", { type: "totp" });
-    await store.createSession("h", { userId: "u", expiresAt: 10, value: "{}" }, 0);
+    await store.createSession(
+      "h",
+      { userId: "u", acr: "mfa", amr: [], authTime: 0, expiresAt: 10 },
+      0,
+    );
     store.clear();
-    expect(await store.listFactors("u")).toEqual({});
+    expect((await store.loadFactors("u")).factors).toEqual({});
     expect(await store.getSession("h", 0)).toBeNull();
   });
 });

@@ -1,14 +1,15 @@
 import { timingSafeEqual } from "../crypto/timingSafeEqual";
 import type {
-  AttemptReservation,
-  AttemptSettlement,
+  AttemptFailure,
+  AttemptResult,
   BackupCodeSet,
-  CodeConsumption,
+  CredentialCheck,
   FactorRecord,
   LimitPolicy,
   MfaStore,
   StoredCode,
   StoredSession,
+  UserFactors,
 } from "./types";
 
 interface Expiring {
@@ -18,7 +19,6 @@ interface Expiring {
 
 interface LimiterState {
   failures: number[];
-  inflight: Map<string, number>;
   lockedUntil: number;
   level: number;
   levelUntil: number;
@@ -33,6 +33,7 @@ interface CodeState extends StoredCode {
 /** Everything a {@link memoryStore} holds, as plain data (for inspection in tests and audits). */
 export interface MemoryStoreDump {
   factors: Record<string, Record<string, FactorRecord>>;
+  revs: Record<string, string>;
   backupCodes: Record<string, BackupCodeSet>;
   limiter: Record<string, { failures: number[]; lockedUntil: number; level: number }>;
   codes: Record<string, StoredCode & { used: boolean }>;
@@ -51,16 +52,30 @@ export interface MemoryStore extends MfaStore {
 
 const SWEEP_EVERY = 1024;
 const bytes = new TextEncoder();
+const STALE: AttemptResult = Object.freeze({ ok: false, reason: "stale" });
+
+/** A frozen copy of a session: the store hands this one object to every reader. */
+const frozenSession = (s: StoredSession): StoredSession =>
+  Object.freeze({
+    userId: s.userId,
+    acr: s.acr,
+    amr: Object.freeze([...s.amr]) as string[],
+    authTime: s.authTime,
+    expiresAt: s.expiresAt,
+    ...(s.factorId !== undefined ? { factorId: s.factorId } : {}),
+  });
 
 /**
  * An {@link MfaStore} in process memory: the default, right for one server instance, tests and the
  * browser (the demo's MSW worker). Every method runs synchronously to completion before it
- * resolves, so each one is atomic under any interleaving of concurrent calls. Expired entries are
- * ignored at once and swept after as many writes as there are entries (at least 1024). Use a shared store (Redis) for more than one
- * instance.
+ * resolves, so each one is atomic under any interleaving of concurrent calls. Sessions are kept as
+ * frozen records, so the session check hands out the stored record itself: no parsing, no copy.
+ * Expired entries are ignored at once and swept after as many writes as there are entries (at
+ * least 1024). Use a shared store (Redis) for more than one instance.
  */
 export function memoryStore(): MemoryStore {
   const factors = new Map<string, Map<string, FactorRecord>>();
+  const revs = new Map<string, string>();
   const backup = new Map<string, { salt: string; hashes: Set<string> }>();
   const limiter = new Map<string, LimiterState>();
   const codes = new Map<string, CodeState>();
@@ -70,8 +85,15 @@ export function memoryStore(): MemoryStore {
   const markers = new Map<string, Expiring>();
   let writes = 0;
   let lastNow = 0;
+  let revision = 0;
 
   const key = (userId: string, name: string) => `${userId}\n${name}`;
+  const rev = (userId: string) => revs.get(userId) ?? "0";
+  // "0" exactly while the user has no factor and no backup codes; else a value never used before.
+  const bump = (userId: string) => {
+    if (factors.has(userId) || backup.has(userId)) revs.set(userId, String(++revision));
+    else revs.delete(userId);
+  };
 
   // Amortised O(1): a full sweep after as many writes as there are entries (at least 1024).
   const sweep = (now: number) => {
@@ -105,26 +127,32 @@ export function memoryStore(): MemoryStore {
     return entry;
   };
 
+  const take = (userId: string, name: string, now: number): string | null => {
+    const k = key(userId, name);
+    const entry = live(challenges, k, now);
+    challenges.delete(k);
+    return entry?.value ?? null;
+  };
+
+  const swapMarker = (userId: string, name: string, value: string, ttlMs: number, now: number) => {
+    const k = key(userId, name);
+    const previous = live(markers, k, now)?.value ?? null;
+    markers.set(k, { value, until: now + ttlMs });
+    return previous;
+  };
+
   const prune = (st: LimiterState, now: number, windowMs: number) => {
     if (st.failures.length > 0) st.failures = st.failures.filter((t) => t > now - windowMs);
-    for (const [id, until] of st.inflight) if (until <= now) st.inflight.delete(id);
     if (st.lockedUntil <= now) st.lockedUntil = 0;
     if (st.level > 0 && st.levelUntil <= now) st.level = 0;
   };
   const idle = (st: LimiterState, now: number) =>
-    st.failures.length === 0 && st.inflight.size === 0 && st.lockedUntil <= now && st.level === 0;
+    st.failures.length === 0 && st.lockedUntil <= now && st.level === 0;
 
   const limiterState = (userId: string, policy: LimitPolicy, now: number): LimiterState => {
     let st = limiter.get(userId);
     if (!st) {
-      st = {
-        failures: [],
-        inflight: new Map(),
-        lockedUntil: 0,
-        level: 0,
-        levelUntil: 0,
-        windowMs: policy.windowMs,
-      };
+      st = { failures: [], lockedUntil: 0, level: 0, levelUntil: 0, windowMs: policy.windowMs };
       limiter.set(userId, st);
     }
     st.windowMs = policy.windowMs;
@@ -132,7 +160,99 @@ export function memoryStore(): MemoryStore {
     return st;
   };
 
+  /** Moves a numeric field up to `value`; `false` when it is not greater than the current one. */
+  const advance = (record: FactorRecord, field: string, value: number): boolean => {
+    if (!Number.isFinite(value)) return false;
+    const current = record[field];
+    if (current !== undefined && !(value > Number(current))) return false;
+    record[field] = String(value);
+    return true;
+  };
+
+  const consumeCode = (
+    userId: string,
+    factorId: string,
+    check: Extract<CredentialCheck, { kind: "code" }>,
+    now: number,
+  ): "pass" | AttemptFailure => {
+    const k = key(userId, factorId);
+    const state = codes.get(k);
+    if (!state || state.until <= now) {
+      if (state) codes.delete(k);
+      return check.missing;
+    }
+    if (check.challengeId !== undefined && check.challengeId !== state.challengeId) {
+      return check.missing;
+    }
+    if (now >= state.expiresAt) return "code_expired";
+    if (!timingSafeEqual(bytes.encode(check.hash), bytes.encode(state.hash))) {
+      return "invalid_code";
+    }
+    if (state.used) return "code_reused";
+    state.used = true;
+    return "pass";
+  };
+
+  /** Runs one check (after validation): `pass`, or why it failed. */
+  const runCheck = (
+    userId: string,
+    check: CredentialCheck,
+    record: FactorRecord | undefined,
+    now: number,
+  ): "pass" | AttemptFailure => {
+    if (check.challenge !== undefined && take(userId, check.challenge, now) === null) {
+      return "code_expired";
+    }
+    switch (check.kind) {
+      case "counter":
+        return record && advance(record, check.field, check.value) ? "pass" : "code_reused";
+      case "match":
+        return "pass";
+      case "code":
+        return check.factorId === undefined
+          ? check.missing
+          : consumeCode(userId, check.factorId, check, now);
+      case "backupCode":
+        return backup.get(userId)?.hashes.delete(check.hash) ? "pass" : "invalid_code";
+      case "resync": {
+        const pending = take(userId, check.key, now);
+        const next = Number(pending) + 1;
+        if (pending !== null && Number.isSafeInteger(next) && check.matches.includes(next)) {
+          return record && advance(record, check.field, next + 1) ? "pass" : "code_reused";
+        }
+        if (check.candidate === undefined) return check.failure;
+        challenges.set(key(userId, check.key), {
+          value: String(check.candidate),
+          until: now + check.ttlMs,
+        });
+        return "resync_required";
+      }
+      default:
+        return check.failure;
+    }
+  };
+
+  const putSession = (tokenHash: string, session: StoredSession) => {
+    sessions.set(tokenHash, frozenSession(session));
+    let set = userSessions.get(session.userId);
+    if (!set) {
+      set = new Set();
+      userSessions.set(session.userId, set);
+    }
+    set.add(tokenHash);
+  };
+
   const store: MemoryStore = {
+    async loadFactors(userId): Promise<UserFactors> {
+      const out: Record<string, FactorRecord> = {};
+      for (const [id, record] of factors.get(userId) ?? []) out[id] = { ...record };
+      const set = backup.get(userId);
+      return {
+        rev: rev(userId),
+        factors: out,
+        backupCodes: set ? { salt: set.salt, remaining: set.hashes.size } : null,
+      };
+    },
     async createFactor(userId, factorId, fields) {
       let user = factors.get(userId);
       if (user?.has(factorId)) return false;
@@ -141,35 +261,21 @@ export function memoryStore(): MemoryStore {
         factors.set(userId, user);
       }
       user.set(factorId, { ...fields });
+      bump(userId);
       return true;
-    },
-    async getFactor(userId, factorId) {
-      const record = factors.get(userId)?.get(factorId);
-      return record ? { ...record } : null;
-    },
-    async listFactors(userId) {
-      const out: Record<string, FactorRecord> = {};
-      for (const [id, record] of factors.get(userId) ?? []) out[id] = { ...record };
-      return out;
     },
     async patchFactor(userId, factorId, fields) {
       const record = factors.get(userId)?.get(factorId);
       if (!record) return false;
       Object.assign(record, fields);
-      return true;
-    },
-    async advanceFactorCounter(userId, factorId, field, value) {
-      const record = factors.get(userId)?.get(factorId);
-      if (!record || !Number.isFinite(value)) return false;
-      const current = record[field];
-      if (current !== undefined && !(value > Number(current))) return false;
-      record[field] = String(value);
+      bump(userId);
       return true;
     },
     async deleteFactor(userId, factorId) {
       const user = factors.get(userId);
       const had = user?.delete(factorId) ?? false;
       if (user?.size === 0) factors.delete(userId);
+      if (had) bump(userId);
       return had;
     },
 
@@ -177,50 +283,104 @@ export function memoryStore(): MemoryStore {
       if (options?.ifAbsent && backup.has(userId)) return false;
       if (set.hashes.length === 0) backup.delete(userId);
       else backup.set(userId, { salt: set.salt, hashes: new Set(set.hashes) });
+      bump(userId);
       return true;
     },
-    async getBackupCodes(userId) {
-      const set = backup.get(userId);
-      return set ? { salt: set.salt, remaining: set.hashes.size } : null;
-    },
-    async consumeBackupCode(userId, hash) {
-      return backup.get(userId)?.hashes.delete(hash) ?? false;
-    },
 
-    async reserveAttempt(userId, reservationId, policy, now): Promise<AttemptReservation> {
+    async verifyAttempt(userId, attempt, now): Promise<AttemptResult> {
+      const { checks, policy, success } = attempt;
+      // 1. Validate what the checks were computed from; nothing is written when it moved on.
+      if (rev(userId) !== attempt.rev) return STALE;
+      const user = factors.get(userId);
+      for (const check of checks) {
+        if (check.factorId === undefined) continue;
+        const record = user?.get(check.factorId);
+        if (!record) return STALE;
+        for (const field in check.expect) {
+          if ((record[field] ?? "") !== check.expect[field]) return STALE;
+        }
+      }
+      // 2. The lock.
       sweep(now);
       const st = limiterState(userId, policy, now);
       if (st.lockedUntil > now) {
         return { ok: false, reason: "locked", retryAfterMs: st.lockedUntil - now };
       }
-      if (st.failures.length + st.inflight.size >= policy.maxFailures) {
-        return { ok: false, reason: "busy" };
+      // 3. The checks, until one passes.
+      const failures: AttemptFailure[] = [];
+      let passed = -1;
+      for (let i = 0; i < checks.length; i++) {
+        const check = checks[i]!;
+        const record = check.factorId === undefined ? undefined : user?.get(check.factorId);
+        const outcome = runCheck(userId, check, record, now);
+        if (outcome === "pass") {
+          if (record && check.patch) Object.assign(record, check.patch);
+          passed = i;
+          break;
+        }
+        failures.push(outcome);
       }
-      st.inflight.set(reservationId, now + policy.leaseMs);
-      return { ok: true, attemptsLeft: policy.maxFailures - st.failures.length };
-    },
-    async settleAttempt(userId, reservationId, outcome, policy, now): Promise<AttemptSettlement> {
-      sweep(now);
-      const st = limiterState(userId, policy, now);
-      st.inflight.delete(reservationId);
-      if (outcome === "success") {
+      // 4. The limiter.
+      if (passed < 0) {
+        st.failures.push(now);
+        if (st.failures.length < policy.maxFailures) {
+          return {
+            ok: false,
+            reason: "failed",
+            failures,
+            attemptsLeft: policy.maxFailures - st.failures.length,
+          };
+        }
+        st.level += 1;
+        const schedule = policy.lockoutsMs;
+        const lockedForMs = schedule[Math.min(st.level, schedule.length) - 1] ?? 0;
+        st.lockedUntil = now + lockedForMs;
+        st.levelUntil = st.lockedUntil + policy.levelTtlMs;
         st.failures = [];
-        st.level = 0;
-        st.lockedUntil = 0;
-        if (idle(st, now)) limiter.delete(userId);
-        return { attemptsLeft: policy.maxFailures };
+        return {
+          ok: false,
+          reason: "failed",
+          failures,
+          attemptsLeft: 0,
+          lockedForMs,
+          lockLevel: st.level,
+        };
       }
-      st.failures.push(now);
-      if (st.failures.length < policy.maxFailures) {
-        return { attemptsLeft: policy.maxFailures - st.failures.length };
-      }
-      st.level += 1;
-      const schedule = policy.lockoutsMs;
-      const lockedForMs = schedule[Math.min(st.level, schedule.length) - 1] ?? 0;
-      st.lockedUntil = now + lockedForMs;
-      st.levelUntil = st.lockedUntil + policy.levelTtlMs;
       st.failures = [];
-      return { attemptsLeft: 0, lockedForMs, lockLevel: st.level };
+      st.level = 0;
+      st.lockedUntil = 0;
+      if (idle(st, now)) limiter.delete(userId);
+      // 5. What a success also does.
+      const check = checks[passed]!;
+      const result: Extract<AttemptResult, { ok: true }> = {
+        ok: true,
+        check: passed,
+        previous: [],
+      };
+      if (check.kind === "backupCode") {
+        result.backupCodesRemaining = backup.get(userId)?.hashes.size ?? 0;
+      }
+      if (success?.hold) {
+        const current = live(markers, key(userId, success.hold.key), now)?.value;
+        if (current !== undefined && current !== success.hold.value) {
+          result.held = current;
+          return result;
+        }
+      }
+      for (const m of success?.swap ?? []) {
+        result.previous.push(swapMarker(userId, m.key, m.value, m.ttlMs, now));
+      }
+      if (success?.session) {
+        putSession(success.session.tokenHash, {
+          userId,
+          acr: check.acr,
+          amr: check.amr,
+          authTime: now,
+          expiresAt: success.session.expiresAt,
+          ...(check.factorId !== undefined ? { factorId: check.factorId } : {}),
+        });
+      }
+      return result;
     },
     async lockedFor(userId, now) {
       const until = limiter.get(userId)?.lockedUntil ?? 0;
@@ -237,53 +397,27 @@ export function memoryStore(): MemoryStore {
         until: now + ttlMs,
       });
     },
-    async consumeCode(userId, factorId, attempt, now): Promise<CodeConsumption> {
-      const k = key(userId, factorId);
-      const state = codes.get(k);
-      if (!state || state.until <= now) {
-        if (state) codes.delete(k);
-        return "missing";
-      }
-      if (attempt.challengeId !== undefined && attempt.challengeId !== state.challengeId) {
-        return "missing";
-      }
-      if (now >= state.expiresAt) return "expired";
-      const match = timingSafeEqual(bytes.encode(attempt.hash), bytes.encode(state.hash));
-      if (!match) return "mismatch";
-      if (state.used) return "used";
-      state.used = true;
-      return "ok";
-    },
 
     async putChallenge(userId, name, value, ttlMs, now) {
       sweep(now);
       challenges.set(key(userId, name), { value, until: now + ttlMs });
     },
     async takeChallenge(userId, name, now) {
-      const k = key(userId, name);
-      const entry = live(challenges, k, now);
-      challenges.delete(k);
-      return entry?.value ?? null;
+      return take(userId, name, now);
     },
 
     async createSession(tokenHash, session, now) {
       sweep(now);
-      sessions.set(tokenHash, { ...session });
-      let set = userSessions.get(session.userId);
-      if (!set) {
-        set = new Set();
-        userSessions.set(session.userId, set);
-      }
-      set.add(tokenHash);
+      putSession(tokenHash, session);
     },
     async getSession(tokenHash, now) {
       const session = sessions.get(tokenHash);
-      if (!session) return null;
+      if (session === undefined) return null;
       if (session.expiresAt <= now) {
         dropSession(tokenHash, session.userId);
         return null;
       }
-      return { userId: session.userId, expiresAt: session.expiresAt, value: session.value };
+      return session;
     },
     async touchSession(tokenHash, expiresAt, now) {
       const session = sessions.get(tokenHash);
@@ -292,8 +426,9 @@ export function memoryStore(): MemoryStore {
         dropSession(tokenHash, session.userId);
         return null;
       }
-      session.expiresAt = expiresAt;
-      return { ...session };
+      const touched = frozenSession({ ...session, expiresAt });
+      sessions.set(tokenHash, touched);
+      return touched;
     },
     async revokeSession(tokenHash) {
       const session = sessions.get(tokenHash);
@@ -321,10 +456,7 @@ export function memoryStore(): MemoryStore {
     },
     async swap(userId, name, value, ttlMs, now) {
       sweep(now);
-      const k = key(userId, name);
-      const previous = live(markers, k, now)?.value ?? null;
-      markers.set(k, { value, until: now + ttlMs });
-      return previous;
+      return swapMarker(userId, name, value, ttlMs, now);
     },
     async peek(userId, name, now) {
       return live(markers, key(userId, name), now)?.value ?? null;
@@ -335,6 +467,7 @@ export function memoryStore(): MemoryStore {
         Object.fromEntries([...map].map(([k, v]) => [k, f(v)]));
       return {
         factors: obj(factors, (user) => obj(user, (r) => ({ ...r }))),
+        revs: obj(revs, (r) => r),
         backupCodes: obj(backup, (s) => ({ salt: s.salt, hashes: [...s.hashes] })),
         limiter: obj(limiter, (s) => ({
           failures: [...s.failures],
@@ -348,14 +481,13 @@ export function memoryStore(): MemoryStore {
           used: c.used,
         })),
         challenges: obj(challenges, (c) => c.value),
-        sessions: obj(sessions, (s) => ({ ...s })),
+        sessions: obj(sessions, (s) => ({ ...s, amr: [...s.amr] })),
         markers: obj(markers, (m) => m.value),
       };
     },
     clear() {
-      for (const map of [factors, backup, limiter, codes, challenges, sessions, userSessions]) {
-        map.clear();
-      }
+      for (const map of [factors, revs, backup, limiter, codes, challenges, sessions]) map.clear();
+      userSessions.clear();
       markers.clear();
     },
   };

@@ -6,7 +6,7 @@ import { hotpCode, testKit, totpCode } from "../testing/fixtures";
 import { softAuthenticator } from "../testing/softAuthenticator";
 import { type RedisStore, redisStore, StoreUnavailableError } from "./redis";
 import { describeStoreContract } from "./storeContract.testkit";
-import type { LimitPolicy } from "./types";
+import type { CredentialCheck, LimitPolicy, StoredSession } from "./types";
 
 const skipReason = redisUnavailableReason();
 if (skipReason) console.warn(`Skipping the Redis store tests: ${skipReason}`);
@@ -16,9 +16,20 @@ const policy: LimitPolicy = {
   maxFailures: 3,
   windowMs: 300_000,
   lockoutsMs: [30_000, 60_000],
-  leaseMs: 10_000,
   levelTtlMs: 86_400_000,
 };
+const wrong: CredentialCheck = { acr: "mfa", amr: [], kind: "none", failure: "invalid_code" };
+const match: CredentialCheck = { acr: "mfa", amr: ["otp", "mfa"], kind: "match" };
+const session = (expiresAt: number, userId = "u"): StoredSession => ({
+  userId,
+  acr: "mfa",
+  amr: ["otp", "mfa"],
+  authTime: T,
+  expiresAt,
+});
+/** One verification attempt against the user's current revision. */
+const attempt = async (store: RedisStore, checks: CredentialCheck[], now = T, userId = "u") =>
+  store.verifyAttempt(userId, { rev: (await store.loadFactors(userId)).rev, checks, policy }, now);
 
 let server: RedisServer;
 let client: Redis;
@@ -81,28 +92,27 @@ describe.skipIf(skipReason !== undefined)("redisStore on a real redis-server", (
       const keys = (await keysOf(prefix)).map((k) => k.key);
       expect(keys).toEqual([
         `${prefix}{%C3%BC%7Bx%7D}:factors`,
+        `${prefix}{%C3%BC%7Bx%7D}:rev`,
         `${prefix}{a%7D%3Amarker%3Ab}:marker:c`,
         `${prefix}{a}:marker:b}:marker:c`,
       ]);
-      expect(await store.listFactors("ü{x}")).toEqual({ f1: { type: "totp" } });
+      expect((await store.loadFactors("ü{x}")).factors).toEqual({ f1: { type: "totp" } });
     });
 
     it("keeps stores with different prefixes apart on one Redis", async () => {
       const a = redisStore(client, { prefix: freshPrefix() });
       const b = redisStore(client, { prefix: freshPrefix() });
       await a.createFactor("u", "f", { type: "totp" });
-      expect(await b.getFactor("u", "f")).toBeNull();
+      expect((await b.loadFactors("u")).factors).toEqual({});
       expect(a.prefix).not.toBe(b.prefix);
     });
 
-    it("gives every transient key a TTL and keeps only factors and backup codes without one", async () => {
+    it("gives every transient key a TTL and keeps only factors, backup codes and their revision without one", async () => {
       const prefix = freshPrefix();
       const store = redisStore(client, { prefix });
       await store.createFactor("u", "f1", { type: "totp" });
       await store.setBackupCodes("u", { salt: "s", hashes: ["h1"] });
-      await store.reserveAttempt("u", "r1", policy, T);
-      await store.settleAttempt("u", "r1", "failure", policy, T);
-      await store.reserveAttempt("u", "r2", policy, T);
+      await attempt(store, [wrong]);
       await store.putCode(
         "u",
         "f2",
@@ -111,7 +121,7 @@ describe.skipIf(skipReason !== undefined)("redisStore on a real redis-server", (
         T,
       );
       await store.putChallenge("u", "webauthn", "v", 300_000, T);
-      await store.createSession("tok", { userId: "u", expiresAt: T + 900_000, value: "{}" }, T);
+      await store.createSession("tok", session(T + 900_000), T);
       await store.claim("u", "device", 86_400_000, T);
       await store.swap("u", "country", "DE", 86_400_000, T);
 
@@ -120,10 +130,10 @@ describe.skipIf(skipReason !== undefined)("redisStore on a real redis-server", (
       expect(Object.keys(ttl).sort()).toEqual(
         [
           "{u}:factors",
+          "{u}:rev",
           "{u}:backup",
           "{u}:lock",
           "{u}:failures",
-          "{u}:leases",
           "{u}:code:f2",
           "{u}:challenge:webauthn",
           "s:tok",
@@ -133,13 +143,13 @@ describe.skipIf(skipReason !== undefined)("redisStore on a real redis-server", (
         ].sort(),
       );
       expect(ttl["{u}:factors"]).toBe(-1);
+      expect(ttl["{u}:rev"]).toBe(-1);
       expect(ttl["{u}:backup"]).toBe(-1);
       // Each TTL covers exactly what the entry is for: never shorter, hardly longer.
       const near = (ms: number) => expect.toSatisfy((v: number) => v > ms - 5_000 && v <= ms);
       expect(ttl).toMatchObject({
         "{u}:lock": near(300_000),
         "{u}:failures": near(300_000),
-        "{u}:leases": near(10_000),
         "{u}:code:f2": near(1_200_000),
         "{u}:challenge:webauthn": near(300_000),
         "s:tok": near(900_000),
@@ -152,7 +162,7 @@ describe.skipIf(skipReason !== undefined)("redisStore on a real redis-server", (
     it("extends the session and its user index together when a session is touched", async () => {
       const prefix = freshPrefix();
       const store = redisStore(client, { prefix });
-      await store.createSession("tok", { userId: "u", expiresAt: T + 60_000, value: "{}" }, T);
+      await store.createSession("tok", session(T + 60_000), T);
       await store.touchSession("tok", T + 3_600_000, T + 30_000);
       const ttl = Object.fromEntries(
         (await keysOf(prefix)).map((k) => [k.key.slice(prefix.length), k.pttl]),
@@ -167,10 +177,9 @@ describe.skipIf(skipReason !== undefined)("redisStore on a real redis-server", (
     it("drops limiter state entirely after a success", async () => {
       const prefix = freshPrefix();
       const store = redisStore(client, { prefix });
-      await store.reserveAttempt("u", "r1", policy, T);
-      await store.settleAttempt("u", "r1", "failure", policy, T);
-      await store.reserveAttempt("u", "r2", policy, T);
-      await store.settleAttempt("u", "r2", "success", policy, T);
+      await attempt(store, [wrong]);
+      expect((await keysOf(prefix)).length).toBeGreaterThan(0);
+      expect(await attempt(store, [match])).toMatchObject({ ok: true });
       expect(await keysOf(prefix)).toEqual([]);
     });
 
@@ -178,8 +187,8 @@ describe.skipIf(skipReason !== undefined)("redisStore on a real redis-server", (
       const prefixed = connect(server.port, { keyPrefix: `kp${process.pid}:` });
       try {
         const store = redisStore(prefixed, { prefix: freshPrefix() });
-        await store.createSession("t1", { userId: "u", expiresAt: T + 60_000, value: "{}" }, T);
-        await store.createSession("t2", { userId: "u", expiresAt: T + 60_000, value: "{}" }, T);
+        await store.createSession("t1", session(T + 60_000), T);
+        await store.createSession("t2", session(T + 60_000), T);
         expect(await store.touchSession("t1", T + 90_000, T + 1)).not.toBeNull();
         expect(await store.revokeSession("t2")).toBe(true);
         expect(await store.revokeUserSessions("u", T + 2)).toBe(1);
@@ -279,25 +288,39 @@ describe.skipIf(skipReason !== undefined)("redisStore on a real redis-server", (
     it("answers every method with one round trip, the session check with one HMGET", async () => {
       const store = redisStore(client, { prefix: freshPrefix() });
       const code = { challengeId: "c", hash: "h", expiresAt: T + 600_000 };
-      const session = { userId: "u", expiresAt: T + 900_000, value: "{}" };
+      const full: CredentialCheck[] = [
+        { ...wrong, factorId: "f", challenge: "k" },
+        { ...match, factorId: "f", kind: "code", hash: "h", missing: "invalid_code" },
+        { ...match, kind: "backupCode", hash: "a" },
+        { ...match, factorId: "f", kind: "counter", field: "lastStep", value: 1 },
+      ];
       const calls: Record<string, (s: RedisStore) => Promise<unknown>> = {
+        loadFactors: (s) => s.loadFactors("u"),
         createFactor: (s) => s.createFactor("u", `f${run++}`, { type: "totp" }),
-        getFactor: (s) => s.getFactor("u", "f"),
-        listFactors: (s) => s.listFactors("u"),
         patchFactor: (s) => s.patchFactor("u", "f", { status: "active" }),
-        advanceFactorCounter: (s) => s.advanceFactorCounter("u", "f", "lastStep", run++),
         deleteFactor: (s) => s.deleteFactor("u", "nope"),
         setBackupCodes: (s) => s.setBackupCodes("u", { salt: "s", hashes: ["a", "b"] }),
-        getBackupCodes: (s) => s.getBackupCodes("u"),
-        consumeBackupCode: (s) => s.consumeBackupCode("u", "a"),
-        reserveAttempt: (s) => s.reserveAttempt("u", "r", policy, T),
-        settleAttempt: (s) => s.settleAttempt("u", "r", "success", policy, T),
+        // Every kind of check, the markers and a session: still one script.
+        verifyAttempt: async (s) =>
+          s.verifyAttempt(
+            "u",
+            {
+              rev: "any",
+              checks: full,
+              policy,
+              success: {
+                hold: { key: "country", value: "DE" },
+                swap: [{ key: "seen", value: "1", ttlMs: 60_000 }],
+                session: { tokenHash: "t2", expiresAt: T + 900_000 },
+              },
+            },
+            T,
+          ),
         lockedFor: (s) => s.lockedFor("u", T),
         putCode: (s) => s.putCode("u", "f", code, 1_200_000, T),
-        consumeCode: (s) => s.consumeCode("u", "f", { hash: "h" }, T),
         putChallenge: (s) => s.putChallenge("u", "k", "v", 60_000, T),
         takeChallenge: (s) => s.takeChallenge("u", "k", T),
-        createSession: (s) => s.createSession("t", session, T),
+        createSession: (s) => s.createSession("t", session(T + 900_000), T),
         getSession: (s) => s.getSession("t", T),
         touchSession: (s) => s.touchSession("t", T + 1_000_000, T),
         revokeSession: (s) => s.revokeSession("t"),
@@ -321,17 +344,67 @@ describe.skipIf(skipReason !== undefined)("redisStore on a real redis-server", (
         expect({ name, trips: commands.length }).toEqual({ name, trips: 1 });
       }
       expect(trips.getSession).toEqual(["hmget"]);
-      expect(trips.consumeBackupCode).toEqual(["hdel"]);
-      expect(trips.reserveAttempt).toEqual(["evalsha"]);
+      expect(trips.verifyAttempt).toEqual(["evalsha"]);
+    });
+
+    it("runs a whole verification with every kind of check, markers and a session in one EVALSHA", async () => {
+      const store = redisStore(client, { prefix: freshPrefix() });
+      await store.createFactor("u", "f1", { type: "sms", status: "active" });
+      await store.createFactor("u", "f2", { type: "totp", status: "active", lastStep: "4" });
+      await store.setBackupCodes("u", { salt: "s", hashes: ["b1"] });
+      await store.putCode("u", "f1", { challengeId: "c", hash: "h", expiresAt: T + 1 }, 10, T);
+      await store.swap("u", "seen", "1", 60_000, T);
+      const { rev } = await store.loadFactors("u");
+      const send = vi.spyOn(client, "sendCommand");
+      const result = await store.verifyAttempt(
+        "u",
+        {
+          rev,
+          checks: [
+            { ...wrong, factorId: "f1", kind: "code", hash: "x", missing: "invalid_code" },
+            { ...match, kind: "backupCode", hash: "nope" },
+            {
+              ...match,
+              factorId: "f2",
+              expect: { status: "active" },
+              kind: "counter",
+              field: "lastStep",
+              value: 5,
+              patch: { lastUsedAt: String(T) },
+            },
+          ],
+          policy,
+          success: {
+            swap: [{ key: "seen", value: "1", ttlMs: 60_000 }],
+            session: { tokenHash: "tok", expiresAt: T + 900_000 },
+          },
+        },
+        T,
+      );
+      const commands = send.mock.calls.map(([command]) => command.name);
+      send.mockRestore();
+      expect(commands).toEqual(["evalsha"]);
+      expect(result).toEqual({ ok: true, check: 2, previous: ["1"] });
+      expect(await store.getSession("tok", T)).toEqual({
+        ...session(T + 900_000),
+        factorId: "f2",
+      });
     });
 
     it("reloads its scripts by itself after Redis lost them", async () => {
       const store = redisStore(client, { prefix: freshPrefix() });
       await store.createFactor("u", "f", { type: "hotp" });
-      expect(await store.advanceFactorCounter("u", "f", "counter", 1)).toBe(true);
+      const counter = (value: number): CredentialCheck => ({
+        ...match,
+        factorId: "f",
+        kind: "counter",
+        field: "counter",
+        value,
+      });
+      expect((await attempt(store, [counter(1)])).ok).toBe(true);
       await admin.script("FLUSH");
-      expect(await store.advanceFactorCounter("u", "f", "counter", 2)).toBe(true);
-      expect(await store.advanceFactorCounter("u", "f", "counter", 3)).toBe(true);
+      expect((await attempt(store, [counter(2)])).ok).toBe(true);
+      expect((await attempt(store, [counter(3)])).ok).toBe(true);
     });
   });
 
@@ -358,7 +431,7 @@ describe.skipIf(skipReason !== undefined)("redisStore on a real redis-server", (
 
     it("refuses with StoreUnavailableError while Redis is down and recovers when it is back", async () => {
       const store = redisStore(ownClient, { prefix: freshPrefix() });
-      await store.createSession("t", { userId: "u", expiresAt: T + 60_000, value: "{}" }, T);
+      await store.createSession("t", session(T + 60_000), T);
       await own.stop();
       await vi.waitFor(() => expect(ownClient.status).not.toBe("ready"), { timeout: 5_000 });
 
@@ -366,16 +439,16 @@ describe.skipIf(skipReason !== undefined)("redisStore on a real redis-server", (
       expect(StoreUnavailableError.is(refused)).toBe(true);
       expect(refused).toBeInstanceOf(StoreUnavailableError);
       expect(refused).toMatchObject({ code: "store_unavailable", retryAfterSeconds: 1 });
-      await expect(store.consumeBackupCode("u", "h")).rejects.toThrow(/Redis is unavailable/);
-      await expect(store.reserveAttempt("u", "r", policy, T)).rejects.toBeInstanceOf(
-        StoreUnavailableError,
-      );
+      await expect(store.loadFactors("u")).rejects.toThrow(/Redis is unavailable/);
+      await expect(
+        store.verifyAttempt("u", { rev: "0", checks: [match], policy }, T),
+      ).rejects.toBeInstanceOf(StoreUnavailableError);
 
       // A fresh server knows nothing of the old data, but the same store works again by itself.
       await own.start();
       await vi.waitFor(() => expect(ownClient.status).toBe("ready"), { timeout: 10_000 });
       expect(await store.getSession("t", T)).toBeNull();
-      expect((await store.reserveAttempt("u", "r", policy, T)).ok).toBe(true);
+      expect((await attempt(store, [match])).ok).toBe(true);
     });
 
     it("gives up after timeoutMs when Redis accepts the connection but never answers", async () => {
@@ -399,7 +472,7 @@ describe.skipIf(skipReason !== undefined)("redisStore on a real redis-server", (
       const prefix = freshPrefix();
       const store = redisStore(client, { prefix });
       await admin.set(`${prefix}{u}:factors`, "not a hash");
-      const error = await store.getFactor("u", "f").catch((e: unknown) => e);
+      const error = await store.loadFactors("u").catch((e: unknown) => e);
       expect(StoreUnavailableError.is(error)).toBe(false);
       expect(String(error)).toMatch(/WRONGTYPE/);
     });

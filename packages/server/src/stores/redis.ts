@@ -1,11 +1,12 @@
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
 import type {
-  AttemptReservation,
-  AttemptSettlement,
-  CodeConsumption,
+  AttemptFailure,
+  AttemptResult,
   FactorRecord,
   MfaStore,
+  StoredSession,
+  UserFactors,
 } from "./types";
 
 /** Options of {@link redisStore}. */
@@ -54,7 +55,11 @@ export class StoreUnavailableError extends Error {
 // are stored with the values and compared with the kit's `now`; PEXPIRE only collects garbage, with
 // TTLs relative to `now`, so an entry never disappears before the kit considers it dead.
 
-/** Shared helpers: constant-time compare, relative TTL and `<until>:<value>` records. */
+/**
+ * Shared helpers: constant-time compare, relative TTL, `<until>:<value>` records, moving a user's
+ * revision (`"0"`, no key, once they have no factor and no backup codes left), and writing a
+ * session with its entry in the user's index.
+ */
 const LUA_LIB = `
 local function ttl(untilMs, nowMs)
   local d = math.ceil(untilMs - nowMs)
@@ -78,129 +83,252 @@ local function liveValue(raw, now)
   if not sep or tonumber(string.sub(raw, 1, sep - 1)) <= now then return nil end
   return string.sub(raw, sep + 1)
 end
+local function moveRev(revKey, factorsKey, backupKey, rev)
+  if redis.call('EXISTS', factorsKey, backupKey) == 0 then
+    redis.call('DEL', revKey)
+  else
+    redis.call('SET', revKey, rev)
+  end
+end
+local function writeSession(key, index, tokenHash, expiresAt, now, fields)
+  redis.call('DEL', key)
+  redis.call('HSET', key, unpack(fields))
+  redis.call('PEXPIRE', key, ttl(expiresAt, now))
+  redis.call('ZREMRANGEBYSCORE', index, '-inf', now)
+  redis.call('ZADD', index, expiresAt, tokenHash)
+  local last = tonumber(redis.call('ZRANGE', index, -1, -1, 'WITHSCORES')[2])
+  redis.call('PEXPIRE', index, ttl(last, now))
+end
 `;
 
 const SCRIPTS = {
-  // KEYS: factors hash. ARGV: factorId, patch JSON.
+  // KEYS: rev, factors hash, backup hash. Returns {rev, factors (flat id/JSON list), salt|false, count}.
+  loadFactors: `
+local salt = redis.call('HGET', KEYS[3], 'salt')
+local count = 0
+if salt then count = redis.call('HLEN', KEYS[3]) - 1 end
+return {redis.call('GET', KEYS[1]) or '0', redis.call('HGETALL', KEYS[2]), salt or false, count}`,
+
+  // KEYS: rev, factors hash. ARGV: new rev, factorId, record JSON.
+  createFactor: `
+if redis.call('HSETNX', KEYS[2], ARGV[2], ARGV[3]) == 0 then return 0 end
+redis.call('SET', KEYS[1], ARGV[1])
+return 1`,
+
+  // KEYS: rev, factors hash. ARGV: new rev, factorId, patch JSON.
   patchFactor: `
-local raw = redis.call('HGET', KEYS[1], ARGV[1])
+local raw = redis.call('HGET', KEYS[2], ARGV[2])
 if not raw then return 0 end
 local record = cjson.decode(raw)
-for k, v in pairs(cjson.decode(ARGV[2])) do record[k] = v end
-redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(record))
+for k, v in pairs(cjson.decode(ARGV[3])) do record[k] = v end
+redis.call('HSET', KEYS[2], ARGV[2], cjson.encode(record))
+redis.call('SET', KEYS[1], ARGV[1])
 return 1`,
 
-  // KEYS: factors hash. ARGV: factorId, field, value, value as the kit writes it.
-  advanceFactorCounter: `
-local raw = redis.call('HGET', KEYS[1], ARGV[1])
-if not raw then return 0 end
-local record = cjson.decode(raw)
-local current = record[ARGV[2]]
-if current ~= nil then
-  local n = tonumber(current)
-  if string.match(current, '^%s*$') then n = 0 end
-  if n == nil or not (tonumber(ARGV[3]) > n) then return 0 end
-end
-record[ARGV[2]] = ARGV[4]
-redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(record))
+  // KEYS: rev, factors hash, backup hash. ARGV: new rev, factorId.
+  deleteFactor: `
+if redis.call('HDEL', KEYS[2], ARGV[2]) == 0 then return 0 end
+moveRev(KEYS[1], KEYS[2], KEYS[3], ARGV[1])
 return 1`,
 
-  // KEYS: backup hash. ARGV: ifAbsent ('1'|'0'), salt, hashes...
+  // KEYS: rev, factors hash, backup hash. ARGV: new rev, ifAbsent ('1'|'0'), salt, hashes...
   setBackupCodes: `
-if ARGV[1] == '1' and redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('DEL', KEYS[1])
-if #ARGV < 3 then return 1 end
-redis.call('HSET', KEYS[1], 'salt', ARGV[2])
+if ARGV[2] == '1' and redis.call('EXISTS', KEYS[3]) == 1 then return 0 end
+redis.call('DEL', KEYS[3])
+if #ARGV < 4 then
+  moveRev(KEYS[1], KEYS[2], KEYS[3], ARGV[1])
+  return 1
+end
+redis.call('SET', KEYS[1], ARGV[1])
+redis.call('HSET', KEYS[3], 'salt', ARGV[3])
 local batch = {}
-for i = 3, #ARGV do
+for i = 4, #ARGV do
   batch[#batch + 1] = 'h:' .. ARGV[i]
   batch[#batch + 1] = '1'
   if #batch >= 1000 then
-    redis.call('HSET', KEYS[1], unpack(batch))
+    redis.call('HSET', KEYS[3], unpack(batch))
     batch = {}
   end
 end
-if #batch > 0 then redis.call('HSET', KEYS[1], unpack(batch)) end
+if #batch > 0 then redis.call('HSET', KEYS[3], unpack(batch)) end
 return 1`,
 
-  // KEYS: backup hash.
-  getBackupCodes: `
-local salt = redis.call('HGET', KEYS[1], 'salt')
-if not salt then return nil end
-return {salt, redis.call('HLEN', KEYS[1]) - 1}`,
-
-  // KEYS: lock hash, failures zset, leases zset.
-  // ARGV: now, reservationId, maxFailures, windowMs, leaseMs.
-  // Returns {1, attemptsLeft} | {2, retryAfterMs} (locked) | {3} (busy).
-  reserveAttempt: `
-local now, max, windowMs = tonumber(ARGV[1]), tonumber(ARGV[3]), tonumber(ARGV[4])
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - windowMs)
-redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
-local lockedUntil = tonumber(redis.call('HGET', KEYS[1], 'until')) or 0
-if lockedUntil > now then return {2, math.ceil(lockedUntil - now)} end
-local failures = redis.call('ZCARD', KEYS[2])
-if failures + redis.call('ZCARD', KEYS[3]) >= max then return {3} end
-local leaseUntil = now + tonumber(ARGV[5])
-redis.call('ZADD', KEYS[3], leaseUntil, ARGV[2])
-if redis.call('PTTL', KEYS[3]) < ttl(leaseUntil, now) then
-  redis.call('PEXPIRE', KEYS[3], ttl(leaseUntil, now))
+  // The whole verification (see MfaStore.verifyAttempt). KEYS: rev, factors hash, backup hash,
+  // lock hash, failures zset, the user's session index, then the keys the payload names by index
+  // (challenges, codes, markers, the session). ARGV: the payload as JSON.
+  // Returns {0} (stale) | {1, retryAfterMs} (locked)
+  //       | {2, attemptsLeft, lockedForMs|-1, lockLevel|-1, failure...} (failed)
+  //       | {3, check (0-based), backupCodesRemaining|-1, held|false, previous|false...} (passed)
+  verifyAttempt: `
+local p = cjson.decode(ARGV[1])
+local now = tonumber(p.now)
+if (redis.call('GET', KEYS[1]) or '0') ~= p.rev then return {0} end
+local records = {}
+for _, c in ipairs(p.checks) do
+  if c.factorId then
+    local r = records[c.factorId]
+    if not r then
+      local raw = redis.call('HGET', KEYS[2], c.factorId)
+      if not raw then return {0} end
+      r = cjson.decode(raw)
+      records[c.factorId] = r
+    end
+    if c.expect then
+      for k, v in pairs(c.expect) do
+        if (r[k] or '') ~= v then return {0} end
+      end
+    end
+  end
 end
-return {1, max - failures}`,
 
-  // KEYS: lock hash, failures zset, leases zset.
-  // ARGV: now, reservationId, outcome ('success'|'failure'), maxFailures, windowMs, levelTtlMs,
-  //       lockouts...
-  // Returns {attemptsLeft, lockedForMs, lockLevel} (-1 for "no lock started").
-  settleAttempt: `
-local now, max, windowMs, levelTtl =
-  tonumber(ARGV[1]), tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - windowMs)
-redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
-redis.call('ZREM', KEYS[3], ARGV[2])
-local state = redis.call('HMGET', KEYS[1], 'until', 'level', 'levelUntil', 'seq')
+local max, windowMs, levelTtl = tonumber(p.maxFailures), tonumber(p.windowMs), tonumber(p.levelTtlMs)
+redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', now - windowMs)
+local state = redis.call('HMGET', KEYS[4], 'until', 'level', 'levelUntil', 'seq')
 local lockedUntil = tonumber(state[1]) or 0
+if lockedUntil > now then return {1, math.ceil(lockedUntil - now)} end
+lockedUntil = 0
 local level = tonumber(state[2]) or 0
 local levelUntil = tonumber(state[3]) or 0
 local seq = (tonumber(state[4]) or 0) + 1
-if lockedUntil <= now then lockedUntil = 0 end
 if level > 0 and levelUntil <= now then level = 0 end
-local result
-if ARGV[3] == 'success' then
-  redis.call('DEL', KEYS[2])
-  lockedUntil, level, levelUntil = 0, 0, 0
-  result = {max, -1, -1}
+
+local function take(key)
+  local raw = redis.call('GET', key)
+  if not raw then return nil end
+  redis.call('DEL', key)
+  return liveValue(raw, now)
+end
+local function advance(r, field, value)
+  local current = r[field]
+  if current ~= nil then
+    local n = tonumber(current)
+    if string.match(current, '^%s*$') then n = 0 end
+    if n == nil or not (tonumber(value) > n) then return false end
+  end
+  r[field] = value
+  return true
+end
+local function run(c, r)
+  if c.challenge and not take(KEYS[c.challenge]) then return 'code_expired' end
+  if c.kind == 'counter' then
+    if r and advance(r, c.field, c.value) then return 'pass' end
+    return 'code_reused'
+  elseif c.kind == 'match' then
+    return 'pass'
+  elseif c.kind == 'code' then
+    if not c.code then return c.missing end
+    local k = KEYS[c.code]
+    local s = redis.call('HMGET', k, 'challenge', 'hash', 'expiresAt', 'until', 'used')
+    if not s[1] or tonumber(s[4]) <= now then return c.missing end
+    if c.challengeId and c.challengeId ~= s[1] then return c.missing end
+    if now >= tonumber(s[3]) then return 'code_expired' end
+    if not same(c.hash, s[2]) then return 'invalid_code' end
+    if s[5] == '1' then return 'code_reused' end
+    redis.call('HSET', k, 'used', '1')
+    return 'pass'
+  elseif c.kind == 'backupCode' then
+    if redis.call('HDEL', KEYS[3], 'h:' .. c.hash) == 1 then return 'pass' end
+    return 'invalid_code'
+  elseif c.kind == 'resync' then
+    local pending = tonumber(take(KEYS[c.key]))
+    if pending then
+      for _, m in ipairs(c.matches) do
+        if m == pending + 1 then
+          if r and advance(r, c.field, string.format('%d', pending + 2)) then return 'pass' end
+          return 'code_reused'
+        end
+      end
+    end
+    if not c.candidate then return c.failure end
+    local untilMs = now + tonumber(c.ttlMs)
+    redis.call('SET', KEYS[c.key], stamp(untilMs, c.candidate), 'PX', ttl(untilMs, now))
+    return 'resync_required'
+  end
+  return c.failure
+end
+
+local passed
+local failures = {}
+for i, c in ipairs(p.checks) do
+  local r = c.factorId and records[c.factorId]
+  local outcome = run(c, r)
+  if outcome == 'pass' then
+    if r then
+      for k, v in pairs(c.patch or {}) do r[k] = v end
+      redis.call('HSET', KEYS[2], c.factorId, cjson.encode(r))
+    end
+    passed = i
+    break
+  end
+  failures[#failures + 1] = outcome
+end
+
+local reply
+if passed then
+  redis.call('DEL', KEYS[5])
+  level, levelUntil = 0, 0
 else
-  redis.call('ZADD', KEYS[2], now, seq)
-  local failures = redis.call('ZCARD', KEYS[2])
-  if failures < max then
-    result = {max - failures, -1, -1}
+  redis.call('ZADD', KEYS[5], now, seq)
+  local count = redis.call('ZCARD', KEYS[5])
+  if count < max then
+    reply = {2, max - count, -1, -1}
   else
     level = level + 1
-    local lockouts = #ARGV - 6
-    local lockedFor = 0
-    if lockouts > 0 then lockedFor = tonumber(ARGV[6 + math.min(level, lockouts)]) end
+    local lockedFor = tonumber(p.lockoutsMs[math.min(level, #p.lockoutsMs)]) or 0
     lockedUntil = now + lockedFor
     levelUntil = lockedUntil + levelTtl
-    redis.call('DEL', KEYS[2])
-    result = {0, lockedFor, level}
+    redis.call('DEL', KEYS[5])
+    reply = {2, 0, lockedFor, level}
   end
+  for _, f in ipairs(failures) do reply[#reply + 1] = f end
 end
 local horizon = now
 if lockedUntil > horizon then horizon = lockedUntil end
 if level > 0 and levelUntil > horizon then horizon = levelUntil end
-local lastFailure = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')[2]
+local lastFailure = redis.call('ZRANGE', KEYS[5], -1, -1, 'WITHSCORES')[2]
 if lastFailure and tonumber(lastFailure) + windowMs > horizon then
   horizon = tonumber(lastFailure) + windowMs
 end
 if horizon > now then
-  redis.call('HSET', KEYS[1], 'until', lockedUntil, 'level', level, 'levelUntil', levelUntil,
+  redis.call('HSET', KEYS[4], 'until', lockedUntil, 'level', level, 'levelUntil', levelUntil,
     'seq', seq)
-  redis.call('PEXPIRE', KEYS[1], ttl(horizon, now))
-  if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('PEXPIRE', KEYS[2], ttl(horizon, now)) end
+  redis.call('PEXPIRE', KEYS[4], ttl(horizon, now))
+  if redis.call('EXISTS', KEYS[5]) == 1 then redis.call('PEXPIRE', KEYS[5], ttl(horizon, now)) end
 else
-  redis.call('DEL', KEYS[1], KEYS[2])
+  redis.call('DEL', KEYS[4], KEYS[5])
 end
-return result`,
+if not passed then return reply end
+
+local c = p.checks[passed]
+local remaining = -1
+if c.kind == 'backupCode' then remaining = math.max(0, redis.call('HLEN', KEYS[3]) - 1) end
+reply = {3, passed - 1, remaining, false}
+if p.hold then
+  local current = liveValue(redis.call('GET', KEYS[p.hold.key]), now)
+  if current and current ~= p.hold.value then
+    reply[4] = current
+    return reply
+  end
+end
+for _, m in ipairs(p.swap or {}) do
+  local k = KEYS[m.key]
+  local previous = liveValue(redis.call('GET', k), now)
+  local untilMs = now + tonumber(m.ttlMs)
+  redis.call('SET', k, stamp(untilMs, m.value), 'PX', ttl(untilMs, now))
+  reply[#reply + 1] = previous or false
+end
+local s = p.session
+if s then
+  local expiresAt = tonumber(s.expiresAt)
+  local fields = {'user', s.userId, 'expiresAt', s.expiresAt, 'acr', c.acr,
+    'amr', table.concat(c.amr, ' '), 'authTime', p.now, 'index', KEYS[6]}
+  if c.factorId then
+    fields[#fields + 1] = 'factorId'
+    fields[#fields + 1] = c.factorId
+  end
+  writeSession(KEYS[s.key], KEYS[6], s.token, expiresAt, now, fields)
+end
+return reply`,
 
   // KEYS: code hash. ARGV: now, ttlMs, challengeId, hash, expiresAt.
   putCode: `
@@ -210,18 +338,6 @@ redis.call('HSET', KEYS[1], 'challenge', ARGV[3], 'hash', ARGV[4], 'expiresAt', 
   'until', now + tonumber(ARGV[2]), 'used', '0')
 redis.call('PEXPIRE', KEYS[1], ttl(now + tonumber(ARGV[2]), now))`,
 
-  // KEYS: code hash. ARGV: now, hash, '1' when a challengeId is given, challengeId.
-  consumeCode: `
-local now = tonumber(ARGV[1])
-local c = redis.call('HMGET', KEYS[1], 'challenge', 'hash', 'expiresAt', 'until', 'used')
-if not c[1] or tonumber(c[4]) <= now then return 'missing' end
-if ARGV[3] == '1' and ARGV[4] ~= c[1] then return 'missing' end
-if now >= tonumber(c[3]) then return 'expired' end
-if not same(ARGV[2], c[2]) then return 'mismatch' end
-if c[5] == '1' then return 'used' end
-redis.call('HSET', KEYS[1], 'used', '1')
-return 'ok'`,
-
   // KEYS: challenge. ARGV: now.
   takeChallenge: `
 local raw = redis.call('GET', KEYS[1])
@@ -229,31 +345,29 @@ if not raw then return nil end
 redis.call('DEL', KEYS[1])
 return liveValue(raw, tonumber(ARGV[1]))`,
 
-  // KEYS: session hash, the user's session index. ARGV: now, tokenHash, userId, expiresAt, value.
+  // KEYS: session hash, the user's session index.
+  // ARGV: now, tokenHash, expiresAt, then the session's fields (name, value, ...).
   createSession: `
-local now, expiresAt = tonumber(ARGV[1]), tonumber(ARGV[4])
-redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], 'user', ARGV[3], 'expiresAt', ARGV[4], 'value', ARGV[5],
-  'index', KEYS[2])
-redis.call('PEXPIRE', KEYS[1], ttl(expiresAt, now))
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
-redis.call('ZADD', KEYS[2], expiresAt, ARGV[2])
-local last = tonumber(redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')[2])
-redis.call('PEXPIRE', KEYS[2], ttl(last, now))`,
+local fields = {}
+for i = 4, #ARGV do fields[#fields + 1] = ARGV[i] end
+fields[#fields + 1] = 'index'
+fields[#fields + 1] = KEYS[2]
+writeSession(KEYS[1], KEYS[2], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[1]), fields)`,
 
   // KEYS: session hash. ARGV: now, tokenHash, new expiresAt.
   // The session's index (named in the session) is extended with it, so revocation still finds it.
   touchSession: `
 local now, expiresAt = tonumber(ARGV[1]), tonumber(ARGV[3])
-local s = redis.call('HMGET', KEYS[1], 'user', 'expiresAt', 'value', 'index')
+local s = redis.call('HMGET', KEYS[1], 'user', 'expiresAt', 'acr', 'amr', 'authTime', 'factorId',
+  'index')
 if not s[1] or tonumber(s[2]) <= now then return nil end
 redis.call('HSET', KEYS[1], 'expiresAt', ARGV[3])
 redis.call('PEXPIRE', KEYS[1], ttl(expiresAt, now))
-redis.call('ZADD', s[4], expiresAt, ARGV[2])
-if redis.call('PTTL', s[4]) < ttl(expiresAt, now) then
-  redis.call('PEXPIRE', s[4], ttl(expiresAt, now))
+redis.call('ZADD', s[7], expiresAt, ARGV[2])
+if redis.call('PTTL', s[7]) < ttl(expiresAt, now) then
+  redis.call('PEXPIRE', s[7], ttl(expiresAt, now))
 end
-return {s[1], s[3]}`,
+return {s[1], ARGV[3], s[3], s[4], s[5], s[6] or false}`,
 
   // KEYS: session hash. ARGV: tokenHash.
   revokeSession: `
@@ -319,6 +433,9 @@ function isOutage(error: unknown): boolean {
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
+/** The fields of a session hash the session check reads, in reply order. */
+const SESSION_FIELDS = ["user", "expiresAt", "acr", "amr", "authTime", "factorId"] as const;
+
 /** Parses a `<until>:<value>` record; `null` when absent or dead at `now`. */
 function liveRecord(raw: string | null, now: number): string | null {
   if (raw === null) return null;
@@ -360,11 +477,10 @@ export function redisStore(client: Redis, options: RedisStoreOptions = {}): Redi
     `${prefix}{${encodeURIComponent(userId)}}:${suffix}`;
   const sessionPrefix = `${prefix}s:`;
   const sessionKey = (tokenHash: string) => `${sessionPrefix}${tokenHash}`;
-  const limiterKeys = (userId: string) => [
-    userKey(userId, "lock"),
-    userKey(userId, "failures"),
-    userKey(userId, "leases"),
-  ];
+  // A revision no store ever wrote before: random per store object, then a counter.
+  const revBase = `${randomBytes(9).toString("base64url")}.`;
+  let revCounter = 0;
+  const nextRev = () => `${revBase}${(++revCounter).toString(36)}`;
 
   const unavailable = (message: string, cause?: unknown) =>
     new StoreUnavailableError(`Redis is unavailable: ${message}`, { cause });
@@ -407,90 +523,162 @@ export function redisStore(client: Redis, options: RedisStoreOptions = {}): Redi
       }
     });
 
-  const parseFactor = (raw: string): FactorRecord => JSON.parse(raw) as FactorRecord;
   const num = (value: number, what: string) => {
     if (!Number.isFinite(value))
       throw new RangeError(`redisStore: ${what} must be a finite number`);
     return String(value);
   };
 
+  /** The session a reply of `user, expiresAt, acr, amr, authTime, factorId` describes. */
+  const toSession = (fields: (string | null | false)[], now: number): StoredSession | null => {
+    const [userId, expiresAt, acr, amr, authTime, factorId] = fields;
+    if (!userId || !expiresAt || typeof acr !== "string" || typeof amr !== "string") return null;
+    const expires = Number(expiresAt);
+    if (!(expires > now)) return null;
+    const session: StoredSession = {
+      userId,
+      acr,
+      amr: amr === "" ? [] : amr.split(" "),
+      authTime: Number(authTime),
+      expiresAt: expires,
+    };
+    if (factorId) session.factorId = factorId;
+    return session;
+  };
+
   const store: RedisStore = {
     prefix,
 
+    async loadFactors(userId): Promise<UserFactors> {
+      const keys = [userKey(userId, "rev"), userKey(userId, "factors"), userKey(userId, "backup")];
+      const [rev, flat, salt, count] = (await evalScript("loadFactors", keys, [])) as [
+        string,
+        string[],
+        string | null,
+        number,
+      ];
+      const factors: Record<string, FactorRecord> = {};
+      for (let i = 0; i + 1 < flat.length; i += 2) {
+        factors[flat[i]!] = JSON.parse(flat[i + 1]!) as FactorRecord;
+      }
+      return { rev, factors, backupCodes: salt === null ? null : { salt, remaining: count } };
+    },
     async createFactor(userId, factorId, fields) {
-      const created = await run(() =>
-        client.hsetnx(userKey(userId, "factors"), factorId, JSON.stringify(fields)),
-      );
-      return created === 1;
-    },
-    async getFactor(userId, factorId) {
-      const raw = await run(() => client.hget(userKey(userId, "factors"), factorId));
-      return raw === null ? null : parseFactor(raw);
-    },
-    async listFactors(userId) {
-      const all = await run(() => client.hgetall(userKey(userId, "factors")));
-      const out: Record<string, FactorRecord> = {};
-      for (const [id, raw] of Object.entries(all)) out[id] = parseFactor(raw);
-      return out;
+      const keys = [userKey(userId, "rev"), userKey(userId, "factors")];
+      const args = [nextRev(), factorId, JSON.stringify(fields)];
+      return (await evalScript("createFactor", keys, args)) === 1;
     },
     async patchFactor(userId, factorId, fields) {
-      const key = userKey(userId, "factors");
-      return (await evalScript("patchFactor", [key], [factorId, JSON.stringify(fields)])) === 1;
-    },
-    async advanceFactorCounter(userId, factorId, field, value) {
-      if (!Number.isFinite(value)) return false;
-      const key = userKey(userId, "factors");
-      const args = [factorId, field, String(value), String(value)];
-      return (await evalScript("advanceFactorCounter", [key], args)) === 1;
+      const keys = [userKey(userId, "rev"), userKey(userId, "factors")];
+      const args = [nextRev(), factorId, JSON.stringify(fields)];
+      return (await evalScript("patchFactor", keys, args)) === 1;
     },
     async deleteFactor(userId, factorId) {
-      return (await run(() => client.hdel(userKey(userId, "factors"), factorId))) === 1;
+      const keys = [userKey(userId, "rev"), userKey(userId, "factors"), userKey(userId, "backup")];
+      return (await evalScript("deleteFactor", keys, [nextRev(), factorId])) === 1;
     },
 
     async setBackupCodes(userId, set, opts) {
-      const args = [opts?.ifAbsent ? "1" : "0", set.salt, ...set.hashes];
-      if (set.hashes.length === 0) args.length = 2;
-      return (await evalScript("setBackupCodes", [userKey(userId, "backup")], args)) === 1;
-    },
-    async getBackupCodes(userId) {
-      const got = (await evalScript("getBackupCodes", [userKey(userId, "backup")], [])) as
-        | [string, number]
-        | null;
-      return got ? { salt: got[0], remaining: got[1] } : null;
-    },
-    async consumeBackupCode(userId, hash) {
-      return (await run(() => client.hdel(userKey(userId, "backup"), `h:${hash}`))) === 1;
+      const keys = [userKey(userId, "rev"), userKey(userId, "factors"), userKey(userId, "backup")];
+      const args = [nextRev(), opts?.ifAbsent ? "1" : "0", set.salt, ...set.hashes];
+      if (set.hashes.length === 0) args.length = 3;
+      return (await evalScript("setBackupCodes", keys, args)) === 1;
     },
 
-    async reserveAttempt(userId, reservationId, policy, now): Promise<AttemptReservation> {
-      const args = [
-        num(now, "now"),
-        reservationId,
-        policy.maxFailures,
-        policy.windowMs,
-        policy.leaseMs,
+    async verifyAttempt(userId, attempt, now): Promise<AttemptResult> {
+      const keys = [
+        userKey(userId, "rev"),
+        userKey(userId, "factors"),
+        userKey(userId, "backup"),
+        userKey(userId, "lock"),
+        userKey(userId, "failures"),
+        userKey(userId, "sessions"),
       ];
-      const reply = (await evalScript("reserveAttempt", limiterKeys(userId), args)) as number[];
-      if (reply[0] === 1) return { ok: true, attemptsLeft: reply[1]! };
-      if (reply[0] === 2) return { ok: false, reason: "locked", retryAfterMs: reply[1]! };
-      return { ok: false, reason: "busy" };
-    },
-    async settleAttempt(userId, reservationId, outcome, policy, now): Promise<AttemptSettlement> {
-      const args = [
-        num(now, "now"),
-        reservationId,
-        outcome,
-        policy.maxFailures,
-        policy.windowMs,
-        policy.levelTtlMs,
-        ...policy.lockoutsMs,
-      ];
-      const [attemptsLeft, lockedForMs, lockLevel] = (await evalScript(
-        "settleAttempt",
-        limiterKeys(userId),
-        args,
-      )) as [number, number, number];
-      return lockedForMs >= 0 ? { attemptsLeft, lockedForMs, lockLevel } : { attemptsLeft };
+      /** Adds a key for the script and returns its (1-based) index in KEYS. */
+      const ref = (key: string) => keys.push(key);
+      const { policy, success } = attempt;
+      const payload = {
+        now: num(now, "now"),
+        rev: attempt.rev,
+        maxFailures: policy.maxFailures,
+        windowMs: policy.windowMs,
+        levelTtlMs: policy.levelTtlMs,
+        lockoutsMs: policy.lockoutsMs,
+        checks: attempt.checks.map((check) => {
+          const out: Record<string, unknown> = { ...check };
+          if (check.challenge !== undefined) {
+            out.challenge = ref(userKey(userId, `challenge:${check.challenge}`));
+          }
+          if (check.kind === "counter") out.value = num(check.value, "value");
+          if (check.kind === "code" && check.factorId !== undefined) {
+            out.code = ref(userKey(userId, `code:${check.factorId}`));
+          }
+          if (check.kind === "resync") {
+            out.key = ref(userKey(userId, `challenge:${check.key}`));
+            if (check.candidate !== undefined) out.candidate = num(check.candidate, "candidate");
+          }
+          return out;
+        }),
+        ...(success?.hold
+          ? {
+              hold: {
+                key: ref(userKey(userId, `marker:${success.hold.key}`)),
+                value: success.hold.value,
+              },
+            }
+          : {}),
+        ...(success?.swap?.length
+          ? {
+              swap: success.swap.map((m) => ({
+                key: ref(userKey(userId, `marker:${m.key}`)),
+                value: m.value,
+                ttlMs: num(m.ttlMs, "ttlMs"),
+              })),
+            }
+          : {}),
+        ...(success?.session
+          ? {
+              session: {
+                key: ref(sessionKey(success.session.tokenHash)),
+                token: success.session.tokenHash,
+                userId,
+                expiresAt: num(success.session.expiresAt, "expiresAt"),
+              },
+            }
+          : {}),
+      };
+      const reply = (await evalScript("verifyAttempt", keys, [JSON.stringify(payload)])) as (
+        | number
+        | string
+        | null
+      )[];
+      switch (reply[0]) {
+        case 0:
+          return { ok: false, reason: "stale" };
+        case 1:
+          return { ok: false, reason: "locked", retryAfterMs: reply[1] as number };
+        case 2: {
+          const [, attemptsLeft, lockedForMs, lockLevel, ...failures] = reply as number[];
+          return {
+            ok: false,
+            reason: "failed",
+            failures: failures as unknown as AttemptFailure[],
+            attemptsLeft: attemptsLeft!,
+            ...(lockedForMs! >= 0 ? { lockedForMs, lockLevel: lockLevel! } : {}),
+          };
+        }
+        default: {
+          const [, check, remaining, held, ...previous] = reply;
+          const result: Extract<AttemptResult, { ok: true }> = {
+            ok: true,
+            check: check as number,
+            previous: previous as (string | null)[],
+          };
+          if ((remaining as number) >= 0) result.backupCodesRemaining = remaining as number;
+          if (typeof held === "string") result.held = held;
+          return result;
+        }
+      }
     },
     async lockedFor(userId, now) {
       const until = Number(await run(() => client.hget(userKey(userId, "lock"), "until")));
@@ -506,12 +694,6 @@ export function redisStore(client: Redis, options: RedisStoreOptions = {}): Redi
         num(code.expiresAt, "expiresAt"),
       ];
       await evalScript("putCode", [userKey(userId, `code:${factorId}`)], args);
-    },
-    async consumeCode(userId, factorId, attempt, now) {
-      const given = attempt.challengeId !== undefined;
-      const args = [num(now, "now"), attempt.hash, given ? "1" : "0", attempt.challengeId ?? ""];
-      const key = userKey(userId, `code:${factorId}`);
-      return (await evalScript("consumeCode", [key], args)) as CodeConsumption;
     },
 
     async putChallenge(userId, name, value, ttlMs, now) {
@@ -538,26 +720,31 @@ export function redisStore(client: Redis, options: RedisStoreOptions = {}): Redi
       const args = [
         num(now, "now"),
         tokenHash,
-        session.userId,
         num(session.expiresAt, "expiresAt"),
-        session.value,
+        "user",
+        session.userId,
+        "expiresAt",
+        num(session.expiresAt, "expiresAt"),
+        "acr",
+        session.acr,
+        "amr",
+        session.amr.join(" "),
+        "authTime",
+        num(session.authTime, "authTime"),
       ];
+      if (session.factorId !== undefined) args.push("factorId", session.factorId);
       await evalScript("createSession", keys, args);
     },
     async getSession(tokenHash, now) {
-      const [userId, expiresAt, value] = await run(() =>
-        client.hmget(sessionKey(tokenHash), "user", "expiresAt", "value"),
-      );
-      if (userId == null || expiresAt == null || value == null) return null;
-      const expires = Number(expiresAt);
-      return expires > now ? { userId, expiresAt: expires, value } : null;
+      const fields = await run(() => client.hmget(sessionKey(tokenHash), ...SESSION_FIELDS));
+      return toSession(fields, now);
     },
     async touchSession(tokenHash, expiresAt, now) {
       const args = [num(now, "now"), tokenHash, num(expiresAt, "expiresAt")];
       const got = (await evalScript("touchSession", [sessionKey(tokenHash)], args)) as
-        | [string, string]
+        | (string | null)[]
         | null;
-      return got ? { userId: got[0], expiresAt, value: got[1] } : null;
+      return got ? toSession(got, now) : null;
     },
     async revokeSession(tokenHash) {
       return (await evalScript("revokeSession", [sessionKey(tokenHash)], [tokenHash])) === 1;

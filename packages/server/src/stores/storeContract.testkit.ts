@@ -1,5 +1,13 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import type { LimitPolicy, MfaStore } from "./types";
+import type {
+  AttemptFailure,
+  AttemptResult,
+  CredentialCheck,
+  LimitPolicy,
+  MfaStore,
+  StoredSession,
+  SuccessSteps,
+} from "./types";
 
 /**
  * The executable contract of {@link MfaStore}: every store implementation runs this suite
@@ -20,9 +28,9 @@ export function describeStoreContract(
       maxFailures: 3,
       windowMs: 300_000,
       lockoutsMs: [30_000, 60_000, 120_000, 300_000],
-      leaseMs: 10_000,
       levelTtlMs: 86_400_000,
     };
+    const claims = { acr: "mfa", amr: ["otp", "mfa"] };
 
     beforeEach(async () => {
       store = await makeStore();
@@ -33,85 +41,146 @@ export function describeStoreContract(
       };
     });
 
+    const rev = async (userId = user) => (await store.loadFactors(userId)).rev;
+    const factor = async (factorId: string, userId = user) =>
+      (await store.loadFactors(userId)).factors[factorId];
+    /** One verification attempt against the user's current revision. */
+    const attempt = async (
+      checks: CredentialCheck[],
+      now = T,
+      success?: SuccessSteps,
+      userId = user,
+    ): Promise<AttemptResult> =>
+      store.verifyAttempt(
+        userId,
+        { rev: await rev(userId), checks, policy, ...(success ? { success } : {}) },
+        now,
+      );
+    const counter = (factorId: string, value: number, field = "lastStep"): CredentialCheck => ({
+      ...claims,
+      factorId,
+      kind: "counter",
+      field,
+      value,
+    });
+    const wrong: CredentialCheck = { ...claims, kind: "none", failure: "invalid_code" };
+    const backupCode = (hash: string): CredentialCheck => ({ ...claims, kind: "backupCode", hash });
+    const code = (
+      hash: string,
+      challengeId?: string,
+      missing: AttemptFailure = "code_expired",
+    ): CredentialCheck => ({
+      ...claims,
+      factorId: "f1",
+      kind: "code",
+      hash,
+      ...(challengeId !== undefined ? { challengeId } : {}),
+      missing,
+    });
+    const putCode = (challengeId: string, hash: string, now = T) =>
+      store.putCode(user, "f1", { challengeId, hash, expiresAt: now + 600_000 }, 1_200_000, now);
+    const failedWith = (failures: string[], attemptsLeft: number) => ({
+      ok: false,
+      reason: "failed",
+      failures,
+      attemptsLeft,
+    });
+
     describe("factors", () => {
       it("creates a factor once and refuses a second create with the same id", async () => {
         expect(await store.createFactor(user, "f1", { type: "totp", status: "pending" })).toBe(
           true,
         );
         expect(await store.createFactor(user, "f1", { type: "sms" })).toBe(false);
-        expect(await store.getFactor(user, "f1")).toEqual({ type: "totp", status: "pending" });
+        expect(await factor("f1")).toEqual({ type: "totp", status: "pending" });
       });
 
-      it("returns copies, so changing a returned record changes nothing stored", async () => {
-        await store.createFactor(user, "f1", { type: "totp" });
-        const record = await store.getFactor(user, "f1");
-        record!.type = "changed";
-        expect((await store.getFactor(user, "f1"))?.type).toBe("totp");
-      });
-
-      it("lists every factor of a user keyed by id, and nothing of other users", async () => {
+      it("loads every factor of a user keyed by id, the backup set's size, and nothing of other users", async () => {
         await store.createFactor(user, "a", { type: "totp" });
         await store.createFactor(user, "b", { type: "sms" });
         await store.createFactor(`${user}-other`, "c", { type: "email" });
-        expect(await store.listFactors(user)).toEqual({ a: { type: "totp" }, b: { type: "sms" } });
-        expect(await store.listFactors(`${user}-nobody`)).toEqual({});
+        await store.setBackupCodes(user, { salt: "s1", hashes: ["h1", "h2"] });
+        expect(await store.loadFactors(user)).toEqual({
+          rev: expect.any(String),
+          factors: { a: { type: "totp" }, b: { type: "sms" } },
+          backupCodes: { salt: "s1", remaining: 2 },
+        });
+        expect(await store.loadFactors(`${user}-nobody`)).toEqual({
+          rev: expect.any(String),
+          factors: {},
+          backupCodes: null,
+        });
+      });
+
+      it("returns copies, so changing a loaded record changes nothing stored", async () => {
+        await store.createFactor(user, "f1", { type: "totp" });
+        const loaded = await store.loadFactors(user);
+        loaded.factors.f1!.type = "changed";
+        expect((await factor("f1"))?.type).toBe("totp");
       });
 
       it("merges a patch into an existing record and never creates one", async () => {
         await store.createFactor(user, "f1", { type: "totp", status: "pending" });
         expect(await store.patchFactor(user, "f1", { status: "active", drift: "-1" })).toBe(true);
-        expect(await store.getFactor(user, "f1")).toEqual({
-          type: "totp",
-          status: "active",
-          drift: "-1",
-        });
+        expect(await factor("f1")).toEqual({ type: "totp", status: "active", drift: "-1" });
         expect(await store.patchFactor(user, "missing", { status: "active" })).toBe(false);
-        expect(await store.getFactor(user, "missing")).toBeNull();
-      });
-
-      it("advances a counter only upwards and only on an existing factor", async () => {
-        await store.createFactor(user, "f1", { type: "hotp" });
-        expect(await store.advanceFactorCounter(user, "f1", "counter", 0)).toBe(true);
-        expect(await store.advanceFactorCounter(user, "f1", "counter", 5)).toBe(true);
-        expect(await store.advanceFactorCounter(user, "f1", "counter", 5)).toBe(false);
-        expect(await store.advanceFactorCounter(user, "f1", "counter", 4)).toBe(false);
-        expect((await store.getFactor(user, "f1"))?.counter).toBe("5");
-        expect(await store.advanceFactorCounter(user, "nope", "counter", 9)).toBe(false);
-        expect(await store.getFactor(user, "nope")).toBeNull();
-      });
-
-      it("lets exactly one of 50 concurrent advances to the same value win", async () => {
-        await store.createFactor(user, "f1", { type: "totp", lastStep: "100" });
-        const results = await Promise.all(
-          Array.from({ length: 50 }, () => store.advanceFactorCounter(user, "f1", "lastStep", 101)),
-        );
-        expect(results.filter(Boolean)).toHaveLength(1);
+        expect(await factor("missing")).toBeUndefined();
       });
 
       it("deletes a factor and says whether there was one", async () => {
         await store.createFactor(user, "f1", { type: "totp" });
         expect(await store.deleteFactor(user, "f1")).toBe(true);
         expect(await store.deleteFactor(user, "f1")).toBe(false);
-        expect(await store.getFactor(user, "f1")).toBeNull();
-        expect(await store.listFactors(user)).toEqual({});
+        expect((await store.loadFactors(user)).factors).toEqual({});
+      });
+
+      it("moves rev to a value never seen before on every change of the configuration, and only then", async () => {
+        const seen = [await rev()];
+        const step = async (change: () => Promise<unknown>, moves: boolean) => {
+          await change();
+          const now = await rev();
+          if (moves) expect(seen).not.toContain(now);
+          else expect(now).toBe(seen.at(-1));
+          seen.push(now);
+        };
+        await step(() => store.createFactor(user, "f1", { type: "totp" }), true);
+        await step(() => store.createFactor(user, "f1", { type: "totp" }), false);
+        await step(() => store.patchFactor(user, "f1", { status: "active" }), true);
+        await step(() => store.patchFactor(user, "nope", { status: "active" }), false);
+        await step(() => store.setBackupCodes(user, { salt: "s", hashes: ["h"] }), true);
+        await step(
+          () => store.setBackupCodes(user, { salt: "s2", hashes: ["h"] }, { ifAbsent: true }),
+          false,
+        );
+        await step(() => attempt([counter("f1", 5)]), false);
+        await step(() => attempt([backupCode("h")]), false);
+        await step(() => store.deleteFactor(user, "f1"), true);
+        await step(() => store.deleteFactor(user, "f1"), false);
+        await step(() => store.createFactor(user, "f1", { type: "totp" }), true);
+        // Other users' revisions are their own.
+        expect(await rev(`${user}-b`)).not.toBe(await rev());
+      });
+
+      it("reads rev 0 while a user has no factor and no backup codes, and only then", async () => {
+        expect(await rev()).toBe("0");
+        await store.createFactor(user, "f1", { type: "totp" });
+        await store.setBackupCodes(user, { salt: "s", hashes: ["h"] });
+        await store.deleteFactor(user, "f1");
+        expect(await rev()).not.toBe("0");
+        await store.createFactor(user, "f2", { type: "totp" });
+        await store.setBackupCodes(user, { salt: "", hashes: [] });
+        expect(await rev()).not.toBe("0");
+        await store.deleteFactor(user, "f2");
+        expect(await rev()).toBe("0");
       });
     });
 
     describe("backup codes", () => {
-      it("stores a set and consumes each hash exactly once", async () => {
-        expect(await store.setBackupCodes(user, { salt: "s1", hashes: ["h1", "h2"] })).toBe(true);
-        expect(await store.getBackupCodes(user)).toEqual({ salt: "s1", remaining: 2 });
-        expect(await store.consumeBackupCode(user, "h1")).toBe(true);
-        expect(await store.consumeBackupCode(user, "h1")).toBe(false);
-        expect(await store.consumeBackupCode(user, "nope")).toBe(false);
-        expect(await store.getBackupCodes(user)).toEqual({ salt: "s1", remaining: 1 });
-      });
-
       it("voids the old set when a new one is stored", async () => {
         await store.setBackupCodes(user, { salt: "s1", hashes: ["old"] });
         await store.setBackupCodes(user, { salt: "s2", hashes: ["new1", "new2"] });
-        expect(await store.consumeBackupCode(user, "old")).toBe(false);
-        expect(await store.getBackupCodes(user)).toEqual({ salt: "s2", remaining: 2 });
+        expect(await attempt([backupCode("old")])).toEqual(failedWith(["invalid_code"], 2));
+        expect((await store.loadFactors(user)).backupCodes).toEqual({ salt: "s2", remaining: 2 });
       });
 
       it("writes with ifAbsent only when the user has no set", async () => {
@@ -121,55 +190,290 @@ export function describeStoreContract(
         expect(
           await store.setBackupCodes(user, { salt: "s2", hashes: ["b"] }, { ifAbsent: true }),
         ).toBe(false);
-        expect((await store.getBackupCodes(user))?.salt).toBe("s1");
+        expect((await store.loadFactors(user)).backupCodes?.salt).toBe("s1");
       });
 
       it("keeps an exhausted set (so ifAbsent still refuses) and deletes on an empty list", async () => {
         await store.setBackupCodes(user, { salt: "s1", hashes: ["a"] });
-        await store.consumeBackupCode(user, "a");
-        expect(await store.getBackupCodes(user)).toEqual({ salt: "s1", remaining: 0 });
+        expect(await attempt([backupCode("a")])).toMatchObject({
+          ok: true,
+          backupCodesRemaining: 0,
+        });
+        expect((await store.loadFactors(user)).backupCodes).toEqual({ salt: "s1", remaining: 0 });
         expect(
           await store.setBackupCodes(user, { salt: "s2", hashes: ["b"] }, { ifAbsent: true }),
         ).toBe(false);
         await store.setBackupCodes(user, { salt: "", hashes: [] });
-        expect(await store.getBackupCodes(user)).toBeNull();
-      });
-
-      it("lets exactly one of 50 concurrent consumers of the same code win", async () => {
-        await store.setBackupCodes(user, { salt: "s", hashes: ["h1", "h2"] });
-        const results = await Promise.all(
-          Array.from({ length: 50 }, () => store.consumeBackupCode(user, "h1")),
-        );
-        expect(results.filter(Boolean)).toHaveLength(1);
-        expect((await store.getBackupCodes(user))?.remaining).toBe(1);
+        expect((await store.loadFactors(user)).backupCodes).toBeNull();
       });
     });
 
-    describe("failure limiter", () => {
-      const fail = async (now: number) => {
-        const id = `r${seq++}`;
-        const r = await store.reserveAttempt(user, id, policy, now);
-        expect(r.ok).toBe(true);
-        return store.settleAttempt(user, id, "failure", policy, now);
-      };
+    describe("verifyAttempt: the credential", () => {
+      it("moves a counter only upwards, and only on an existing factor", async () => {
+        await store.createFactor(user, "f1", { type: "hotp" });
+        expect(await attempt([counter("f1", 0, "counter")])).toMatchObject({ ok: true, check: 0 });
+        expect(await attempt([counter("f1", 5, "counter")])).toMatchObject({ ok: true });
+        expect(await attempt([counter("f1", 5, "counter")])).toEqual(
+          failedWith(["code_reused"], 2),
+        );
+        expect(await attempt([counter("f1", 4, "counter")])).toEqual(
+          failedWith(["code_reused"], 1),
+        );
+        expect((await factor("f1"))?.counter).toBe("5");
+        expect(await attempt([counter("nope", 9, "counter")])).toEqual({
+          ok: false,
+          reason: "stale",
+        });
+      });
+
+      it("lets exactly one of 50 concurrent attempts with the same counter pass", async () => {
+        await store.createFactor(user, "f1", { type: "totp", lastStep: "100" });
+        const current = await rev();
+        const results = await Promise.all(
+          Array.from({ length: 50 }, () =>
+            store.verifyAttempt(
+              user,
+              {
+                rev: current,
+                checks: [counter("f1", 101)],
+                policy: { ...policy, maxFailures: 100 },
+              },
+              T,
+            ),
+          ),
+        );
+        expect(results.filter((r) => r.ok)).toHaveLength(1);
+        expect(results.filter((r) => !r.ok && r.reason === "failed")).toHaveLength(49);
+        expect((await factor("f1"))?.lastStep).toBe("101");
+      });
+
+      it("merges the passing check's patch into its factor, and nothing of a failing one", async () => {
+        await store.createFactor(user, "f1", { type: "totp", lastStep: "10" });
+        await attempt([{ ...counter("f1", 9), patch: { drift: "1" } }]);
+        expect(await factor("f1")).toEqual({ type: "totp", lastStep: "10" });
+        await attempt([{ ...counter("f1", 11), patch: { drift: "1", lastUsedAt: "7" } }]);
+        expect(await factor("f1")).toEqual({
+          type: "totp",
+          lastStep: "11",
+          drift: "1",
+          lastUsedAt: "7",
+        });
+      });
+
+      it("passes a match and fails a check the kit found no match for, with its reason", async () => {
+        await store.createFactor(user, "f1", { type: "webauthn" });
+        expect(await attempt([{ ...claims, factorId: "f1", kind: "match" }])).toMatchObject({
+          ok: true,
+        });
+        expect(await attempt([{ ...claims, kind: "none", failure: "code_reused" }])).toEqual(
+          failedWith(["code_reused"], 2),
+        );
+      });
+
+      it("consumes a backup code exactly once and reports how many are left", async () => {
+        await store.setBackupCodes(user, { salt: "s1", hashes: ["h1", "h2"] });
+        expect(await attempt([backupCode("h1")])).toEqual({
+          ok: true,
+          check: 0,
+          previous: [],
+          backupCodesRemaining: 1,
+        });
+        expect(await attempt([backupCode("h1")])).toEqual(failedWith(["invalid_code"], 2));
+        expect(await attempt([backupCode("nope")])).toEqual(failedWith(["invalid_code"], 1));
+        expect((await store.loadFactors(user)).backupCodes).toEqual({ salt: "s1", remaining: 1 });
+      });
+
+      it("lets exactly one of 50 concurrent uses of one backup code pass", async () => {
+        await store.setBackupCodes(user, { salt: "s", hashes: ["h1", "h2"] });
+        const current = await rev();
+        const results = await Promise.all(
+          Array.from({ length: 50 }, () =>
+            store.verifyAttempt(
+              user,
+              { rev: current, checks: [backupCode("h1")], policy: { ...policy, maxFailures: 100 } },
+              T,
+            ),
+          ),
+        );
+        expect(results.filter((r) => r.ok)).toHaveLength(1);
+        expect((await store.loadFactors(user)).backupCodes?.remaining).toBe(1);
+      });
+
+      it("accepts a one-time code once, then answers code_reused", async () => {
+        await store.createFactor(user, "f1", { type: "sms" });
+        await putCode("c1", "h1");
+        expect(await attempt([code("h1", "c1")], T + 1)).toMatchObject({ ok: true });
+        expect(await attempt([code("h1")], T + 2)).toEqual(failedWith(["code_reused"], 2));
+      });
+
+      it("answers invalid_code for a wrong code and keeps the code usable", async () => {
+        await store.createFactor(user, "f1", { type: "sms" });
+        await putCode("c1", "h1");
+        expect(await attempt([code("h2")])).toEqual(failedWith(["invalid_code"], 2));
+        expect(await attempt([code("h1")])).toMatchObject({ ok: true });
+      });
+
+      it("answers code_expired after expiresAt, and the check's own reason once the code is gone", async () => {
+        await store.createFactor(user, "f1", { type: "email" });
+        await putCode("c1", "h1");
+        expect(await attempt([code("h1")], T + 600_000)).toEqual(failedWith(["code_expired"], 2));
+        expect(await attempt([code("h1", undefined, "invalid_code")], T + 1_200_000)).toEqual(
+          failedWith(["invalid_code"], 2),
+        );
+      });
+
+      it("voids the previous code when a new one is put, and names the live one by challenge", async () => {
+        await store.createFactor(user, "f1", { type: "sms" });
+        await putCode("c1", "h1");
+        await putCode("c2", "h2", T + 1);
+        expect(await attempt([code("h1", "c1")], T + 2)).toEqual(failedWith(["code_expired"], 2));
+        expect(await attempt([code("h1")], T + 2)).toEqual(failedWith(["invalid_code"], 1));
+        expect(await attempt([code("h2", "c2")], T + 2)).toMatchObject({ ok: true });
+      });
+
+      it("lets exactly one of 50 concurrent uses of one code pass", async () => {
+        await store.createFactor(user, "f1", { type: "sms" });
+        await putCode("c1", "h1");
+        const current = await rev();
+        const results = await Promise.all(
+          Array.from({ length: 50 }, () =>
+            store.verifyAttempt(
+              user,
+              { rev: current, checks: [code("h1")], policy: { ...policy, maxFailures: 100 } },
+              T + 1,
+            ),
+          ),
+        );
+        expect(results.filter((r) => r.ok)).toHaveLength(1);
+        expect(
+          results.filter((r) => !r.ok && r.reason === "failed" && r.failures[0] === "code_reused"),
+        ).toHaveLength(49);
+      });
+
+      it("takes a check's challenge whatever the outcome, and fails without it as code_expired", async () => {
+        await store.createFactor(user, "f1", { type: "webauthn" });
+        await store.putChallenge(user, "webauthn:a", "1", 60_000, T);
+        await store.putChallenge(user, "webauthn:b", "1", 60_000, T);
+        const match: CredentialCheck = { ...claims, factorId: "f1", kind: "match" };
+        expect(await attempt([{ ...wrong, challenge: "webauthn:a" }])).toEqual(
+          failedWith(["invalid_code"], 2),
+        );
+        expect(await attempt([{ ...match, challenge: "webauthn:a" }])).toEqual(
+          failedWith(["code_expired"], 1),
+        );
+        expect(await attempt([{ ...match, challenge: "webauthn:b" }])).toMatchObject({ ok: true });
+        expect(await store.takeChallenge(user, "webauthn:b", T)).toBeNull();
+      });
+
+      it("resynchronises a counter with a pending candidate and the code after it", async () => {
+        await store.createFactor(user, "f1", { type: "hotp", counter: "1" });
+        const resync = (matches: number[], candidate?: number): CredentialCheck => ({
+          ...claims,
+          factorId: "f1",
+          kind: "resync",
+          key: "hotp-resync:f1",
+          field: "counter",
+          matches,
+          ...(candidate !== undefined ? { candidate } : {}),
+          ttlMs: 300_000,
+          failure: "invalid_code",
+        });
+        // No candidate pending yet: the match ahead becomes one.
+        expect(await attempt([resync([50], 50)])).toEqual(failedWith(["resync_required"], 2));
+        // The next code: the pending candidate's successor is among the matches.
+        expect(await attempt([resync([51])], T + 1)).toMatchObject({ ok: true });
+        expect((await factor("f1"))?.counter).toBe("52");
+        // The candidate was used up: the same pair does not pass twice.
+        expect(await attempt([resync([51])], T + 2)).toMatchObject({ failures: ["invalid_code"] });
+        // A candidate expires after ttlMs.
+        await attempt([resync([80], 80)], T + 3);
+        expect(await attempt([resync([81])], T + 300_003)).toMatchObject({
+          failures: ["invalid_code"],
+        });
+        expect((await factor("f1"))?.counter).toBe("52");
+      });
+
+      it("tries the checks in order, stops at the first that passes, and lists each failure", async () => {
+        await store.createFactor(user, "f1", { type: "sms" });
+        await store.createFactor(user, "f2", { type: "totp", lastStep: "5" });
+        await store.createFactor(user, "f3", { type: "hotp", counter: "1" });
+        await putCode("c1", "h1");
+        const result = await attempt([code("h2"), counter("f2", 6), counter("f3", 9, "counter")]);
+        expect(result).toMatchObject({ ok: true, check: 1 });
+        expect((await factor("f3"))?.counter).toBe("1");
+        expect(await attempt([code("h2"), counter("f2", 6), wrong])).toEqual(
+          failedWith(["invalid_code", "code_reused", "invalid_code"], 2),
+        );
+      });
+    });
+
+    describe("verifyAttempt: stale inputs", () => {
+      it("answers stale, writing nothing, when the revision moved on", async () => {
+        await store.createFactor(user, "f1", { type: "totp", lastStep: "1" });
+        await store.setBackupCodes(user, { salt: "s", hashes: ["h"] });
+        const old = await rev();
+        await store.patchFactor(user, "f1", { label: "phone" });
+        for (const checks of [[counter("f1", 2)], [backupCode("h")], [wrong]]) {
+          expect(await store.verifyAttempt(user, { rev: old, checks, policy }, T)).toEqual({
+            ok: false,
+            reason: "stale",
+          });
+        }
+        expect((await factor("f1"))?.lastStep).toBe("1");
+        expect((await store.loadFactors(user)).backupCodes?.remaining).toBe(1);
+        expect(await attempt([wrong])).toEqual(failedWith(["invalid_code"], 2));
+      });
+
+      it("answers stale when a check's factor is gone or an expected field changed", async () => {
+        await store.createFactor(user, "f1", { type: "totp", drift: "1" });
+        expect(await attempt([{ ...counter("f1", 3), expect: { drift: "0" } }])).toEqual({
+          ok: false,
+          reason: "stale",
+        });
+        expect(await attempt([{ ...wrong, factorId: "gone" }])).toEqual({
+          ok: false,
+          reason: "stale",
+        });
+        // A missing field reads as "".
+        expect(
+          await attempt([{ ...counter("f1", 3), expect: { drift: "1", status: "" } }]),
+        ).toMatchObject({ ok: true });
+        expect(await factor("f1")).toEqual({ type: "totp", drift: "1", lastStep: "3" });
+      });
+    });
+
+    describe("verifyAttempt: the failure limiter", () => {
+      const fail = (now: number) => attempt([wrong], now);
 
       it("counts failures down and locks on the third with the first lockout", async () => {
-        expect(await store.reserveAttempt(user, "r1", policy, T)).toEqual({
-          ok: true,
-          attemptsLeft: 3,
+        expect(await fail(T)).toEqual(failedWith(["invalid_code"], 2));
+        expect(await fail(T + 1)).toEqual(failedWith(["invalid_code"], 1));
+        expect(await fail(T + 2)).toEqual({
+          ...failedWith(["invalid_code"], 0),
+          lockedForMs: 30_000,
+          lockLevel: 1,
         });
-        expect(await store.settleAttempt(user, "r1", "failure", policy, T)).toEqual({
-          attemptsLeft: 2,
-        });
-        expect(await fail(T + 1)).toEqual({ attemptsLeft: 1 });
-        expect(await fail(T + 2)).toEqual({ attemptsLeft: 0, lockedForMs: 30_000, lockLevel: 1 });
-        expect(await store.reserveAttempt(user, "r9", policy, T + 10_002)).toEqual({
+        expect(await fail(T + 10_002)).toEqual({
           ok: false,
           reason: "locked",
           retryAfterMs: 20_000,
         });
         expect(await store.lockedFor(user, T + 10_002)).toBe(20_000);
         expect(await store.lockedFor(user, T + 30_002)).toBe(0);
+      });
+
+      it("consumes and records nothing while locked", async () => {
+        await store.setBackupCodes(user, { salt: "s", hashes: ["h"] });
+        await store.putChallenge(user, "webauthn:a", "1", 600_000, T);
+        for (let i = 0; i < 3; i++) await fail(T);
+        expect(await attempt([{ ...backupCode("h"), challenge: "webauthn:a" }], T + 1)).toEqual({
+          ok: false,
+          reason: "locked",
+          retryAfterMs: 29_999,
+        });
+        expect((await store.loadFactors(user)).backupCodes?.remaining).toBe(1);
+        expect(await attempt([backupCode("h")], T + 30_000)).toMatchObject({ ok: true });
+        expect(await store.takeChallenge(user, "webauthn:a", T + 30_000)).toBe("1");
       });
 
       it("escalates 30 s, 1 min, 2 min, 5 min and repeats the last lockout", async () => {
@@ -179,31 +483,30 @@ export function describeStoreContract(
           await fail(now);
           await fail(now);
           const settled = await fail(now);
-          locks.push(settled.lockedForMs ?? -1);
-          now += settled.lockedForMs ?? 0;
+          const lockedForMs = !settled.ok && settled.reason === "failed" ? settled.lockedForMs : -1;
+          locks.push(lockedForMs ?? -1);
+          now += lockedForMs ?? 0;
         }
         expect(locks).toEqual([30_000, 60_000, 120_000, 300_000, 300_000]);
       });
 
       it("clears failures and the lock level on a success", async () => {
+        await store.createFactor(user, "f1", { type: "totp" });
         await fail(T);
         await fail(T);
         await fail(T); // level 1, locked 30 s
         await fail(T + 30_000);
-        await store.reserveAttempt(user, "ok", policy, T + 30_001);
-        expect(await store.settleAttempt(user, "ok", "success", policy, T + 30_001)).toEqual({
-          attemptsLeft: 3,
-        });
+        expect(await attempt([counter("f1", 1)], T + 30_001)).toMatchObject({ ok: true });
         await fail(T + 30_002);
-        await fail(T + 30_002);
-        expect((await fail(T + 30_002)).lockedForMs).toBe(30_000);
+        expect(await fail(T + 30_002)).toEqual(failedWith(["invalid_code"], 1));
+        expect(await fail(T + 30_002)).toMatchObject({ lockedForMs: 30_000, lockLevel: 1 });
       });
 
       it("forgets failures that slid out of the window", async () => {
         await fail(T);
         await fail(T + 1000);
-        expect(await fail(T + 300_001)).toEqual({ attemptsLeft: 1 });
-        expect((await fail(T + 300_002)).lockedForMs).toBe(30_000);
+        expect(await fail(T + 300_001)).toEqual(failedWith(["invalid_code"], 1));
+        expect(await fail(T + 300_002)).toMatchObject({ lockedForMs: 30_000 });
       });
 
       it("forgets the lock level levelTtlMs after the last lock ended", async () => {
@@ -213,91 +516,95 @@ export function describeStoreContract(
         const later = T + 30_000 + policy.levelTtlMs;
         await fail(later);
         await fail(later);
-        expect((await fail(later)).lockedForMs).toBe(30_000);
+        expect(await fail(later)).toMatchObject({ lockedForMs: 30_000, lockLevel: 1 });
       });
 
-      it("never reserves more than maxFailures attempts for 100 concurrent callers", async () => {
+      it("counts exactly maxFailures of 100 concurrent failing attempts and refuses the rest", async () => {
+        const current = await rev();
         const results = await Promise.all(
-          Array.from({ length: 100 }, (_, i) => store.reserveAttempt(user, `c${i}`, policy, T)),
+          Array.from({ length: 100 }, () =>
+            store.verifyAttempt(user, { rev: current, checks: [wrong], policy }, T),
+          ),
         );
-        expect(results.filter((r) => r.ok)).toHaveLength(3);
-        expect(results.filter((r) => !r.ok && r.reason === "busy")).toHaveLength(97);
-      });
-
-      it("counts failures already recorded against the reservations in flight", async () => {
-        await fail(T);
-        await fail(T);
-        expect((await store.reserveAttempt(user, "x", policy, T)).ok).toBe(true);
-        expect(await store.reserveAttempt(user, "y", policy, T)).toEqual({
-          ok: false,
-          reason: "busy",
-        });
-      });
-
-      it("lets an unsettled reservation lapse after leaseMs", async () => {
-        for (const id of ["a", "b", "c"]) await store.reserveAttempt(user, id, policy, T);
-        expect((await store.reserveAttempt(user, "d", policy, T + 9_999)).ok).toBe(false);
-        expect((await store.reserveAttempt(user, "e", policy, T + 10_000)).ok).toBe(true);
+        expect(results.filter((r) => !r.ok && r.reason === "failed")).toHaveLength(3);
+        expect(results.filter((r) => !r.ok && r.reason === "locked")).toHaveLength(97);
       });
 
       it("keeps users apart", async () => {
         await fail(T);
         await fail(T);
         await fail(T);
-        expect((await store.reserveAttempt(`${user}-b`, "z", policy, T)).ok).toBe(true);
+        expect(await attempt([wrong], T, undefined, `${user}-b`)).toEqual(
+          failedWith(["invalid_code"], 2),
+        );
       });
     });
 
-    describe("one-time codes", () => {
-      const code = (challengeId: string, hash: string) => ({
-        challengeId,
-        hash,
-        expiresAt: T + 600_000,
+    describe("verifyAttempt: what a success also does", () => {
+      const steps = (tokenHash?: string): SuccessSteps => ({
+        hold: { key: "country", value: "DE" },
+        swap: [
+          { key: "country", value: "DE", ttlMs: 60_000 },
+          { key: "seen", value: "1", ttlMs: 60_000 },
+        ],
+        ...(tokenHash ? { session: { tokenHash, expiresAt: T + 900_000 } } : {}),
       });
 
-      it("accepts the matching hash once, then answers used", async () => {
-        await store.putCode(user, "f1", code("c1", "h1"), 1_200_000, T);
-        expect(await store.consumeCode(user, "f1", { hash: "h1", challengeId: "c1" }, T + 1)).toBe(
-          "ok",
+      it("sets the markers and creates the session with the passing check's claims", async () => {
+        await store.createFactor(user, "f1", { type: "totp" });
+        const first = await attempt([wrong, counter("f1", 1)], T, steps(`${user}-t1`));
+        expect(first).toEqual({ ok: true, check: 1, previous: [null, null] });
+        expect(await store.getSession(`${user}-t1`, T + 1)).toEqual({
+          userId: user,
+          acr: "mfa",
+          amr: ["otp", "mfa"],
+          authTime: T,
+          expiresAt: T + 900_000,
+          factorId: "f1",
+        });
+        await store.swap(user, "seen", "yes", 60_000, T);
+        expect(await attempt([counter("f1", 2)], T + 2, steps())).toEqual({
+          ok: true,
+          check: 0,
+          previous: ["DE", "yes"],
+        });
+        expect(await store.peek(user, "seen", T + 3)).toBe("1");
+      });
+
+      it("carries no factor id for a backup code and amr as given", async () => {
+        await store.setBackupCodes(user, { salt: "s", hashes: ["h"] });
+        const check = { ...backupCode("h"), acr: "phr", amr: ["hwk", "user", "mfa"] };
+        await attempt([check], T, { session: { tokenHash: `${user}-t1`, expiresAt: T + 5 } });
+        expect(await store.getSession(`${user}-t1`, T)).toEqual({
+          userId: user,
+          acr: "phr",
+          amr: ["hwk", "user", "mfa"],
+          authTime: T,
+          expiresAt: T + 5,
+        });
+      });
+
+      it("stops at a hold marker holding another value: no markers, no session", async () => {
+        await store.createFactor(user, "f1", { type: "totp" });
+        await store.swap(user, "country", "FR", 60_000, T);
+        expect(await attempt([counter("f1", 1)], T, steps(`${user}-t1`))).toEqual({
+          ok: true,
+          check: 0,
+          previous: [],
+          held: "FR",
+        });
+        expect(await store.getSession(`${user}-t1`, T)).toBeNull();
+        expect(await store.peek(user, "seen", T)).toBeNull();
+        // The credential was used and the success counted all the same.
+        expect(await attempt([counter("f1", 1)], T)).toEqual(failedWith(["code_reused"], 2));
+      });
+
+      it("does nothing of it on a failure", async () => {
+        expect(await attempt([wrong], T, steps(`${user}-t1`))).toEqual(
+          failedWith(["invalid_code"], 2),
         );
-        expect(await store.consumeCode(user, "f1", { hash: "h1" }, T + 2)).toBe("used");
-      });
-
-      it("answers mismatch for a wrong hash and keeps the code usable", async () => {
-        await store.putCode(user, "f1", code("c1", "h1"), 1_200_000, T);
-        expect(await store.consumeCode(user, "f1", { hash: "h2" }, T)).toBe("mismatch");
-        expect(await store.consumeCode(user, "f1", { hash: "h1" }, T)).toBe("ok");
-      });
-
-      it("answers expired after expiresAt while the record is kept", async () => {
-        await store.putCode(user, "f1", code("c1", "h1"), 1_200_000, T);
-        expect(await store.consumeCode(user, "f1", { hash: "h1" }, T + 600_000)).toBe("expired");
-        expect(await store.consumeCode(user, "f1", { hash: "h1" }, T + 1_200_000)).toBe("missing");
-      });
-
-      it("voids the previous code when a new one is put", async () => {
-        await store.putCode(user, "f1", code("c1", "h1"), 1_200_000, T);
-        await store.putCode(user, "f1", code("c2", "h2"), 1_200_000, T + 1);
-        expect(await store.consumeCode(user, "f1", { hash: "h1", challengeId: "c1" }, T + 2)).toBe(
-          "missing",
-        );
-        expect(await store.consumeCode(user, "f1", { hash: "h1" }, T + 2)).toBe("mismatch");
-        expect(await store.consumeCode(user, "f1", { hash: "h2", challengeId: "c2" }, T + 2)).toBe(
-          "ok",
-        );
-      });
-
-      it("answers missing when no code was put", async () => {
-        expect(await store.consumeCode(user, "f1", { hash: "h1" }, T)).toBe("missing");
-      });
-
-      it("lets exactly one of 50 concurrent consumers of the same code win", async () => {
-        await store.putCode(user, "f1", code("c1", "h1"), 1_200_000, T);
-        const results = await Promise.all(
-          Array.from({ length: 50 }, () => store.consumeCode(user, "f1", { hash: "h1" }, T + 1)),
-        );
-        expect(results.filter((r) => r === "ok")).toHaveLength(1);
-        expect(results.filter((r) => r === "used")).toHaveLength(49);
+        expect(await store.getSession(`${user}-t1`, T)).toBeNull();
+        expect(await store.peek(user, "country", T)).toBeNull();
       });
     });
 
@@ -329,10 +636,13 @@ export function describeStoreContract(
     });
 
     describe("sessions", () => {
-      const session = (expiresAt: number, userId = user) => ({
+      const session = (expiresAt: number, userId = user): StoredSession => ({
         userId,
+        acr: "mfa",
+        amr: ["otp", "mfa"],
+        authTime: T - 5,
         expiresAt,
-        value: '{"acr":"mfa"}',
+        factorId: "f1",
       });
 
       it("finds a live session by its token hash and forgets it at expiresAt", async () => {
@@ -342,12 +652,30 @@ export function describeStoreContract(
         expect(await store.getSession(`${user}-unknown`, T)).toBeNull();
       });
 
+      it("keeps a session without a factor id and with an empty amr as it was given", async () => {
+        const { factorId: _, ...bare } = { ...session(T + 1000), amr: [] };
+        await store.createSession(`${user}-t1`, bare, T);
+        expect(await store.getSession(`${user}-t1`, T)).toEqual(bare);
+      });
+
+      it("answers a read-only session: changing it changes nothing stored", async () => {
+        await store.createSession(`${user}-t1`, session(T + 1000), T);
+        const got = (await store.getSession(`${user}-t1`, T))!;
+        try {
+          got.acr = "changed";
+          got.amr.push("changed");
+        } catch {
+          // A frozen record refuses the change outright.
+        }
+        expect(await store.getSession(`${user}-t1`, T)).toEqual(session(T + 1000));
+      });
+
       it("moves the expiry of a live session and refuses a dead one", async () => {
         await store.createSession(`${user}-t1`, session(T + 1000), T);
         expect(await store.touchSession(`${user}-t1`, T + 5000, T + 500)).toEqual(
           session(T + 5000),
         );
-        expect(await store.getSession(`${user}-t1`, T + 4000)).not.toBeNull();
+        expect(await store.getSession(`${user}-t1`, T + 4000)).toEqual(session(T + 5000));
         expect(await store.touchSession(`${user}-t1`, T + 9000, T + 5000)).toBeNull();
         expect(await store.touchSession(`${user}-unknown`, T + 9000, T)).toBeNull();
       });
@@ -359,9 +687,12 @@ export function describeStoreContract(
         expect(await store.getSession(`${user}-t1`, T)).toBeNull();
       });
 
-      it("revokes every session of one user and no one else's", async () => {
+      it("revokes every session of one user and no one else's, those verifyAttempt created too", async () => {
+        await store.createFactor(user, "f1", { type: "totp" });
         await store.createSession(`${user}-t1`, session(T + 1000), T);
-        await store.createSession(`${user}-t2`, session(T + 1000), T);
+        await attempt([counter("f1", 1)], T, {
+          session: { tokenHash: `${user}-t2`, expiresAt: T + 1000 },
+        });
         await store.createSession(`${user}-t3`, session(T + 1000, `${user}-b`), T);
         expect(await store.revokeUserSessions(user, T)).toBe(2);
         expect(await store.getSession(`${user}-t1`, T)).toBeNull();

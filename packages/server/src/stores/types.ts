@@ -4,11 +4,13 @@
  *
  * Rules every implementation keeps:
  * - Every method is ONE atomic step (one Redis Lua script or one command, one round trip). The kit
- *   never reads a value to decide a write; each check-and-set lives inside a single method.
- * - Values are strings (or flat string maps); the kit serialises anything richer as JSON. Nothing
- *   secret reaches the store in the clear: secrets are sealed, codes and tokens are hashed.
+ *   never reads a value to decide a write; each check-and-set lives inside a single method. A whole
+ *   verification (lock, replay guard, code consumption, failure count, markers, session) is one
+ *   call: {@link MfaStore.verifyAttempt}.
+ * - Values are strings (or flat string maps); the kit serialises anything richer. Nothing secret
+ *   reaches the store in the clear: secrets are sealed, codes and tokens are hashed.
  * - Transient state carries a TTL (challenges, codes, sessions, limiter state, markers). Factor
- *   records and backup-code sets are the user's configuration and live until removed.
+ *   records, backup-code sets and their revision are the user's configuration and live until removed.
  * - Time-dependent methods take `now` (epoch milliseconds from the kit's clock) so every instance
  *   and every test agrees on time. Expiry is decided against `now` (store the deadline with the
  *   value); a store's own TTLs (Redis `PX`) only collect garbage and must not end an entry early.
@@ -18,74 +20,54 @@
  * `describeStoreContract` in `storeContract.testkit.ts` is the executable form of these rules.
  */
 export interface MfaStore {
-  // ---- factors: a flat string map per factor (a Redis hash) -------------------------------------
+  // ---- factors: a flat string map per factor (a Redis hash), and a revision per user ------------
 
-  /** Creates a factor record; `false` (and nothing written) when the id is taken. */
-  createFactor(userId: string, factorId: string, fields: FactorRecord): Promise<boolean>;
-  /** One factor record, or `null`. */
-  getFactor(userId: string, factorId: string): Promise<FactorRecord | null>;
-  /** Every factor record of a user, keyed by factor id (`{}` when there is none). */
-  listFactors(userId: string): Promise<Record<string, FactorRecord>>;
-  /** Merges `fields` into an existing record; `false` (nothing written) when it does not exist. */
-  patchFactor(userId: string, factorId: string, fields: FactorRecord): Promise<boolean>;
   /**
-   * Sets numeric field `field` to `value` only when the record exists and `value` is greater than
-   * the field's current value (a missing field counts as lower than any value). `true` when it was
-   * set. The replay guard of TOTP (last accepted step), HOTP (next counter) and WebAuthn
-   * (signature counter): of any number of concurrent calls with the same value, one wins.
+   * Everything the kit verifies against, in one read: the user's factor records, the salt and size
+   * of the backup-code set, and the revision of both (`rev`). `{ rev, factors: {}, backupCodes:
+   * null }` for a user without any.
    */
-  advanceFactorCounter(
-    userId: string,
-    factorId: string,
-    field: string,
-    value: number,
-  ): Promise<boolean>;
-  /** Removes a factor record; `true` when there was one. */
+  loadFactors(userId: string): Promise<UserFactors>;
+  /** Creates a factor record and moves `rev`; `false` (and nothing written) when the id is taken. */
+  createFactor(userId: string, factorId: string, fields: FactorRecord): Promise<boolean>;
+  /** Merges `fields` into an existing record and moves `rev`; `false` (nothing written) when absent. */
+  patchFactor(userId: string, factorId: string, fields: FactorRecord): Promise<boolean>;
+  /** Removes a factor record and moves `rev`; `true` when there was one. */
   deleteFactor(userId: string, factorId: string): Promise<boolean>;
 
   // ---- backup codes: one salted set per user ------------------------------------------------------
 
   /**
-   * Stores a new backup-code set, voiding the previous one in the same step. With `ifAbsent`, writes
-   * only when the user has no set yet (the first activation) and returns `false` otherwise. An empty
-   * `hashes` list deletes the set.
+   * Stores a new backup-code set, voiding the previous one in the same step, and moves `rev`. With
+   * `ifAbsent`, writes only when the user has no set yet (the first activation) and returns `false`
+   * otherwise. An empty `hashes` list deletes the set.
    */
   setBackupCodes(
     userId: string,
     set: BackupCodeSet,
     options?: { ifAbsent?: boolean },
   ): Promise<boolean>;
-  /** The salt of the user's set and how many codes are left, or `null` when there is no set. */
-  getBackupCodes(userId: string): Promise<{ salt: string; remaining: number } | null>;
-  /** Removes `hash` from the user's set; `true` for exactly one of any concurrent callers. */
-  consumeBackupCode(userId: string, hash: string): Promise<boolean>;
 
-  // ---- failure limiter: counting, progressive lock and in-flight reservations ---------------------
+  // ---- verification: the whole decision in one step -----------------------------------------------
 
   /**
-   * Reserves one verification attempt before any code is checked. Refuses with `locked` while the
-   * user is locked, and with `busy` while failures in the window plus reservations in flight already
-   * reach `policy.maxFailures`, so concurrent guesses never check more codes than the policy allows.
-   * A reservation lapses after `policy.leaseMs` if never settled.
+   * Decides one verification attempt atomically, in this order:
+   *
+   * 1. `stale`, writing nothing, unless `attempt.rev` is the user's current revision and every
+   *    check's factor exists with its `expect`ed fields (the kit computed the checks from a cached
+   *    {@link UserFactors} and recomputes them from a fresh one).
+   * 2. `locked` while the user is locked (nothing consumed, nothing counted).
+   * 3. The checks, in order, until one passes (see {@link CredentialCheck}): each consumes what it
+   *    names (a challenge, a one-time code, a backup code) and advances its counter (the replay
+   *    guard), so of any number of concurrent attempts with one credential exactly one passes.
+   * 4. The limiter: a success clears the failures and the lock level; a failure is recorded in the
+   *    sliding window and, on reaching `policy.maxFailures`, starts a lock of `lockoutsMs[level]`
+   *    (the last entry repeats), raises the level and clears the window.
+   * 5. On success, `attempt.success`: stop with `held` when the `hold` marker holds another live
+   *    value; else swap the markers (their previous values are returned) and create the session
+   *    with the passing check's `acr`, `amr` and `factorId`, `authTime` = `now`.
    */
-  reserveAttempt(
-    userId: string,
-    reservationId: string,
-    policy: LimitPolicy,
-    now: number,
-  ): Promise<AttemptReservation>;
-  /**
-   * Settles a reservation in one step. A failure is recorded in the sliding window; reaching
-   * `maxFailures` starts a lock of `lockoutsMs[level]` (the last entry repeats), raises the level,
-   * and clears the window. A success clears the failures and the level.
-   */
-  settleAttempt(
-    userId: string,
-    reservationId: string,
-    outcome: "success" | "failure",
-    policy: LimitPolicy,
-    now: number,
-  ): Promise<AttemptSettlement>;
+  verifyAttempt(userId: string, attempt: VerifyAttempt, now: number): Promise<AttemptResult>;
   /** Milliseconds until the user's lock ends; 0 when not locked. */
   lockedFor(userId: string, now: number): Promise<number>;
 
@@ -94,6 +76,7 @@ export interface MfaStore {
   /**
    * Stores the live code of a factor, replacing (voiding) the previous one. The record is kept for
    * `ttlMs`, which the kit makes longer than the code's lifetime so that late tries read `expired`.
+   * A {@link CredentialCheck} of kind `code` consumes it.
    */
   putCode(
     userId: string,
@@ -102,16 +85,6 @@ export interface MfaStore {
     ttlMs: number,
     now: number,
   ): Promise<void>;
-  /**
-   * Compares `hash` with the live code in constant time and marks it used when it matches, in one
-   * step. `challengeId`, when given, must name the live code (else `missing`: it was voided).
-   */
-  consumeCode(
-    userId: string,
-    factorId: string,
-    attempt: { hash: string; challengeId?: string },
-    now: number,
-  ): Promise<CodeConsumption>;
 
   // ---- challenges: opaque single-use values (WebAuthn challenges, pending steps) ------------------
 
@@ -130,7 +103,10 @@ export interface MfaStore {
 
   /** Stores a session until `session.expiresAt` and indexes it under its user for revocation. */
   createSession(tokenHash: string, session: StoredSession, now: number): Promise<void>;
-  /** The live session, or `null` when unknown, expired or revoked. The hot path: one lookup. */
+  /**
+   * The live session, or `null` when unknown, expired or revoked. The hot path: one lookup. The
+   * answer is read-only: a store may hand out one frozen record to every caller.
+   */
   getSession(tokenHash: string, now: number): Promise<StoredSession | null>;
   /** Moves a live session's expiry to `expiresAt` and returns it, or `null` when not live. */
   touchSession(tokenHash: string, expiresAt: number, now: number): Promise<StoredSession | null>;
@@ -158,13 +134,29 @@ export interface MfaStore {
 /** A stored factor: flat string fields (a Redis hash). The kit owns the field names. */
 export type FactorRecord = Record<string, string>;
 
+/** A user's factors as {@link MfaStore.loadFactors} returns them. */
+export interface UserFactors {
+  /**
+   * The revision of the user's factor configuration: `"0"` while the user has no factor and no
+   * backup-code set; otherwise a new value, never one held before, each time a factor is created,
+   * patched or deleted or the backup-code set is replaced. Counters and `patch`es written by
+   * {@link MfaStore.verifyAttempt} leave it alone (checks `expect` the fields they depend on
+   * instead), so a cached copy stays usable across verifications.
+   */
+  rev: string;
+  /** Every factor record, keyed by factor id. */
+  factors: Record<string, FactorRecord>;
+  /** The salt of the backup-code set and how many codes are left, or `null` without a set. */
+  backupCodes: { salt: string; remaining: number } | null;
+}
+
 /** A backup-code set: one random salt and the salted hashes of the unused codes. */
 export interface BackupCodeSet {
   salt: string;
   hashes: string[];
 }
 
-/** The failure policy the limiter methods apply (from the kit's `limits` option). */
+/** The failure policy of {@link MfaStore.verifyAttempt} (from the kit's `limits` option). */
 export interface LimitPolicy {
   /** Failures within `windowMs` that start a lock. */
   maxFailures: number;
@@ -172,31 +164,133 @@ export interface LimitPolicy {
   windowMs: number;
   /** Lock durations by level: the first lock, the second, ...; the last one repeats. */
   lockoutsMs: number[];
-  /** How long an unsettled reservation holds its place. */
-  leaseMs: number;
   /** How long the lock level is remembered after the last lock ends. */
   levelTtlMs: number;
 }
 
-/** The answer of {@link MfaStore.reserveAttempt}. */
-export type AttemptReservation =
+/** Why a check did not pass; each one is a counted failure. */
+export type AttemptFailure = "invalid_code" | "code_expired" | "code_reused" | "resync_required";
+
+/** One verification attempt for {@link MfaStore.verifyAttempt}. */
+export interface VerifyAttempt {
+  /** The {@link UserFactors.rev} the checks were computed from. */
+  rev: string;
+  /** The credentials to try, in order; the first that passes wins. */
+  checks: CredentialCheck[];
+  /** The failure policy. */
+  policy: LimitPolicy;
+  /** What a success also does (markers, session). */
+  success?: SuccessSteps;
+}
+
+/**
+ * One credential to try. The kit does the cryptography (HMACs, signatures, code hashes) before the
+ * call; the store does every check-and-set, so the outcome is decided in one atomic step.
+ */
+export type CredentialCheck = CheckBase &
+  (
+    | {
+        /** The kit matched the credential; the factor's numeric `field` must move up to `value`. */
+        kind: "counter";
+        field: string;
+        value: number;
+      }
+    | {
+        /** The kit matched the credential and there is no counter to move (a counterless WebAuthn key). */
+        kind: "match";
+      }
+    | {
+        /**
+         * An SMS / e-mail code: compare `hash` (in constant time) with the factor's live code, and mark
+         * it used on a match. `challengeId`, when given, must name the live code. A missing (voided or
+         * forgotten) code fails with `missing`.
+         */
+        kind: "code";
+        hash: string;
+        challengeId?: string;
+        missing: AttemptFailure;
+      }
+    | {
+        /** A backup code: remove `hash` from the user's set (it passes when it was there). */
+        kind: "backupCode";
+        hash: string;
+      }
+    | {
+        /**
+         * HOTP resynchronisation (RFC 4226 §7.4) when the code is not within the look-ahead: take the
+         * pending counter `p` stored under challenge `key`; when `p + 1` is one of `matches` (the
+         * counters the code matched), move `field` up to `p + 2` and pass. Otherwise, with a
+         * `candidate`, store it under `key` for `ttlMs` and fail with `resync_required`; without
+         * one, fail with `failure`.
+         */
+        kind: "resync";
+        key: string;
+        field: string;
+        matches: number[];
+        candidate?: number;
+        ttlMs: number;
+        failure: AttemptFailure;
+      }
+    | {
+        /** The kit found no match (or a malformed credential): a failure with this reason. */
+        kind: "none";
+        failure: AttemptFailure;
+      }
+  );
+
+/** What every {@link CredentialCheck} has. */
+export interface CheckBase {
+  /** The factor checked (absent for backup codes): it must exist, and is patched on success. */
+  factorId?: string;
+  /** Fields of the factor that must still hold these values (a missing field reads as `""`). */
+  expect?: FactorRecord;
+  /** A single-use challenge the check consumes first, whatever the outcome; missing: `code_expired`. */
+  challenge?: string;
+  /** Merged into the factor record when the check passes. */
+  patch?: FactorRecord;
+  /** The authentication context class a pass reaches (the session's `acr`). */
+  acr: string;
+  /** The RFC 8176 method references of a pass (the session's `amr`). */
+  amr: string[];
+}
+
+/** What a successful {@link VerifyAttempt} also does, in this order. */
+export interface SuccessSteps {
+  /** Stop (answer `held`, no markers, no session) when marker `key` holds a live value other than `value`. */
+  hold?: { key: string; value: string };
+  /** Markers to set; their previous live values come back in `previous`, in order. */
+  swap?: { key: string; value: string; ttlMs: number }[];
+  /** The session to create, keyed by the hash of its token. */
+  session?: { tokenHash: string; expiresAt: number };
+}
+
+/** The answer of {@link MfaStore.verifyAttempt}. */
+export type AttemptResult =
   | {
       ok: true;
-      /** Failures still allowed before a lock, this attempt included. */
-      attemptsLeft: number;
+      /** The index of the check that passed. */
+      check: number;
+      /** The previous values of the `success.swap` markers (empty when `held`). */
+      previous: (string | null)[];
+      /** The other live value of the `success.hold` marker, when it stopped the success steps. */
+      held?: string;
+      /** Backup codes left, when a backup code passed. */
+      backupCodesRemaining?: number;
     }
+  | { ok: false; reason: "stale" }
   | { ok: false; reason: "locked"; retryAfterMs: number }
-  | { ok: false; reason: "busy" };
-
-/** The answer of {@link MfaStore.settleAttempt}. */
-export interface AttemptSettlement {
-  /** Failures still allowed before a lock (after this outcome). */
-  attemptsLeft: number;
-  /** Set when this failure started a lock: its duration. */
-  lockedForMs?: number;
-  /** The lock level just started (1 for the first lock), with `lockedForMs`. */
-  lockLevel?: number;
-}
+  | {
+      ok: false;
+      reason: "failed";
+      /** Why each check failed, in order. */
+      failures: AttemptFailure[];
+      /** Failures still allowed before a lock (0 when this one started a lock). */
+      attemptsLeft: number;
+      /** Set when this failure started a lock: its duration. */
+      lockedForMs?: number;
+      /** The lock level just started (1 for the first lock), with `lockedForMs`. */
+      lockLevel?: number;
+    };
 
 /** A live SMS / e-mail code. */
 export interface StoredCode {
@@ -207,14 +301,17 @@ export interface StoredCode {
   expiresAt: number;
 }
 
-/** The answer of {@link MfaStore.consumeCode}. */
-export type CodeConsumption = "ok" | "mismatch" | "expired" | "used" | "missing";
-
-/** A session as stored: the claims as JSON, its user, and its expiry. */
+/** A session as stored: what a live MFA session asserts (the claims `checkSession` returns). */
 export interface StoredSession {
   userId: string;
+  /** Authentication context class reached: `mfa`, or `phr` (phishing-resistant, WebAuthn). */
+  acr: string;
+  /** RFC 8176 method references, e.g. `["otp", "mfa"]`. */
+  amr: string[];
+  /** When a factor was last verified (epoch milliseconds): step-up `max_age` counts from here. */
+  authTime: number;
   /** Epoch milliseconds. */
   expiresAt: number;
-  /** JSON of the session's claims. */
-  value: string;
+  /** The factor verified, when it was one (not a backup code). */
+  factorId?: string;
 }
