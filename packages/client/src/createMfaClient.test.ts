@@ -30,15 +30,30 @@ describe("createMfaClient", () => {
     const wrapped = await instance.get("/data/plain");
     expect(api.seen[0]?.headers.get("authorization")).toBe("Bearer t1");
     expect(wrapped.config.beforeRedirect).toBeTypeOf("function");
+    expect(wrapped.config.timeout).toBe(10_000);
     expect(instance.interceptors.request.handlers?.filter(Boolean)).toHaveLength(2);
     expect(mfa.unwrap(instance)).toBe(instance);
     expect(instance.interceptors.request.handlers?.filter(Boolean)).toHaveLength(0);
     expect(instance.interceptors.response.handlers?.filter(Boolean)).toHaveLength(0);
+    expect(instance.defaults.timeout).toBe(0);
     const bare = await instance.get("/data/plain").catch((e: { response: unknown }) => e.response);
     expect(api.seen[1]?.headers.has("authorization")).toBe(false);
     expect(
       (bare as { config: { beforeRedirect?: unknown } }).config.beforeRedirect,
     ).toBeUndefined();
+  });
+
+  it("gives a wrapped instance timeoutMs unless it or the request sets a timeout of its own", async () => {
+    const api = new FakeApi(server);
+    const mfa = client({ timeoutMs: 2_000 });
+    const plain = mfa.wrap(axios.create({ baseURL: ORIGIN }));
+    const own = mfa.wrap(axios.create({ baseURL: ORIGIN, timeout: 5_000 }));
+    expect((await plain.get("/data/plain")).config.timeout).toBe(2_000);
+    expect((await plain.get("/data/plain", { timeout: 3_000 })).config.timeout).toBe(3_000);
+    expect((await own.get("/data/plain")).config.timeout).toBe(5_000);
+    mfa.unwrap(own);
+    expect(own.defaults.timeout).toBe(5_000);
+    expect(api.seen).toHaveLength(3);
   });
 
   it("allows the wrapped instance's baseURL origin without listing it", async () => {

@@ -52,7 +52,7 @@ export interface MfaClientOptions {
   retry?: Partial<RetryOptions> | false;
   /** Add an `Idempotency-Key` to POST and PATCH so they can be retried. Defaults to `false`. */
   idempotencyKeys?: boolean;
-  /** Per-attempt timeout, 1–30 000 ms. Defaults to 10 000 ms. */
+  /** Per-attempt timeout, 1–30 000 ms (a wrapped axios instance's or request's own `timeout` wins). Defaults to 10 000 ms. */
   timeoutMs?: number;
   /** Told about retries, refreshes, step-ups, clock skew and rate limits. Defaults to none. */
   onEvent?: MfaEventListener;
