@@ -154,6 +154,33 @@ describe.each(adapterCases)("step-up ($name)", ({ send }) => {
     }
   });
 
+  // Regression: with idempotencyKeys on, the engine's own verify POST got a key, so a 429 `locked`
+  // answer was retried after Retry-After with the same wrong code, extending the lock.
+  it("hands a locked verify to the challenge handler instead of retrying it, with idempotencyKeys on", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      const api = new FakeApi(server);
+      api.attemptsBeforeLock = 0;
+      const errors: (string | undefined)[] = [];
+      const mfa = client({
+        idempotencyKeys: true,
+        onChallenge: async (_challenge, { lastError }) => {
+          errors.push(lastError?.code);
+          if (lastError?.code === "LOCKED") api.attemptsBeforeLock = 3; // the user waited it out
+          return { factorId: "f-totp", code: "123456" };
+        },
+      });
+      const res = await send(mfa, "/data/mfa/one");
+      expect(res.status).toBe(200);
+      expect(errors).toEqual([undefined, "LOCKED"]);
+      expect(api.verifyBodies).toHaveLength(2); // one locked answer, one success: no retry
+      const verifies = api.seen.filter((r) => r.url.endsWith("/mfa/verify"));
+      expect(verifies.every((r) => !r.headers.has("idempotency-key"))).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   // Regression: the status stayed "locked" after the lock had ended.
   it("shows the challenge as open again when the lock ends", async () => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });

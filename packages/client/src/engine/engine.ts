@@ -556,8 +556,11 @@ export function createEngine(o: ResolvedOptions, initialHandler?: ChallengeHandl
     before(ctx: RequestContext, allowed: boolean, sync?: boolean): void | Promise<void> {
       ctx.creds = allowed;
       if (!allowed) return;
+      // Not on the engine's own calls: a verify answered 429 `locked` must reach the step-up loop,
+      // not be retried with the same code after Retry-After (which would only extend the lock).
       if (
         o.idempotencyKeys &&
+        !ctx.internal &&
         !(ctx.own & OWN_IDEMPOTENCY_KEY) &&
         (ctx.method === "POST" || ctx.method === "PATCH")
       ) {
