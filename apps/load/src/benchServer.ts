@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { createServer, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { parseArgs } from "node:util";
 import { createMfaServer, type MfaStore, memoryStore } from "@mfa-kit/server";
@@ -9,21 +9,23 @@ import { Redis } from "ioredis";
 import { generateSync } from "otplib";
 
 // One server instance for the bench: the same small JSON route served bare (`/open`) and behind
-// `requireMfa` (`/guarded`), plus the kit's MFA routes, on the memory store or on Redis.
+// `requireMfaNode` (`/guarded`), plus the kit's MFA routes, on the memory store or on Redis.
 // `node dist/benchServer.js --store memory|redis [--redis-url redis://127.0.0.1:6379]`
-// prints one JSON line once it listens: { port, token, backupCodes, accessToken }.
+// prints one JSON line once it listens: see `BenchReady` in bench.ts.
 
 const { values } = parseArgs({
   options: { store: { type: "string", default: "memory" }, "redis-url": { type: "string" } },
 });
 const USER = "bench-user";
-const ACCESS_TOKEN = "bench-access-token";
+/** Users with a TOTP factor, for the round trips of TOTP verifications. */
+const TOTP_USERS = 5;
 
 let store: MfaStore;
 let redis: Redis | undefined;
 if (values.store === "redis") {
   if (!values["redis-url"]) throw new Error("--redis-url is required with --store redis");
-  redis = new Redis(values["redis-url"], { enableAutoPipelining: true });
+  // No auto-pipelining: the store batches concurrent session checks into one MGET itself.
+  redis = new Redis(values["redis-url"]);
   redis.on("error", () => {});
   store = redisStore(redis, { prefix: `bench${process.pid}:` });
 } else {
@@ -36,16 +38,37 @@ const mfa = createMfaServer({
   encryptionKeys: { current: "k1", keys: { k1: randomBytes(32).toString("base64url") } },
 });
 
+// Access tokens of the primary login, by user.
+const users = new Map<string, string>();
+const accessToken = (userId: string) => {
+  const token = `bench-access-${randomBytes(9).toString("base64url")}`;
+  users.set(`Bearer ${token}`, userId);
+  return token;
+};
+
+/** A user with an active TOTP factor, activated with the previous step's code (so the current one is fresh). */
+async function totpUser(userId: string) {
+  const { factorId, secret } = await mfa.enrollTotp(userId);
+  const previous = generateSync({ secret, epoch: Math.floor(Date.now() / 1000) - 30 });
+  const activated = await mfa.activateFactor(userId, factorId, previous);
+  if (!activated.ok || !activated.backupCodes) throw new Error("could not activate the factor");
+  return { userId, factorId, secret, accessToken: accessToken(userId), activated };
+}
+
 // A user with an active TOTP factor and a live session, as after a sign-in.
-const { factorId, secret } = await mfa.enrollTotp(USER);
-const activated = await mfa.activateFactor(USER, factorId, generateSync({ secret }));
-if (!activated.ok || !activated.backupCodes) throw new Error("could not activate the factor");
-const [first, ...backupCodes] = activated.backupCodes;
+const main = await totpUser(USER);
+const [first, ...backupCodes] = main.activated.backupCodes!;
 const verified = await mfa.verify({ userId: USER, backupCode: first! });
 if (!verified.ok) throw new Error(`could not open a session: ${verified.reason}`);
+const totpUsers: { userId: string; factorId: string; secret: string; accessToken: string }[] = [];
+for (let i = 0; i < 2 * TOTP_USERS; i++) {
+  const { userId, factorId, secret, accessToken } = await totpUser(`totp-user-${i}`);
+  totpUsers.push({ userId, factorId, secret, accessToken });
+}
 
 const profile = JSON.stringify({ id: USER, name: "Bench User", plan: "pro", balance: 1234.5 });
-const sendProfile = (res: ServerResponse) => {
+/** The route both `/open` and `/guarded` serve: the guard is the only difference. */
+const route = (_req: IncomingMessage, res: ServerResponse) => {
   res.writeHead(200, {
     "Content-Type": "application/json",
     "Content-Length": Buffer.byteLength(profile),
@@ -55,8 +78,7 @@ const sendProfile = (res: ServerResponse) => {
 
 const guard = requireMfaNode(mfa);
 const mfaRoutes = createMfaNodeHandler(mfa, {
-  authenticate: (req) =>
-    req.headers.get("authorization") === `Bearer ${ACCESS_TOKEN}` ? USER : null,
+  authenticate: (req) => users.get(req.headers.get("authorization") ?? "") ?? null,
 });
 
 // CPU time this process spent since the last `/__reset`, per request served since then: the cost
@@ -66,6 +88,13 @@ let served = 0;
 
 const server = createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
   served++;
+  if (req.url === "/open") return route(req, res);
+  if (req.url === "/guarded") {
+    guard(req, res).then((claims) => {
+      if (claims) route(req, res);
+    });
+    return;
+  }
   if (req.url === "/__reset") {
     cpuSince = process.cpuUsage();
     served = 0;
@@ -77,23 +106,18 @@ const server = createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
     res.end(JSON.stringify({ microsPerRequest: (user + system) / Math.max(1, served - 1) }));
     return;
   }
-  if (req.url === "/open") {
-    sendProfile(res);
-    return;
-  }
-  if (req.url === "/guarded") {
-    guard(req, res).then((claims) => {
-      if (claims) sendProfile(res);
-    });
-    return;
-  }
   mfaRoutes(req, res);
 });
 server.listen(0, "127.0.0.1", () => {
   const { port } = server.address() as AddressInfo;
-  process.stdout.write(
-    `${JSON.stringify({ port, token: verified.session.token, backupCodes, accessToken: ACCESS_TOKEN })}\n`,
-  );
+  const ready = {
+    port,
+    token: verified.session.token,
+    backupCodes,
+    accessToken: main.accessToken,
+    totpUsers,
+  };
+  process.stdout.write(`${JSON.stringify(ready)}\n`);
 });
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {

@@ -21,8 +21,8 @@ export interface KitContext {
   uniqueId(): string;
   /** Users' factor snapshots (see `factorCache.ts`): sealed records, process memory only, bounded. */
   factors: Map<string, { value: UserFactors; until: number }>;
-  /** The tail of each user's verifications on this instance (see `serialize` in `limiter.ts`). */
-  queues: Map<string, Promise<void>>;
+  /** Users with a verification in progress here, and who waits next (see `serialize` in `limiter.ts`). */
+  queues: Map<string, (() => void)[]>;
   /** Lock deadlines the store reported, by user (see `limiter.ts`): bounded. */
   locks: Map<string, number>;
 }

@@ -70,7 +70,7 @@ export function successMarkers(
     swap,
     settle(previous) {
       const seenBefore = (previous[seenAt] ?? null) !== null;
-      if (device && seenBefore && (previous[seenAt + 1] ?? null) === null) {
+      if (device && seenBefore && (previous[seenAt + 1] ?? null) === null && ctx.events.enabled) {
         emit(ctx, { type: "device.new", userId, notify: "user", context: eventContext(context) });
       }
     },

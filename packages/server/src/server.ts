@@ -21,9 +21,11 @@ import { type MfaServerOptions, resolveOptions } from "./options";
 import { createKeyRing, type EncryptionKeys } from "./secrets/keyRing";
 import {
   checkSession,
+  checkSessionNow,
   type MfaSessionClaims,
   refreshSession,
   revokeSession,
+  SESSION_CHECK_NOW,
   type SessionCheck,
   type SessionRefresh,
   type SessionRequirements,
@@ -184,7 +186,7 @@ export function createMfaServer(options: MfaServerOptions): MfaServer {
     };
   };
 
-  return {
+  const server: MfaServer = {
     async enrollTotp(userId, opts = {}) {
       requireUser(userId);
       return enrollOtpApp(ctx, userId, {
@@ -337,6 +339,12 @@ export function createMfaServer(options: MfaServerOptions): MfaServer {
           : type === "totp" || type === "hotp",
     limits: { maxFailures: resolved.limits.maxFailures, windowMs: resolved.limits.windowMs },
   };
+  // The guards' promise-free session check (see `sessionChecker`): not enumerable, not public.
+  Object.defineProperty(server, SESSION_CHECK_NOW, {
+    value: (token: string, requirements: SessionRequirements) =>
+      checkSessionNow(ctx, token, requirements),
+  });
+  return server;
 }
 
 function requireUser(userId: unknown): asserts userId is string {

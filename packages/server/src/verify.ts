@@ -152,7 +152,8 @@ export async function prove(
     const strict = candidates.length === 1;
     const checks: CredentialCheck[] = [];
     for (const [id, record] of candidates) {
-      checks.push(await codeCheck(ctx, userId, id, record, code, challengeId, strict, now));
+      const check = codeCheck(ctx, userId, id, record, code, challengeId, strict, now);
+      checks.push(check instanceof Promise ? await check : check);
     }
     return { checks };
   };
@@ -196,7 +197,7 @@ export async function prove(
       amr: check.amr,
       ...(check.factorId !== undefined ? { factorId: check.factorId } : {}),
     };
-    if (method === "backup_code") {
+    if (method === "backup_code" && ctx.events.enabled) {
       emit(ctx, {
         type: "backup_code.used",
         userId,
@@ -236,15 +237,17 @@ export async function prove(
         session = { token, expiresAt, acr, amr, authTime: now };
       }
     }
-    emit(ctx, {
-      type: "mfa.verified",
-      userId,
-      method,
-      acr,
-      amr,
-      context: eventContext(context),
-      ...(check.factorId !== undefined ? { factorId: check.factorId } : {}),
-    });
+    if (ctx.events.enabled) {
+      emit(ctx, {
+        type: "mfa.verified",
+        userId,
+        method,
+        acr,
+        amr,
+        context: eventContext(context),
+        ...(check.factorId !== undefined ? { factorId: check.factorId } : {}),
+      });
+    }
     return {
       ok: true,
       userId,

@@ -3,7 +3,12 @@ import { MfaHeaders } from "@mfa-kit/protocol";
 import { createMfaHandler, type MfaHandlerOptions } from "../http/handler";
 import { type MfaGuardResult, type RequireMfaOptions, requireMfa } from "../http/requireMfa";
 import type { MfaServer } from "../server";
-import type { MfaSessionClaims } from "../sessions/sessions";
+import {
+  isPromise,
+  type MfaSessionClaims,
+  type SessionCheck,
+  sessionChecker,
+} from "../sessions/sessions";
 import {
   type NodeAdapterOptions,
   type NodeListener,
@@ -43,9 +48,6 @@ export type NodeMfaGuard = (
   req: IncomingMessage,
   res: ServerResponse,
 ) => Promise<MfaSessionClaims | null>;
-
-// What the kit's `readHeader` accepts: visible ASCII and spaces only.
-const SAFE_HEADER = /^[\x20-\x7e]*$/;
 
 /**
  * Links each converted `Request` to the Node request it came from, so `authenticate` sees both.
@@ -118,9 +120,7 @@ export function requireMfaNode(mfa: MfaServer, options: RequireMfaNodeOptions = 
     ...(options.acrValues !== undefined ? { acrValues: options.acrValues } : {}),
   };
   const adapter: NodeAdapterOptions = origin !== undefined ? { origin } : {};
-  const sessionHeader = MfaHeaders.sessionToken.toLowerCase();
-  const oneShotHeader = MfaHeaders.mfaToken.toLowerCase();
-
+  const check = sessionChecker(mfa);
   /** The full guard on a converted request: every answer other than a plain valid session. */
   const slow = async (req: IncomingMessage, res: ServerResponse) => {
     let result: MfaGuardResult;
@@ -140,21 +140,46 @@ export function requireMfaNode(mfa: MfaServer, options: RequireMfaNodeOptions = 
     await sendFetchResponse(res, result.response, req.method);
     return null;
   };
-
-  return async (req, res) => {
-    // The hot path, when no `authenticate` needs a Fetch request: a well-formed session token goes
-    // straight to `checkSession` (hash, one store lookup). Anything else, a failed or a refused
-    // check included, takes the full guard, which owns every answer.
-    const token = req.headers[sessionHeader];
-    if (
-      !linked &&
-      typeof token === "string" &&
-      req.headers[oneShotHeader] === undefined &&
-      SAFE_HEADER.test(token)
-    ) {
-      const check = await mfa.checkSession(token.trim(), requirements).catch(() => null);
-      if (check?.ok) return check.claims;
+  return (req, res) => {
+    // The hot path, when no `authenticate` needs a Fetch request: a plain session token goes
+    // straight to the session check (hash, one store lookup), without a promise of its own when
+    // the store answers at once. Anything else, a failed or a refused check included, takes the
+    // full guard, which owns every answer.
+    const token = linked ? undefined : plainSessionToken(req.rawHeaders);
+    if (token === undefined) return slow(req, res);
+    let checked: SessionCheck | Promise<SessionCheck>;
+    try {
+      checked = check(token, requirements);
+    } catch {
+      return slow(req, res);
     }
-    return slow(req, res);
+    if (!isPromise(checked)) {
+      return checked.ok ? Promise.resolve(checked.claims) : slow(req, res);
+    }
+    return checked.then(
+      (c) => (c.ok ? c.claims : slow(req, res)),
+      () => slow(req, res),
+    );
   };
+}
+
+const SESSION_HEADER = MfaHeaders.sessionToken.toLowerCase();
+const ONE_SHOT_HEADER = MfaHeaders.mfaToken.toLowerCase();
+
+/**
+ * The `X-Session-Token` of a request read from its raw header list (Node builds `req.headers`
+ * only when asked), or `undefined` when there is none, more than one, or an `X-MFA-Token` too.
+ */
+function plainSessionToken(raw: string[]): string | undefined {
+  let token: string | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.length === SESSION_HEADER.length && name.toLowerCase() === SESSION_HEADER) {
+      if (token !== undefined) return undefined;
+      token = raw[i + 1];
+    } else if (name.length === ONE_SHOT_HEADER.length && name.toLowerCase() === ONE_SHOT_HEADER) {
+      return undefined;
+    }
+  }
+  return token;
 }

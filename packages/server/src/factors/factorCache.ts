@@ -1,5 +1,5 @@
 import type { KitContext } from "../context";
-import type { FactorRecord, UserFactors } from "../stores/types";
+import type { CredentialCheck, FactorRecord, UserFactors } from "../stores/types";
 
 /** How long a snapshot serves verifications before it is read again. */
 const TTL_MS = 300_000;
@@ -40,26 +40,28 @@ function remember(ctx: KitContext, userId: string, value: UserFactors): void {
 }
 
 /**
- * Applies what a successful `verifyAttempt` wrote (a counter, a patch, a backup code used) to the
- * snapshot it was computed from, so the next verification on this instance starts from the store's
- * state without reading it. The `rev` stays: those writes do not move it.
+ * Applies what a successful `verifyAttempt` wrote (the passing check's counter and patch, a backup
+ * code used) to the snapshot it was computed from, so the next verification on this instance
+ * starts from the store's state without reading it. The `rev` stays: those writes do not move it.
+ * In place: verifications of one user take turns, and readers only ever see whole records.
  */
 export function updateCachedFactors(
   ctx: KitContext,
   userId: string,
   from: UserFactors,
-  change: { factorId?: string; fields?: FactorRecord; backupCodesRemaining?: number },
+  check: CredentialCheck,
+  backupCodesRemaining: number | undefined,
 ): void {
-  const entry = ctx.factors.get(userId);
-  if (!entry || entry.value !== from) return;
-  const factors = { ...from.factors };
-  const record = change.factorId === undefined ? undefined : factors[change.factorId];
-  if (record && change.fields) factors[change.factorId!] = { ...record, ...change.fields };
-  const backupCodes =
-    from.backupCodes && change.backupCodesRemaining !== undefined
-      ? { salt: from.backupCodes.salt, remaining: change.backupCodesRemaining }
-      : from.backupCodes;
-  entry.value = { rev: from.rev, factors, backupCodes };
+  if (ctx.factors.get(userId)?.value !== from) return;
+  const record = check.factorId === undefined ? undefined : from.factors[check.factorId];
+  if (record) {
+    const updated: FactorRecord = { ...record, ...check.patch };
+    if (check.kind === "counter") updated[check.field] = String(check.value);
+    from.factors[check.factorId!] = updated;
+  }
+  if (from.backupCodes && backupCodesRemaining !== undefined) {
+    from.backupCodes = { salt: from.backupCodes.salt, remaining: backupCodesRemaining };
+  }
 }
 
 /** Drops the user's snapshot (after this instance changed their factors). */

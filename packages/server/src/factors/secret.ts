@@ -12,19 +12,30 @@ const CACHE_SIZE = 10_000;
  * Opens a factor's secret; re-seals it under the current key when it was sealed with an old one.
  *
  * Opened secrets are kept in a bounded in-process cache keyed by the sealed value (and checked
- * against its context), which saves an AES-GCM open per verification. It holds nothing an attacker with the
- * process's memory would not already have: the memory also holds the keys.
+ * against its context), which saves an AES-GCM open per verification; a cached one is returned
+ * without a promise. It holds nothing an attacker with the process's memory would not already
+ * have: the memory also holds the keys.
  */
-export async function factorSecret(
+export function factorSecret(
   ctx: KitContext,
   userId: string,
   factorId: string,
   record: FactorRecord,
-): Promise<Uint8Array | null> {
+): Uint8Array | null | Promise<Uint8Array | null> {
   const sealed = record.secret ?? "";
   const context = sealContext(userId, factorId);
   const cached = ctx.secrets.get(sealed);
   if (cached && cached.context === context) return cached.key;
+  return openSecret(ctx, userId, factorId, sealed, context);
+}
+
+async function openSecret(
+  ctx: KitContext,
+  userId: string,
+  factorId: string,
+  sealed: string,
+  context: string,
+): Promise<Uint8Array | null> {
   const opened = await openText(ctx.keys, sealed, context);
   if (!opened) return null;
   if (opened.stale) {

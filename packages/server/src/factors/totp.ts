@@ -98,14 +98,14 @@ const MAX_DRIFT = 100;
  * `expect`s the drift it used; the matched step must be later than the last accepted one (the
  * `lastStep` counter), so a code is never accepted twice; a pass remembers the new drift.
  */
-export async function totpCheck(
+export function totpCheck(
   ctx: KitContext,
   userId: string,
   factorId: string,
   record: FactorRecord,
   rawCode: unknown,
   now: number,
-): Promise<CredentialCheck> {
+): CredentialCheck | Promise<CredentialCheck> {
   const base = {
     factorId,
     expect: { status: record.status ?? "", drift: record.drift ?? "" },
@@ -114,23 +114,27 @@ export async function totpCheck(
   };
   const digits = Number(record.digits) || 6;
   const code = normalizeCode(rawCode, digits);
-  const key = code === null ? null : await factorSecret(ctx, userId, factorId, record);
-  if (code === null || !key) return { ...base, kind: "none", failure: "invalid_code" };
-  const period = Number(record.period) || 30;
-  const algorithm = hashName(record.algorithm ?? "SHA1");
-  const current = Math.floor(now / 1000 / period);
-  const drift = Math.max(-MAX_DRIFT, Math.min(MAX_DRIFT, Number(record.drift) || 0));
-  const step = matchTotpStep(
-    ctx.crypto,
-    algorithm,
-    key,
-    code,
-    current + drift,
-    ctx.options.totp.window,
-    digits,
-  );
-  if (step === null) return { ...base, kind: "none", failure: "invalid_code" };
-  const patch: FactorRecord = { lastUsedAt: String(now) };
-  if (step - current !== drift) patch.drift = String(step - current);
-  return { ...base, kind: "counter", field: "lastStep", value: step, patch };
+  if (code === null) return { ...base, kind: "none", failure: "invalid_code" };
+  const match = (key: Uint8Array | null): CredentialCheck => {
+    if (!key) return { ...base, kind: "none", failure: "invalid_code" };
+    const period = Number(record.period) || 30;
+    const algorithm = hashName(record.algorithm ?? "SHA1");
+    const current = Math.floor(now / 1000 / period);
+    const drift = Math.max(-MAX_DRIFT, Math.min(MAX_DRIFT, Number(record.drift) || 0));
+    const step = matchTotpStep(
+      ctx.crypto,
+      algorithm,
+      key,
+      code,
+      current + drift,
+      ctx.options.totp.window,
+      digits,
+    );
+    if (step === null) return { ...base, kind: "none", failure: "invalid_code" };
+    const patch: FactorRecord = { lastUsedAt: String(now) };
+    if (step - current !== drift) patch.drift = String(step - current);
+    return { ...base, kind: "counter", field: "lastStep", value: step, patch };
+  };
+  const key = factorSecret(ctx, userId, factorId, record);
+  return key instanceof Promise ? key.then(match) : match(key);
 }

@@ -1,7 +1,7 @@
 import { MfaHeaders } from "@mfa-kit/protocol";
 import type { VerifyContext } from "../events/types";
 import type { MfaServer } from "../server";
-import type { MfaSessionClaims } from "../sessions/sessions";
+import { type MfaSessionClaims, sessionChecker } from "../sessions/sessions";
 import { readHeader } from "./body";
 import { badRequest, type FactorHints, fail, stepUp, verifyFailure } from "./responses";
 
@@ -49,6 +49,7 @@ export function requireMfa(
     ...(options.maxAgeMs !== undefined ? { maxAge: Math.floor(options.maxAgeMs / 1000) } : {}),
   };
 
+  const checkSession = sessionChecker(mfa);
   const hints = async (userId: string | undefined): Promise<FactorHints | undefined> => {
     if (userId === undefined) return undefined;
     const { factors, backupCodesRemaining } = await mfa.listFactors(userId);
@@ -98,7 +99,7 @@ export function requireMfa(
     }
 
     if (session) {
-      const check = await mfa.checkSession(session, requirements);
+      const check = await checkSession(session, requirements);
       if (check.ok && (userId === undefined || check.claims.userId === userId)) {
         return { ok: true, claims: check.claims };
       }

@@ -5,7 +5,6 @@ import { type CheckFailure, worstFailure } from "../factors/outcome";
 import type {
   AttemptResult,
   CredentialCheck,
-  FactorRecord,
   LimitPolicy,
   SuccessSteps,
   UserFactors,
@@ -21,23 +20,28 @@ const BUSY_RETRY_MS = 1_000;
 /** The store's limiter policy from the kit's `limits` option. */
 export const limitPolicy = (ctx: KitContext): LimitPolicy => ctx.options.limits;
 
-const settled = () => {};
-
 /**
- * Runs `task` once every earlier task of the same user on this instance has settled: concurrent
+ * Runs `task` once every earlier task of the same user on this instance has finished: concurrent
  * verifications of one user take turns. With the lock the store reports remembered in between
  * ({@link knownLock}), 100 concurrent guesses on one instance compute at most `maxFailures` of
- * them; the store's atomic `verifyAttempt` keeps the count exact across instances.
+ * them; the store's atomic `verifyAttempt` keeps the count exact across instances. A user without
+ * a task in progress costs a map lookup, no promise.
  */
-export function serialize<T>(ctx: KitContext, userId: string, task: () => Promise<T>): Promise<T> {
-  const previous = ctx.queues.get(userId);
-  const run = previous ? previous.then(task) : task();
-  const tail = run.then(settled, settled);
-  ctx.queues.set(userId, tail);
-  void tail.then(() => {
-    if (ctx.queues.get(userId) === tail) ctx.queues.delete(userId);
-  });
-  return run;
+export async function serialize<T>(
+  ctx: KitContext,
+  userId: string,
+  task: () => Promise<T>,
+): Promise<T> {
+  const waiting = ctx.queues.get(userId);
+  if (waiting === undefined) ctx.queues.set(userId, []);
+  else await new Promise<void>((resolve) => waiting.push(resolve));
+  try {
+    return await task();
+  } finally {
+    const next = ctx.queues.get(userId)?.shift();
+    if (next) next();
+    else ctx.queues.delete(userId);
+  }
 }
 
 /**
@@ -121,14 +125,7 @@ export async function runAttempt(
     );
     if (result.ok) {
       const check = planned.checks[result.check]!;
-      const fields: FactorRecord = { ...check.patch };
-      if (check.kind === "counter") fields[check.field] = String(check.value);
-      updateCachedFactors(ctx, userId, user, {
-        ...(check.factorId !== undefined ? { factorId: check.factorId, fields } : {}),
-        ...(result.backupCodesRemaining !== undefined
-          ? { backupCodesRemaining: result.backupCodesRemaining }
-          : {}),
-      });
+      updateCachedFactors(ctx, userId, user, check, result.backupCodesRemaining);
       return { ok: true, result, check, now };
     }
     if (result.reason === "stale") {
@@ -140,7 +137,7 @@ export async function runAttempt(
       return { ok: false, reason: "locked", retryAfterMs: result.retryAfterMs };
     }
     const reason = worstFailure(result.failures);
-    const context = eventContext(options.context);
+    const context = ctx.events.enabled ? eventContext(options.context) : {};
     emit(ctx, {
       type: "mfa.failed",
       userId,

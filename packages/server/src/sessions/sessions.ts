@@ -83,18 +83,12 @@ const invalid = (req: SessionRequirements): SessionCheck => ({
 
 const NO_REQUIREMENTS: SessionRequirements = {};
 
-/**
- * Checks a session token: hash it, one store lookup, then the freshness and strength the action
- * demands. The hot path of every protected call: the claims are the stored session itself.
- */
-export async function checkSession(
-  ctx: KitContext,
-  token: unknown,
-  req: SessionRequirements = NO_REQUIREMENTS,
-): Promise<SessionCheck> {
-  if (typeof token !== "string" || !TOKEN.test(token)) return invalid(req);
-  const now = ctx.now();
-  const session = await ctx.store.getSession(ctx.crypto.sha256(token), now);
+/** The verdict on a session the store found (or not) for the requirements. */
+function verdict(
+  session: StoredSession | null,
+  now: number,
+  req: SessionRequirements,
+): SessionCheck {
   if (session === null) return invalid(req);
   if (req.acrValues !== undefined && !acrSatisfies(session.acr, req.acrValues)) {
     return { ok: false, reason: "step_up_required", challenge: baseChallenge(req) };
@@ -107,6 +101,55 @@ export async function checkSession(
     };
   }
   return { ok: true, claims: session };
+}
+
+/** Whether a maybe-synchronous answer is a promise (any thenable). */
+export const isPromise = <T>(value: T | Promise<T>): value is Promise<T> =>
+  typeof (value as { then?: unknown } | null)?.then === "function";
+
+/**
+ * {@link checkSession} without a promise when the store answers at once (the memory store does):
+ * hash the token, one lookup, the freshness and strength checks. The guards' hot path.
+ */
+export function checkSessionNow(
+  ctx: KitContext,
+  token: unknown,
+  req: SessionRequirements = NO_REQUIREMENTS,
+): SessionCheck | Promise<SessionCheck> {
+  if (typeof token !== "string" || !TOKEN.test(token)) return invalid(req);
+  const now = ctx.now();
+  const found = ctx.store.getSession(ctx.crypto.sha256(token), now);
+  return isPromise(found) ? found.then((s) => verdict(s, now, req)) : verdict(found, now, req);
+}
+
+/**
+ * Checks a session token: hash it, one store lookup, then the freshness and strength the action
+ * demands. The hot path of every protected call: the claims are the stored session itself.
+ */
+export async function checkSession(
+  ctx: KitContext,
+  token: unknown,
+  req: SessionRequirements = NO_REQUIREMENTS,
+): Promise<SessionCheck> {
+  return checkSessionNow(ctx, token, req);
+}
+
+/**
+ * The property under which a server from `createMfaServer` carries {@link checkSessionNow}, for the
+ * guards. A registered symbol, so it holds across the package's builds (ESM, CJS, `node` condition).
+ */
+export const SESSION_CHECK_NOW: unique symbol = Symbol.for(
+  "@mfa-kit/server:checkSessionNow",
+) as never;
+
+/** The function the guards check sessions with: {@link checkSessionNow} when the server has it. */
+export function sessionChecker(mfa: {
+  checkSession(token: string, req?: SessionRequirements): Promise<SessionCheck>;
+}): (token: string, req: SessionRequirements) => SessionCheck | Promise<SessionCheck> {
+  const now = (mfa as { [SESSION_CHECK_NOW]?: unknown })[SESSION_CHECK_NOW];
+  return typeof now === "function"
+    ? (now as (token: string, req: SessionRequirements) => SessionCheck | Promise<SessionCheck>)
+    : (token, req) => mfa.checkSession(token, req);
 }
 
 /** The answer of `refreshSession`. */
@@ -125,7 +168,7 @@ export async function refreshSession(ctx: KitContext, token: unknown): Promise<S
   const now = ctx.now();
   const hash = tokenHash(ctx, token);
   const current = await ctx.store.getSession(hash, now);
-  if (!current) return { ok: false, reason: "invalid_session" };
+  if (current === null) return { ok: false, reason: "invalid_session" };
   const expiresAt = Math.max(current.expiresAt, sessionExpiry(ctx, current.authTime, now));
   const touched = await ctx.store.touchSession(hash, expiresAt, now);
   if (!touched) return { ok: false, reason: "invalid_session" };

@@ -302,9 +302,10 @@ export function memoryStore(): MemoryStore {
       }
       // 2. The lock.
       sweep(now);
-      const st = limiterState(userId, policy, now);
-      if (st.lockedUntil > now) {
-        return { ok: false, reason: "locked", retryAfterMs: st.lockedUntil - now };
+      const held = limiter.get(userId);
+      if (held) prune(held, now, policy.windowMs);
+      if (held && held.lockedUntil > now) {
+        return { ok: false, reason: "locked", retryAfterMs: held.lockedUntil - now };
       }
       // 3. The checks, until one passes.
       const failures: AttemptFailure[] = [];
@@ -322,6 +323,8 @@ export function memoryStore(): MemoryStore {
       }
       // 4. The limiter.
       if (passed < 0) {
+        const st = held ?? limiterState(userId, policy, now);
+        st.windowMs = policy.windowMs;
         st.failures.push(now);
         if (st.failures.length < policy.maxFailures) {
           return {
@@ -346,10 +349,7 @@ export function memoryStore(): MemoryStore {
           lockLevel: st.level,
         };
       }
-      st.failures = [];
-      st.level = 0;
-      st.lockedUntil = 0;
-      if (idle(st, now)) limiter.delete(userId);
+      if (held) limiter.delete(userId);
       // 5. What a success also does.
       const check = checks[passed]!;
       const result: Extract<AttemptResult, { ok: true }> = {
@@ -410,7 +410,7 @@ export function memoryStore(): MemoryStore {
       sweep(now);
       putSession(tokenHash, session);
     },
-    async getSession(tokenHash, now) {
+    getSession(tokenHash, now) {
       const session = sessions.get(tokenHash);
       if (session === undefined) return null;
       if (session.expiresAt <= now) {

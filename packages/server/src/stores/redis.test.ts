@@ -285,7 +285,7 @@ describe.skipIf(skipReason !== undefined)("redisStore on a real redis-server", (
   });
 
   describe("round trips", () => {
-    it("answers every method with one round trip, the session check with one HMGET", async () => {
+    it("answers every method with one round trip, the session check with one MGET", async () => {
       const store = redisStore(client, { prefix: freshPrefix() });
       const code = { challengeId: "c", hash: "h", expiresAt: T + 600_000 };
       const full: CredentialCheck[] = [
@@ -343,7 +343,7 @@ describe.skipIf(skipReason !== undefined)("redisStore on a real redis-server", (
       for (const [name, commands] of Object.entries(trips)) {
         expect({ name, trips: commands.length }).toEqual({ name, trips: 1 });
       }
-      expect(trips.getSession).toEqual(["hmget"]);
+      expect(trips.getSession).toEqual(["mget"]);
       expect(trips.verifyAttempt).toEqual(["evalsha"]);
     });
 
@@ -389,6 +389,26 @@ describe.skipIf(skipReason !== undefined)("redisStore on a real redis-server", (
         ...session(T + 900_000),
         factorId: "f2",
       });
+    });
+
+    it("answers the session checks of one event-loop turn with one MGET, each with its own session", async () => {
+      const store = redisStore(client, { prefix: freshPrefix() });
+      await store.createSession("t1", session(T + 1000, "a"), T);
+      await store.createSession("t2", session(T + 9, "b"), T);
+      const send = vi.spyOn(client, "sendCommand");
+      const found = await Promise.all([
+        store.getSession("t1", T),
+        store.getSession("t2", T + 10),
+        store.getSession("unknown", T),
+        store.getSession("t2", T),
+      ]);
+      const commands = send.mock.calls.map(([command]) => command.name);
+      send.mockRestore();
+      expect(commands).toEqual(["mget"]);
+      expect(found).toEqual([session(T + 1000, "a"), null, null, session(T + 9, "b")]);
+      // A revocation that finished before a check began is seen by it.
+      await store.revokeSession("t1");
+      expect(await store.getSession("t1", T)).toBeNull();
     });
 
     it("reloads its scripts by itself after Redis lost them", async () => {
@@ -478,7 +498,18 @@ describe.skipIf(skipReason !== undefined)("redisStore on a real redis-server", (
     });
   });
 
+  it("refuses session claims its packed format cannot hold, as a programmer error", async () => {
+    const store = redisStore(client, { prefix: freshPrefix() });
+    await expect(
+      store.createSession("t", { ...session(T + 1000), amr: ["two words"] }, T),
+    ).rejects.toThrow(TypeError);
+    await expect(
+      store.createSession("t", { ...session(T + 1000), factorId: "f\n1" }, T),
+    ).rejects.toThrow(TypeError);
+  });
+
   it("rejects options that cannot work", () => {
     expect(() => redisStore(client, { timeoutMs: 0 })).toThrow(RangeError);
+    expect(() => redisStore(client, { prefix: "a\nb:" })).toThrow(TypeError);
   });
 });

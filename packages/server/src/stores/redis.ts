@@ -57,8 +57,8 @@ export class StoreUnavailableError extends Error {
 
 /**
  * Shared helpers: constant-time compare, relative TTL, `<until>:<value>` records, moving a user's
- * revision (`"0"`, no key, once they have no factor and no backup codes left), and writing a
- * session with its entry in the user's index.
+ * revision (`"0"`, no key, once they have no factor and no backup codes left), and writing and
+ * reading a session with its entry in the user's index.
  */
 const LUA_LIB = `
 local function ttl(untilMs, nowMs)
@@ -90,14 +90,27 @@ local function moveRev(revKey, factorsKey, backupKey, rev)
     redis.call('SET', revKey, rev)
   end
 end
-local function writeSession(key, index, tokenHash, expiresAt, now, fields)
-  redis.call('DEL', key)
-  redis.call('HSET', key, unpack(fields))
-  redis.call('PEXPIRE', key, ttl(expiresAt, now))
+-- A session is one string: expiresAt, authTime, acr, amr, factorId, its index key, then the user
+-- id (which may hold anything), separated by newlines. 'head' is everything before the index.
+local function writeSession(key, index, tokenHash, expiresAt, now, head, userId)
+  redis.call('SET', key, head .. '\\n' .. index .. '\\n' .. userId, 'PX', ttl(expiresAt, now))
   redis.call('ZREMRANGEBYSCORE', index, '-inf', now)
   redis.call('ZADD', index, expiresAt, tokenHash)
   local last = tonumber(redis.call('ZRANGE', index, -1, -1, 'WITHSCORES')[2])
   redis.call('PEXPIRE', index, ttl(last, now))
+end
+-- The expiry and the index key of a stored session (nil when there is none).
+local function sessionParts(value)
+  if not value then return nil end
+  local at = 0
+  for _ = 1, 5 do
+    at = string.find(value, '\\n', at + 1, true)
+    if not at then return nil end
+  end
+  local stop = string.find(value, '\\n', at + 1, true)
+  if not stop then return nil end
+  local first = string.find(value, '\\n', 1, true)
+  return tonumber(string.sub(value, 1, first - 1)), string.sub(value, at + 1, stop - 1)
 end
 `;
 
@@ -319,14 +332,9 @@ for _, m in ipairs(p.swap or {}) do
 end
 local s = p.session
 if s then
-  local expiresAt = tonumber(s.expiresAt)
-  local fields = {'user', s.userId, 'expiresAt', s.expiresAt, 'acr', c.acr,
-    'amr', table.concat(c.amr, ' '), 'authTime', p.now, 'index', KEYS[6]}
-  if c.factorId then
-    fields[#fields + 1] = 'factorId'
-    fields[#fields + 1] = c.factorId
-  end
-  writeSession(KEYS[s.key], KEYS[6], s.token, expiresAt, now, fields)
+  local head = table.concat({s.expiresAt, p.now, c.acr, table.concat(c.amr, ' '), c.factorId or ''},
+    '\\n')
+  writeSession(KEYS[s.key], KEYS[6], s.token, tonumber(s.expiresAt), now, head, s.userId)
 end
 return reply`,
 
@@ -345,33 +353,28 @@ if not raw then return nil end
 redis.call('DEL', KEYS[1])
 return liveValue(raw, tonumber(ARGV[1]))`,
 
-  // KEYS: session hash, the user's session index.
-  // ARGV: now, tokenHash, expiresAt, then the session's fields (name, value, ...).
+  // KEYS: session, the user's session index. ARGV: now, tokenHash, expiresAt, head, userId.
   createSession: `
-local fields = {}
-for i = 4, #ARGV do fields[#fields + 1] = ARGV[i] end
-fields[#fields + 1] = 'index'
-fields[#fields + 1] = KEYS[2]
-writeSession(KEYS[1], KEYS[2], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[1]), fields)`,
+writeSession(KEYS[1], KEYS[2], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[1]), ARGV[4], ARGV[5])`,
 
-  // KEYS: session hash. ARGV: now, tokenHash, new expiresAt.
+  // KEYS: session. ARGV: now, tokenHash, new expiresAt.
   // The session's index (named in the session) is extended with it, so revocation still finds it.
   touchSession: `
 local now, expiresAt = tonumber(ARGV[1]), tonumber(ARGV[3])
-local s = redis.call('HMGET', KEYS[1], 'user', 'expiresAt', 'acr', 'amr', 'authTime', 'factorId',
-  'index')
-if not s[1] or tonumber(s[2]) <= now then return nil end
-redis.call('HSET', KEYS[1], 'expiresAt', ARGV[3])
-redis.call('PEXPIRE', KEYS[1], ttl(expiresAt, now))
-redis.call('ZADD', s[7], expiresAt, ARGV[2])
-if redis.call('PTTL', s[7]) < ttl(expiresAt, now) then
-  redis.call('PEXPIRE', s[7], ttl(expiresAt, now))
+local value = redis.call('GET', KEYS[1])
+local current, index = sessionParts(value)
+if not current or current <= now then return nil end
+value = ARGV[3] .. string.sub(value, (string.find(value, '\\n', 1, true)))
+redis.call('SET', KEYS[1], value, 'PX', ttl(expiresAt, now))
+redis.call('ZADD', index, expiresAt, ARGV[2])
+if redis.call('PTTL', index) < ttl(expiresAt, now) then
+  redis.call('PEXPIRE', index, ttl(expiresAt, now))
 end
-return {s[1], ARGV[3], s[3], s[4], s[5], s[6] or false}`,
+return value`,
 
-  // KEYS: session hash. ARGV: tokenHash.
+  // KEYS: session. ARGV: tokenHash.
   revokeSession: `
-local index = redis.call('HGET', KEYS[1], 'index')
+local _, index = sessionParts(redis.call('GET', KEYS[1]))
 if not index then return 0 end
 redis.call('DEL', KEYS[1])
 redis.call('ZREM', index, ARGV[1])
@@ -383,7 +386,7 @@ local now = tonumber(ARGV[1])
 local live = 0
 for _, tokenHash in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
   local key = ARGV[2] .. tokenHash
-  local expiresAt = tonumber(redis.call('HGET', key, 'expiresAt'))
+  local expiresAt = sessionParts(redis.call('GET', key))
   if expiresAt and expiresAt > now then live = live + 1 end
   redis.call('DEL', key)
 end
@@ -433,8 +436,54 @@ function isOutage(error: unknown): boolean {
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
-/** The fields of a session hash the session check reads, in reply order. */
-const SESSION_FIELDS = ["user", "expiresAt", "acr", "amr", "authTime", "factorId"] as const;
+/**
+ * A session as one string value: `expiresAt`, `authTime`, `acr`, `amr` (space-separated),
+ * `factorId` (or nothing), the key of the user's session index, then the user id (which may hold
+ * anything), separated by newlines. The session check reads it with `MGET`, batched.
+ * `sessionHead` is the part before the index key.
+ */
+function sessionHead(s: StoredSession): string {
+  const parts = [s.acr, ...s.amr, s.factorId ?? ""];
+  if (parts.some((part) => /\s/.test(part)) || s.amr.some((m) => m === "")) {
+    throw new TypeError("redisStore: acr, amr values and factorId cannot hold whitespace");
+  }
+  return [s.expiresAt, s.authTime, s.acr, s.amr.join(" "), s.factorId ?? ""].join("\n");
+}
+
+/** The live session a stored value holds, or `null`. */
+function unpackSession(value: string | null, now: number): StoredSession | null {
+  if (value === null) return null;
+  const a = value.indexOf("\n");
+  const b = value.indexOf("\n", a + 1);
+  const c = value.indexOf("\n", b + 1);
+  const d = value.indexOf("\n", c + 1);
+  const e = value.indexOf("\n", d + 1);
+  const f = value.indexOf("\n", e + 1);
+  if (a < 0 || b < 0 || c < 0 || d < 0 || e < 0 || f < 0) return null;
+  const expiresAt = Number(value.slice(0, a));
+  if (!(expiresAt > now)) return null;
+  const amr = value.slice(c + 1, d);
+  const session: StoredSession = {
+    userId: value.slice(f + 1),
+    acr: value.slice(b + 1, c),
+    amr: amr === "" ? [] : amr.split(" "),
+    authTime: Number(value.slice(a + 1, b)),
+    expiresAt,
+  };
+  if (e > d + 1) session.factorId = value.slice(d + 1, e);
+  return session;
+}
+
+/** Session checks waiting for the next batched `MGET`. */
+interface SessionRead {
+  key: string;
+  now: number;
+  resolve(session: StoredSession | null): void;
+  reject(error: unknown): void;
+}
+
+/** The most session checks one `MGET` answers. */
+const MAX_BATCH = 256;
 
 /** Parses a `<until>:<value>` record; `null` when absent or dead at `now`. */
 function liveRecord(raw: string | null, now: number): string | null {
@@ -448,12 +497,14 @@ function liveRecord(raw: string | null, now: number): string | null {
 export interface RedisStore extends MfaStore {
   /** The key prefix in use (`"mfa:"` by default). */
   readonly prefix: string;
+  /** The live session (one `MGET`, shared by the checks of one event-loop turn), or `null`. */
+  getSession(tokenHash: string, now: number): Promise<StoredSession | null>;
 }
 
 /**
  * An {@link MfaStore} on Redis (through an `ioredis` client you create and own), for more than one
  * server instance. Every check-and-set is one Lua script (atomic on the server, one round trip
- * through EVALSHA); the session check is one `HMGET`. Keys are `<prefix>{<userId>}:…` (one user's
+ * through EVALSHA); the session check is one `GET` (batched into `MGET`s under load). Keys are `<prefix>{<userId>}:…` (one user's
  * keys share a hash tag) and `<prefix>s:<tokenHash>` for sessions; transient keys carry TTLs.
  * Works with a standalone Redis or a Sentinel-managed primary; Redis Cluster is not supported
  * (session revocation spans keys of several slots).
@@ -469,6 +520,10 @@ export function redisStore(client: Redis, options: RedisStoreOptions = {}): Redi
   const prefix = options.prefix ?? "mfa:";
   const timeoutMs = options.timeoutMs ?? 2000;
   if (typeof prefix !== "string") throw new TypeError("redisStore: prefix must be a string");
+  if (/\n/.test(`${prefix}${client.options?.keyPrefix ?? ""}`)) {
+    // Sessions store their index key in a newline-separated value.
+    throw new TypeError("redisStore: the key prefixes cannot hold a newline");
+  }
   if (!(timeoutMs > 0)) throw new RangeError("redisStore: timeoutMs must be a positive number");
 
   // encodeURIComponent leaves no `{`, `}` or `:` in the user part, so keys of different users can
@@ -529,21 +584,23 @@ export function redisStore(client: Redis, options: RedisStoreOptions = {}): Redi
     return String(value);
   };
 
-  /** The session a reply of `user, expiresAt, acr, amr, authTime, factorId` describes. */
-  const toSession = (fields: (string | null | false)[], now: number): StoredSession | null => {
-    const [userId, expiresAt, acr, amr, authTime, factorId] = fields;
-    if (!userId || !expiresAt || typeof acr !== "string" || typeof amr !== "string") return null;
-    const expires = Number(expiresAt);
-    if (!(expires > now)) return null;
-    const session: StoredSession = {
-      userId,
-      acr,
-      amr: amr === "" ? [] : amr.split(" "),
-      authTime: Number(authTime),
-      expiresAt: expires,
-    };
-    if (factorId) session.factorId = factorId;
-    return session;
+  let reads: SessionRead[] = [];
+  /** Sends the waiting session checks as one MGET. */
+  const readSessions = () => {
+    if (reads.length === 0) return;
+    const batch = reads;
+    reads = [];
+    run(() => client.mget(batch.map((read) => read.key))).then(
+      (values) => {
+        for (let i = 0; i < batch.length; i++) {
+          const read = batch[i]!;
+          read.resolve(unpackSession(values[i] ?? null, read.now));
+        }
+      },
+      (error: unknown) => {
+        for (const read of batch) read.reject(error);
+      },
+    );
   };
 
   const store: RedisStore = {
@@ -597,6 +654,12 @@ export function redisStore(client: Redis, options: RedisStoreOptions = {}): Redi
       /** Adds a key for the script and returns its (1-based) index in KEYS. */
       const ref = (key: string) => keys.push(key);
       const { policy, success } = attempt;
+      if (success?.session) {
+        // Whatever check passes carries its claims into the packed session: check them all now.
+        for (const check of attempt.checks) {
+          sessionHead({ ...check, userId, authTime: now, expiresAt: now });
+        }
+      }
       const payload = {
         now: num(now, "now"),
         rev: attempt.rev,
@@ -721,30 +784,26 @@ export function redisStore(client: Redis, options: RedisStoreOptions = {}): Redi
         num(now, "now"),
         tokenHash,
         num(session.expiresAt, "expiresAt"),
-        "user",
+        sessionHead(session),
         session.userId,
-        "expiresAt",
-        num(session.expiresAt, "expiresAt"),
-        "acr",
-        session.acr,
-        "amr",
-        session.amr.join(" "),
-        "authTime",
-        num(session.authTime, "authTime"),
       ];
-      if (session.factorId !== undefined) args.push("factorId", session.factorId);
       await evalScript("createSession", keys, args);
     },
-    async getSession(tokenHash, now) {
-      const fields = await run(() => client.hmget(sessionKey(tokenHash), ...SESSION_FIELDS));
-      return toSession(fields, now);
+    getSession(tokenHash, now) {
+      // The hot path: no script, and the checks that arrive within one turn of the event loop
+      // share one MGET (still one round trip each, nothing cached, revocation seen at once).
+      return new Promise((resolve, reject) => {
+        if (reads.length === 0) setImmediate(readSessions);
+        reads.push({ key: sessionKey(tokenHash), now, resolve, reject });
+        if (reads.length >= MAX_BATCH) readSessions();
+      });
     },
     async touchSession(tokenHash, expiresAt, now) {
       const args = [num(now, "now"), tokenHash, num(expiresAt, "expiresAt")];
-      const got = (await evalScript("touchSession", [sessionKey(tokenHash)], args)) as
-        | (string | null)[]
+      const value = (await evalScript("touchSession", [sessionKey(tokenHash)], args)) as
+        | string
         | null;
-      return got ? toSession(got, now) : null;
+      return unpackSession(value, now);
     },
     async revokeSession(tokenHash) {
       return (await evalScript("revokeSession", [sessionKey(tokenHash)], [tokenHash])) === 1;

@@ -658,6 +658,16 @@ export function describeStoreContract(
         expect(await store.getSession(`${user}-t1`, T)).toEqual(bare);
       });
 
+      it("keeps any user id, newlines and separators included", async () => {
+        const odd = session(T + 1000, `${user}\n{x}: |\n`);
+        await store.createSession(`${user}-t1`, odd, T);
+        expect(await store.getSession(`${user}-t1`, T)).toEqual(odd);
+        expect(await store.touchSession(`${user}-t1`, T + 2000, T)).toEqual({
+          ...odd,
+          expiresAt: T + 2000,
+        });
+      });
+
       it("answers a read-only session: changing it changes nothing stored", async () => {
         await store.createSession(`${user}-t1`, session(T + 1000), T);
         const got = (await store.getSession(`${user}-t1`, T))!;

@@ -104,10 +104,12 @@ export interface MfaStore {
   /** Stores a session until `session.expiresAt` and indexes it under its user for revocation. */
   createSession(tokenHash: string, session: StoredSession, now: number): Promise<void>;
   /**
-   * The live session, or `null` when unknown, expired or revoked. The hot path: one lookup. The
-   * answer is read-only: a store may hand out one frozen record to every caller.
+   * The live session, or `null` when unknown, expired or revoked. The hot path: one lookup. A store
+   * that has the answer at hand may return it directly instead of a promise (the memory store
+   * does), which spares every guarded request the promise's hops. The answer is read-only: a store
+   * may hand out one frozen record to every caller.
    */
-  getSession(tokenHash: string, now: number): Promise<StoredSession | null>;
+  getSession(tokenHash: string, now: number): StoredSession | null | Promise<StoredSession | null>;
   /** Moves a live session's expiry to `expiresAt` and returns it, or `null` when not live. */
   touchSession(tokenHash: string, expiresAt: number, now: number): Promise<StoredSession | null>;
   /** Revokes one session; `true` when the store held it. */
