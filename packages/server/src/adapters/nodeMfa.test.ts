@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { connect } from "node:net";
 import { parseStepUpChallenge } from "@mfa-kit/protocol";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type KitFixture, kitFixture, listen } from "./kitFixture.testkit";
@@ -43,6 +44,17 @@ const post = (path: string, body: unknown, headers: Record<string, string> = {})
     headers: { Authorization: "Bearer alice", "Content-Type": "application/json", ...headers },
     body: JSON.stringify(body),
   });
+
+/** A GET with exactly these header lines (repeated names kept), over a raw socket. */
+async function rawGet(path: string, headers: [string, string][]): Promise<string> {
+  const { port } = new URL(server.url);
+  const socket = connect(Number(port), "127.0.0.1");
+  const lines = headers.map(([name, value]) => `${name}: ${value}\r\n`).join("");
+  socket.end(`GET ${path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n${lines}\r\n`);
+  let answer = "";
+  for await (const chunk of socket) answer += chunk;
+  return answer;
+}
 
 beforeEach(async () => {
   kit = kitFixture();
@@ -169,6 +181,30 @@ describe("requireMfaNode without authenticate", () => {
     const old = await post("/session-only", {}, { "X-Session-Token": token });
     expect(old.status).toBe(401);
     expect(old.headers.get("www-authenticate")).toMatch(/max_age/);
+  });
+
+  it("reads the session header whatever the case of its name", async () => {
+    const token = await session();
+    const res = await rawGet("/session-only", [["x-SESSION-token", token]]);
+    expect(res).toMatch(/^HTTP\/1\.1 200 /);
+  });
+
+  it("leaves a repeated session header, or one sent with X-MFA-Token, to the full guard", async () => {
+    const token = await session();
+    const lookups = kit.calls.length;
+    const twice = await rawGet("/session-only", [
+      ["X-Session-Token", token],
+      ["X-Session-Token", token],
+    ]);
+    expect(twice).toMatch(/^HTTP\/1\.1 401 /);
+    expect(twice).toContain("invalid-session");
+    // No lookup: the two values read as one malformed token.
+    expect(kit.calls.slice(lookups)).toEqual([]);
+    const withCode = await rawGet("/session-only", [
+      ["X-Session-Token", token],
+      ["X-MFA-Token", "123456"],
+    ]);
+    expect(withCode).toMatch(/^HTTP\/1\.1 200 /);
   });
 
   it("answers 400 for a session header with characters a header cannot hold", async () => {

@@ -1,0 +1,148 @@
+import { describe, expect, it } from "vitest";
+import { memoryStore } from "../stores/memory";
+import type { MfaStore } from "../stores/types";
+import { type TestKit, testKit, totpCode, userWithTotp } from "../testing/fixtures";
+
+/** A store that records the name of every method called on it. */
+function countingStore() {
+  const inner = memoryStore();
+  const calls: string[] = [];
+  const store = new Proxy(inner, {
+    get(target, name, receiver) {
+      const value = Reflect.get(target, name, receiver);
+      if (typeof value !== "function") return value;
+      return (...args: unknown[]) => {
+        calls.push(String(name));
+        return value.apply(target, args);
+      };
+    },
+  }) as MfaStore;
+  return { store, calls, inner };
+}
+
+/** Two kits (two server instances) on one store, on one clock. */
+function twoInstances() {
+  const store = memoryStore();
+  const a = testKit({ store });
+  const b = testKit({ store, now: () => a.clock.now });
+  return { a, b };
+}
+
+const countCalls = async (calls: string[], work: () => Promise<unknown>) => {
+  const from = calls.length;
+  await work();
+  return calls.slice(from);
+};
+
+describe("verifications from the instance's snapshot of the user's factors", () => {
+  it("take one store call once the instance has read the user's factors", async () => {
+    const { store, calls } = countingStore();
+    const kit = testKit({ store });
+    const { secret, factorId, backupCodes } = await userWithTotp(kit);
+    await kit.mfa.listFactors("alice");
+    const code = totpCode(secret, kit.clock.now);
+    expect(
+      await countCalls(calls, () => kit.mfa.verify({ userId: "alice", factorId, code })),
+    ).toEqual(["verifyAttempt"]);
+    expect(
+      await countCalls(calls, () =>
+        kit.mfa.verify({ userId: "alice", backupCode: backupCodes[0]! }),
+      ),
+    ).toEqual(["verifyAttempt"]);
+    // A failure too: the lock, the count and the answer come from the same call.
+    expect(
+      await countCalls(calls, () => kit.mfa.verify({ userId: "alice", code: "000000" })),
+    ).toEqual(["verifyAttempt"]);
+  });
+
+  it("read the factors first on an instance that has no snapshot", async () => {
+    const { store, calls } = countingStore();
+    const { secret, factorId } = await userWithTotp(testKit({ store }));
+    const fresh = testKit({ store });
+    fresh.clock.now += 30_000;
+    const code = totpCode(secret, fresh.clock.now);
+    expect(
+      await countCalls(calls, () => fresh.mfa.verify({ userId: "alice", factorId, code })),
+    ).toEqual(["loadFactors", "verifyAttempt"]);
+  });
+
+  it("accept a code of a factor another instance enrolled since the snapshot", async () => {
+    const { a, b } = twoInstances();
+    await userWithTotp(a);
+    await a.mfa.listFactors("alice");
+    const { factorId, secret } = await b.mfa.enrollTotp("alice");
+    expect((await b.mfa.activateFactor("alice", factorId, totpCode(secret, a.clock.now))).ok).toBe(
+      true,
+    );
+    a.tick(30_000);
+    expect((await a.mfa.verify({ userId: "alice", code: totpCode(secret, a.clock.now) })).ok).toBe(
+      true,
+    );
+  });
+
+  it("refuse a factor another instance removed, without counting a failure", async () => {
+    const { a, b } = twoInstances();
+    const { factorId, secret } = await userWithTotp(a);
+    await a.mfa.listFactors("alice");
+    await b.mfa.enrollContact("alice", { channel: "email", to: "alice@acme.test" });
+    expect(await b.mfa.removeFactor("alice", factorId)).toEqual({ ok: true });
+    const code = totpCode(secret, a.clock.now);
+    expect(await a.mfa.verify({ userId: "alice", factorId, code })).toEqual({
+      ok: false,
+      reason: "factor_not_found",
+    });
+    expect(await a.mfa.verify({ userId: "alice", code: "000000" })).toMatchObject({
+      reason: "factor_not_found",
+    });
+    await a.mfa.flushEvents();
+    expect(a.eventsOf("mfa.failed")).toHaveLength(0);
+  });
+
+  it("follow backup codes another instance regenerated", async () => {
+    const { a, b } = twoInstances();
+    const { backupCodes: old } = await userWithTotp(a);
+    await a.mfa.listFactors("alice");
+    const { backupCodes: fresh } = await b.mfa.regenerateBackupCodes("alice");
+    expect(await a.mfa.verify({ userId: "alice", backupCode: old[0]! })).toMatchObject({
+      reason: "invalid_code",
+    });
+    expect((await a.mfa.verify({ userId: "alice", backupCode: fresh[0]! })).ok).toBe(true);
+  });
+
+  it("follow the drift and the last step another instance remembered", async () => {
+    const { a, b } = twoInstances();
+    const { secret, factorId } = await userWithTotp(a);
+    await a.mfa.listFactors("alice");
+    // B accepts the next step's code: the factor now remembers a drift of +1 and that step.
+    const ahead = totpCode(secret, a.clock.now + 30_000);
+    expect((await b.mfa.verify({ userId: "alice", factorId, code: ahead })).ok).toBe(true);
+    // A's snapshot predates both: the code is refused as used, not as wrong, and not twice.
+    expect(await a.mfa.verify({ userId: "alice", factorId, code: ahead })).toMatchObject({
+      reason: "code_reused",
+    });
+    a.tick(60_000);
+    const next = totpCode(secret, a.clock.now + 30_000);
+    expect((await a.mfa.verify({ userId: "alice", factorId, code: next })).ok).toBe(true);
+  });
+
+  const lockedKit = async (): Promise<TestKit> => {
+    const kit = testKit();
+    await userWithTotp(kit);
+    for (let i = 0; i < 3; i++) await kit.mfa.verify({ userId: "alice", code: "000000" });
+    return kit;
+  };
+
+  it("refuse a locked user at once, and try again when the lock is over", async () => {
+    const kit = await lockedKit();
+    expect(await kit.mfa.verify({ userId: "alice", code: "000000" })).toEqual({
+      ok: false,
+      reason: "locked",
+      retryAfterMs: 30_000,
+    });
+    kit.tick(30_000);
+    expect(await kit.mfa.verify({ userId: "alice", code: "000000" })).toMatchObject({
+      reason: "invalid_code",
+      attemptsLeft: 2,
+    });
+  });
+});
