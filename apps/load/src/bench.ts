@@ -11,9 +11,13 @@ import { type NodeProcess, startNodeProcess } from "./nodeProcess";
 // two alternate, so load from other processes falls on both alike. Prints requests/s, p99 and the
 // server's CPU time per request of each, the guarded/unguarded ratios, and the Redis round trips
 // of one session check and of one code verification (counted with MONITOR, commands run inside
-// Lua scripts excluded).
+// Lua scripts excluded). `BENCH_SLICES=1` also prints every pair of slices.
 
-const CONNECTIONS = 32;
+/**
+ * Enough connections that both routes are saturated: the unguarded route is from about 32 on, and
+ * a route with a store round trip needs more requests in flight to keep the server busy.
+ */
+const CONNECTIONS = 64;
 const PAIRS = 6;
 /** autocannon runs whole seconds. */
 const SLICE_SECONDS = 1;

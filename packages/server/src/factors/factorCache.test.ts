@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { memoryStore } from "../stores/memory";
 import type { MfaStore } from "../stores/types";
 import { type TestKit, testKit, totpCode, userWithTotp } from "../testing/fixtures";
+import { softAuthenticator } from "../testing/softAuthenticator";
 
 /** A store that records the name of every method called on it. */
 function countingStore() {
@@ -53,6 +54,26 @@ describe("verifications from the instance's snapshot of the user's factors", () 
     expect(
       await countCalls(calls, () => kit.mfa.verify({ userId: "alice", code: "000000" })),
     ).toEqual(["verifyAttempt"]);
+  });
+
+  it("take one store call for a security key after its challenge was started", async () => {
+    const { store, calls } = countingStore();
+    const kit = testKit({ store });
+    const key = await softAuthenticator("example.com", "https://example.com", { counter: 5 });
+    const options = (await kit.mfa.webauthnRegistrationOptions("alice")) as { challenge: string };
+    const registered = await kit.mfa.verifyWebauthnRegistration(
+      "alice",
+      await key.register(options),
+    );
+    if (!registered.ok) throw new Error(registered.reason);
+    const started = await kit.mfa.startChallenge("alice", registered.factor.id);
+    if (!started.ok) throw new Error(started.reason);
+    const assertion = await key.authenticate(started.webauthnOptions as { challenge: string });
+    const verified = await countCalls(calls, async () => {
+      const result = await kit.mfa.verify({ userId: "alice", webauthn: assertion });
+      expect(result).toMatchObject({ ok: true, session: { acr: "phr" } });
+    });
+    expect(verified).toEqual(["verifyAttempt"]);
   });
 
   it("read the factors first on an instance that has no snapshot", async () => {
