@@ -19,6 +19,7 @@ import {
   retryHeaders,
   stepUp,
   unauthenticated,
+  unavailable,
   verifyFailure,
 } from "./responses";
 
@@ -424,17 +425,7 @@ export function createMfaHandler(
       return await dispatch(req, path.slice(base.length) || "/");
     } catch {
       // A store outage or a bug: no stack trace leaves the server; the client retries later.
-      return fail(
-        mfa,
-        "rate_limited",
-        {
-          status: 503,
-          title: "Service unavailable",
-          retryAfter: 1,
-          detail: "Try again in a moment.",
-        },
-        { [MfaHeaders.retryAfter]: "1" },
-      );
+      return unavailable(mfa);
     }
   };
 }

@@ -3,7 +3,14 @@ import type { VerifyContext } from "../events/types";
 import type { MfaServer } from "../server";
 import { type MfaSessionClaims, sessionChecker } from "../sessions/sessions";
 import { readHeader } from "./body";
-import { badRequest, type FactorHints, fail, stepUp, verifyFailure } from "./responses";
+import {
+  badRequest,
+  type FactorHints,
+  fail,
+  stepUp,
+  unavailable,
+  verifyFailure,
+} from "./responses";
 
 /** Options of {@link requireMfa}. */
 export interface RequireMfaOptions {
@@ -147,17 +154,7 @@ export function requireMfa(
     guard(req).catch(
       (): MfaGuardResult => ({
         ok: false,
-        response: fail(
-          mfa,
-          "rate_limited",
-          {
-            status: 503,
-            title: "Service unavailable",
-            retryAfter: 1,
-            detail: "Try again in a moment.",
-          },
-          { [MfaHeaders.retryAfter]: "1" },
-        ),
+        response: unavailable(mfa),
       }),
     );
 }

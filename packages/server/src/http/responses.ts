@@ -192,3 +192,15 @@ export function verifyFailure(
       return badRequest(mfa, detail ?? "The request is malformed.");
   }
 }
+
+/**
+ * 503 with `Retry-After: 1`: the store is unreachable (or an unexpected fault). The kit fails
+ * closed — nothing is accepted — and no stack trace leaves the server; clients retry shortly.
+ */
+export const unavailable = (mfa: MfaServer): Response =>
+  fail(
+    mfa,
+    "rate_limited",
+    { status: 503, title: "Service unavailable", retryAfter: 1, detail: "Try again in a moment." },
+    { [MfaHeaders.retryAfter]: "1" },
+  );
