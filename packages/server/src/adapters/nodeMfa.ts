@@ -43,16 +43,10 @@ export interface RequireMfaNodeOptions
   authenticate?: NodeAuthenticate;
 }
 
-/**
- * A guard for Node routes: the session's claims, or `null` after it has answered the request.
- * Given `next`, it also calls `next(claims)` once the request may go on: at once, before the guard
- * returns, when the store answers without a promise (the memory store), so a guarded route costs
- * no promise hop.
- */
+/** A guard for Node routes: the session's claims, or `null` after it has answered the request. */
 export type NodeMfaGuard = (
   req: IncomingMessage,
   res: ServerResponse,
-  next?: (claims: MfaSessionClaims) => void,
 ) => Promise<MfaSessionClaims | null>;
 
 /**
@@ -113,8 +107,6 @@ export function createMfaNodeHandler(mfa: MfaServer, options: MfaNodeHandlerOpti
  * const guard = requireMfaNode(mfa, { maxAgeMs: 300_000 });
  * const claims = await guard(req, res);
  * if (!claims) return; // answered
- * // or, with no promise hop on the memory store:
- * guard(req, res, (claims) => route(req, res, claims));
  */
 export function requireMfaNode(mfa: MfaServer, options: RequireMfaNodeOptions = {}): NodeMfaGuard {
   const { authenticate: nodeAuth, origin, ...guardOptions } = options;
@@ -148,38 +140,25 @@ export function requireMfaNode(mfa: MfaServer, options: RequireMfaNodeOptions = 
     await sendFetchResponse(res, result.response, req.method);
     return null;
   };
-  /** Hands the claims on: to `next` when there is one, then as the guard's own answer. */
-  const pass = (
-    claims: MfaSessionClaims | null,
-    next: ((claims: MfaSessionClaims) => void) | undefined,
-  ) => {
-    if (claims !== null && next) next(claims);
-    return claims;
-  };
-  return (req, res, next) => {
+  return (req, res) => {
     // The hot path, when no `authenticate` needs a Fetch request: a plain session token goes
     // straight to the session check (hash, one store lookup), without a promise of its own when
-    // the store answers at once: then `next` runs before the guard returns. Anything else, a
-    // failed or a refused check included (a store that throws at once too), takes the full
-    // guard, which owns every answer.
+    // the store answers at once. Anything else, a failed or a refused check included, takes the
+    // full guard, which owns every answer.
     const token = linked ? undefined : plainSessionToken(req.rawHeaders);
-    if (token === undefined) return slow(req, res).then((claims) => pass(claims, next));
+    if (token === undefined) return slow(req, res);
     let checked: SessionCheck | Promise<SessionCheck>;
     try {
       checked = check(token, requirements);
     } catch {
-      return slow(req, res).then((claims) => pass(claims, next));
+      return slow(req, res);
     }
     if (!isPromise(checked)) {
-      if (!checked.ok) return slow(req, res).then((claims) => pass(claims, next));
-      // The route runs outside the guard's own promise: what it throws is its own, as it would
-      // be from any other `next`.
-      if (next) next(checked.claims);
-      return Promise.resolve(checked.claims);
+      return checked.ok ? Promise.resolve(checked.claims) : slow(req, res);
     }
     return checked.then(
-      (c) => (c.ok ? pass(c.claims, next) : slow(req, res).then((claims) => pass(claims, next))),
-      () => slow(req, res).then((claims) => pass(claims, next)),
+      (c) => (c.ok ? c.claims : slow(req, res)),
+      () => slow(req, res),
     );
   };
 }
