@@ -104,12 +104,16 @@ export function axiosAdapter(engine: Engine, origins: Origins) {
           guardRedirects(config);
         }
         const c = ctx;
-        const send = () => {
+        const wait = engine.before(c, origins.allows(config.url, config.baseURL), sync);
+        if (!wait) {
           applyHeaders(c, headers);
           return config;
-        };
-        const wait = engine.before(c, origins.allows(config.url, config.baseURL), sync);
-        return wait ? wait.then(send) : send();
+        }
+        // The closure exists only on this path: the synchronous one allocates nothing here.
+        return wait.then(() => {
+          applyHeaders(c, headers);
+          return config;
+        });
       };
 
       // Statuses a custom `validateStatus` accepts arrive here too: the engine sees them all the same.

@@ -9,8 +9,11 @@ const CLIENT_HEADERS = [
   MfaHeaders.idempotencyKey,
 ];
 const LOWER = CLIENT_HEADERS.map((name) => name.toLowerCase());
+const LENGTHS = LOWER.map((name) => name.length);
 /** Headers that never follow a redirect to an origin outside the allowed ones (lower case). */
 export const CREDENTIAL_HEADERS = [...LOWER.slice(0, 3), "cookie", "proxy-authorization"];
+/** Upper-case forms of the usual methods. */
+const METHODS = new Map(["get", "post", "put", "patch", "delete"].map((m) => [m, m.toUpperCase()]));
 /** The bits of {@link RequestContext.own}. */
 export const OWN_AUTHORIZATION = 1;
 export const OWN_IDEMPOTENCY_KEY = 8;
@@ -18,47 +21,86 @@ export const OWN_IDEMPOTENCY_KEY = 8;
 /**
  * The engine's memory of one logical request across its attempts and replays: what was sent, which
  * causes it was already replayed for, its Idempotency-Key, and which headers the caller set.
+ *
+ * A class with every field set in the constructor: one object shape for all requests, created
+ * without the shape changes an object literal grown field by field goes through. Its prototype is
+ * not `Object.prototype`, so axios keeps it by reference when it merges a config for a replay,
+ * instead of deep-copying it.
  */
-export interface RequestContext {
-  /** Makes it no plain object, which axios would deep-copy into each replay's config. */
-  [Symbol.toStringTag]: string;
+export class RequestContext {
+  // Declared, then set in the constructor: no class-field initialiser runs per request.
   /** Upper-case method (a 303 redirect turns it into GET). */
-  method: string;
+  declare method: string;
   /** The caller's signal. */
-  signal: AbortSignal | null | undefined;
-  /** The absolute URL of the request (from `target`; a method shared by all of an adapter's requests). */
-  url(this: RequestContext): string;
+  declare readonly signal: AbortSignal | null | undefined;
+  /** The absolute URL of the request, from `target` (one function for all of an adapter's requests). */
+  declare readonly url: (this: RequestContext) => string;
   /** What `url()` reads: the axios config, or the current URL for fetch. */
-  target: unknown;
+  declare target: unknown;
   /** A one-shot call: a challenge is answered inline with `X-MFA-Token` instead of a session. */
-  oneShot: boolean | undefined;
+  declare readonly oneShot: boolean | undefined;
   /** One of the engine's own requests (verify, session refresh, factors): never stepped up. */
-  internal: boolean | undefined;
+  declare readonly internal: boolean | undefined;
   /** When the first attempt started (local epoch ms): the retry window counts from here. */
-  start: number;
+  declare readonly start: number;
   /** When the current attempt was sent (0 before the first): the clock's sample needs it. */
-  sentAt: number;
+  declare sentAt: number;
   /** Retries made so far. */
-  retries: number;
+  declare retries: number;
   /** The client's headers the caller set itself (bits, see `CLIENT_HEADERS`): never touched. */
-  own: number;
+  declare own: number;
   /** Whether credentials go with the current attempt (its origin is allowed). */
-  creds?: boolean;
+  declare creds: boolean;
   /** The access token and session token of the current attempt. */
-  token?: string;
-  session?: string;
+  declare token: string | undefined;
+  declare session: string | undefined;
   /** The token generation at send time: a refresh since then means "replay, don't refresh". */
-  gen?: number;
+  declare gen: number;
   /** The code of a one-shot call's replay. */
-  mfaToken?: string;
+  declare mfaToken: string | undefined;
   /** The Idempotency-Key, kept across every replay. */
-  key?: string;
+  declare key: string | undefined;
   /** Replayed once already for a token refresh / a newer session / a verification. */
-  refreshed?: boolean;
-  resent?: boolean;
-  stepped?: boolean;
+  declare refreshed: boolean;
+  declare resent: boolean;
+  declare stepped: boolean;
   /** The body cannot be sent twice (a stream): no retry, no replay. */
-  stream?: boolean;
+  declare stream: boolean;
+
+  constructor(
+    method: string,
+    signal: AbortSignal | null | undefined,
+    url: (this: RequestContext) => string,
+    target: unknown,
+    options?: MfaRequestOptions,
+    internal?: boolean,
+  ) {
+    // axios gives lower-case methods: the common ones are looked up, not copied per request.
+    this.method = METHODS.get(method) ?? method.toUpperCase();
+    this.signal = signal;
+    this.url = url;
+    this.target = target;
+    this.oneShot = options?.oneShot;
+    this.internal = internal;
+    this.start = Date.now();
+    this.sentAt = 0;
+    this.retries = 0;
+    this.own = 0;
+    this.creds = false;
+    this.token = undefined;
+    this.session = undefined;
+    this.gen = 0;
+    this.mfaToken = undefined;
+    this.key = undefined;
+    this.refreshed = false;
+    this.resent = false;
+    this.stepped = false;
+    this.stream = false;
+  }
+
+  get [Symbol.toStringTag]() {
+    return "MfaRequest";
+  }
 }
 
 /** A new request context; `url` gives the request's absolute URL (from `target`) when needed. */
@@ -69,23 +111,12 @@ export const requestContext = (
   target: unknown,
   options?: MfaRequestOptions,
   internal?: boolean,
-): RequestContext => ({
-  // Not a plain object: axios then keeps it by reference when it merges a config for a replay.
-  [Symbol.toStringTag]: "MfaRequest",
-  method: method.toUpperCase(),
-  signal,
-  url,
-  target,
-  oneShot: options?.oneShot,
-  internal,
-  start: Date.now(),
-  sentAt: 0,
-  retries: 0,
-  own: 0,
-});
+): RequestContext => new RequestContext(method, signal, url, target, options, internal);
 
 /** Notes a header the caller set (any case): if it is one of the client's, it is left alone. */
 export function markOwn(ctx: RequestContext, name: string): void {
+  // Most names differ in length from all four (Accept, Content-Type): no lower-case copy then.
+  if (!LENGTHS.includes(name.length)) return;
   const i = LOWER.indexOf(name.toLowerCase());
   if (i >= 0) ctx.own |= 1 << i;
 }
