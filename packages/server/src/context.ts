@@ -25,6 +25,8 @@ export interface KitContext {
   queues: Map<string, (() => void)[]>;
   /** Lock deadlines the store reported, by user (see `limiter.ts`): bounded. */
   locks: Map<string, number>;
+  /** Live sessions' token hashes by token (see `sessions.tokenHashCache`): process memory only, bounded. */
+  tokenHashes: Map<string, string>;
 }
 
 /** Distributes over the event union, so each member keeps its own fields. */

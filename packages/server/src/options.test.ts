@@ -15,7 +15,11 @@ describe("createMfaServer options", () => {
       secretBytes: 20,
     });
     expect(o.otp).toMatchObject({ ttlMs: 600_000, digits: 6, resendAfterMs: 30_000 });
-    expect(o.sessions).toEqual({ ttlMs: 900_000, maxLifetimeMs: 43_200_000 });
+    expect(o.sessions).toEqual({
+      ttlMs: 900_000,
+      maxLifetimeMs: 43_200_000,
+      tokenHashCache: 10_000,
+    });
     expect(o.limits).toEqual({
       maxFailures: 3,
       windowMs: 300_000,

@@ -75,6 +75,15 @@ export interface SessionOptions {
   ttlMs?: number;
   /** No refresh extends a session past `authTime` plus this. Defaults to `43_200_000` (12 hours). */
   maxLifetimeMs?: number;
+  /**
+   * How many live sessions' token hashes this process remembers (token → SHA-256), so the session
+   * check of a busy token skips the hash: the most expensive step of a guarded call. Only tokens
+   * the store confirmed are kept, and a check the store refuses forgets its token, so guesses can
+   * neither fill nor flush it; the store is still asked on every call, so a revoked session is
+   * refused at once. It holds live tokens in process memory, never in the store: `0` turns it off.
+   * Defaults to `10_000` (about 2 MB).
+   */
+  tokenHashCache?: number;
 }
 
 /** The failure limiter. */
@@ -220,6 +229,9 @@ export function resolveOptions(options: MfaServerOptions): ResolvedOptions {
     sessions: {
       ttlMs: positive("sessions.ttlMs", options.sessions?.ttlMs, 900_000),
       maxLifetimeMs: positive("sessions.maxLifetimeMs", options.sessions?.maxLifetimeMs, DAY / 2),
+      tokenHashCache: Math.floor(
+        positive("sessions.tokenHashCache", options.sessions?.tokenHashCache, 10_000, 0),
+      ),
     },
     limits: {
       maxFailures: positive("limits.maxFailures", limits.maxFailures, 3),

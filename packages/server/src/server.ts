@@ -164,6 +164,7 @@ export function createMfaServer(options: MfaServerOptions): MfaServer {
     factors: new Map(),
     queues: new Map(),
     locks: new Map(),
+    tokenHashes: new Map(),
   };
   const { store } = ctx;
 

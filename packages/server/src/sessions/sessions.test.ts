@@ -1,4 +1,5 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { nodeCrypto } from "../crypto/node";
 import { testKit, totpCode, userWithTotp } from "../testing/fixtures";
 
 async function signedIn(overrides = {}) {
@@ -116,6 +117,101 @@ describe("MFA sessions", () => {
       42 as never,
     ]) {
       expect((await kit.mfa.checkSession(token)).ok).toBe(false);
+    }
+  });
+});
+
+describe("the token hash cache (sessions.tokenHashCache)", () => {
+  /** A signed-in kit whose SHA-256 calls are counted. */
+  async function counted(overrides = {}) {
+    const sha256 = vi.fn(nodeCrypto.sha256);
+    const signed = await signedIn({ crypto: { ...nodeCrypto, sha256 }, ...overrides });
+    sha256.mockClear();
+    return { ...signed, sha256 };
+  }
+
+  it("hashes a live token once, then checks it with one store lookup and no hash", async () => {
+    const { kit, session, sha256 } = await counted();
+    const getSession = vi.spyOn(kit.store, "getSession");
+    for (let i = 0; i < 5; i++) expect((await kit.mfa.checkSession(session.token)).ok).toBe(true);
+    expect(sha256).toHaveBeenCalledTimes(1);
+    expect(getSession).toHaveBeenCalledTimes(5);
+  });
+
+  it("still refuses a revoked or expired session at once", async () => {
+    const { kit, session, secret } = await counted();
+    expect((await kit.mfa.checkSession(session.token)).ok).toBe(true);
+    await kit.mfa.revokeSession(session.token);
+    expect((await kit.mfa.checkSession(session.token)).ok).toBe(false);
+
+    kit.tick(30_000);
+    const second = await kit.mfa.verify({ userId: "alice", code: totpCode(secret, kit.clock.now) });
+    if (!second.ok) throw new Error(second.reason);
+    expect((await kit.mfa.checkSession(second.session.token)).ok).toBe(true);
+    // Revoked by user: this instance never learns the token, the store's answer decides.
+    await kit.mfa.revokeSessions("alice");
+    expect((await kit.mfa.checkSession(second.session.token)).ok).toBe(false);
+
+    kit.tick(30_000);
+    const third = await kit.mfa.verify({ userId: "alice", code: totpCode(secret, kit.clock.now) });
+    if (!third.ok) throw new Error(third.reason);
+    expect((await kit.mfa.checkSession(third.session.token)).ok).toBe(true);
+    kit.tick(900_000);
+    expect((await kit.mfa.checkSession(third.session.token)).ok).toBe(false);
+  });
+
+  it("forgets a token the store no longer knows, so it is hashed again if it comes back", async () => {
+    const { kit, session, sha256 } = await counted();
+    await kit.mfa.checkSession(session.token);
+    // Revoked behind this instance's back, as another instance sharing the store would.
+    await kit.store.revokeSession(nodeCrypto.sha256(session.token));
+    sha256.mockClear();
+    expect((await kit.mfa.checkSession(session.token)).ok).toBe(false); // from the cache: refused
+    expect((await kit.mfa.checkSession(session.token)).ok).toBe(false); // forgotten: hashed again
+    expect(sha256).toHaveBeenCalledTimes(1);
+  });
+
+  it("keeps no guessed token, so guesses neither grow it nor push a live token out", async () => {
+    const { kit, session, sha256 } = await counted({ sessions: { tokenHashCache: 2 } });
+    await kit.mfa.checkSession(session.token);
+    for (let i = 0; i < 100; i++) {
+      const guess = `guess${String(i).padStart(16, "0")}`;
+      expect((await kit.mfa.checkSession(guess)).ok).toBe(false);
+    }
+    sha256.mockClear();
+    expect((await kit.mfa.checkSession(session.token)).ok).toBe(true);
+    expect(sha256).not.toHaveBeenCalled();
+  });
+
+  it("holds at most tokenHashCache live tokens, the oldest making room", async () => {
+    const { kit, secret, sha256 } = await counted({ sessions: { tokenHashCache: 2 } });
+    const tokens: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      kit.tick(30_000);
+      const r = await kit.mfa.verify({ userId: "alice", code: totpCode(secret, kit.clock.now) });
+      if (!r.ok) throw new Error(r.reason);
+      tokens.push(r.session.token);
+      await kit.mfa.checkSession(r.session.token);
+    }
+    sha256.mockClear();
+    // The first token made room for the third: of the three, only it is hashed again.
+    for (const token of [...tokens].reverse()) {
+      expect((await kit.mfa.checkSession(token)).ok).toBe(true);
+    }
+    expect(sha256).toHaveBeenCalledTimes(1);
+  });
+
+  it("is off with 0: every check hashes", async () => {
+    const { kit, session, sha256 } = await counted({ sessions: { tokenHashCache: 0 } });
+    for (let i = 0; i < 3; i++) expect((await kit.mfa.checkSession(session.token)).ok).toBe(true);
+    expect(sha256).toHaveBeenCalledTimes(3);
+  });
+
+  it("rejects a size that is not a finite number >= 0", () => {
+    for (const tokenHashCache of [-1, Number.NaN, Number.POSITIVE_INFINITY, "10" as never]) {
+      expect(() => testKit({ sessions: { tokenHashCache } })).toThrow(
+        /sessions\.tokenHashCache must be a finite number >= 0/,
+      );
     }
   });
 });

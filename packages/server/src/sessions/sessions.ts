@@ -42,7 +42,24 @@ const TOKEN = /^[A-Za-z0-9_-]{16,128}$/;
  * The store key of a token: its SHA-256 (base64url). The token is 256 random bits, so a keyed hash
  * adds nothing; the token itself is never stored.
  */
-export const tokenHash = (ctx: KitContext, token: string) => ctx.crypto.sha256(token);
+export const tokenHash = (ctx: KitContext, token: string) =>
+  ctx.tokenHashes.get(token) ?? ctx.crypto.sha256(token);
+
+/**
+ * Keeps or forgets `token`'s hash after the store answered for it: kept while its session lives
+ * (the oldest entry makes room when full), forgotten as soon as the store has no session for it.
+ */
+function remember(ctx: KitContext, token: string, hash: string, live: boolean): void {
+  const cache = ctx.tokenHashes;
+  if (!live) {
+    cache.delete(token);
+    return;
+  }
+  const max = ctx.options.sessions.tokenHashCache;
+  if (max === 0 || cache.has(token)) return;
+  if (cache.size >= max) cache.delete(cache.keys().next().value!);
+  cache.set(token, hash);
+}
 
 /** A new session token: 256 bits from the CSPRNG, base64url. */
 export const newToken = (ctx: KitContext) => toBase64Url(ctx.crypto.randomBytes(32));
@@ -109,7 +126,8 @@ export const isPromise = <T>(value: T | Promise<T>): value is Promise<T> =>
 
 /**
  * {@link checkSession} without a promise when the store answers at once (the memory store does):
- * hash the token, one lookup, the freshness and strength checks. The guards' hot path.
+ * the token's hash (computed once while its session lives), one lookup, the freshness and strength
+ * checks. The guards' hot path.
  */
 export function checkSessionNow(
   ctx: KitContext,
@@ -118,12 +136,32 @@ export function checkSessionNow(
 ): SessionCheck | Promise<SessionCheck> {
   if (typeof token !== "string" || !TOKEN.test(token)) return invalid(req);
   const now = ctx.now();
-  const found = ctx.store.getSession(ctx.crypto.sha256(token), now);
-  return isPromise(found) ? found.then((s) => verdict(s, now, req)) : verdict(found, now, req);
+  const known = ctx.tokenHashes.get(token);
+  const hash = known ?? ctx.crypto.sha256(token);
+  const found = ctx.store.getSession(hash, now);
+  if (isPromise(found)) return found.then((s) => settle(ctx, token, hash, known, s, now, req));
+  return settle(ctx, token, hash, known, found, now, req);
+}
+
+/** The verdict on the store's answer for `token`, after updating what is known of its hash. */
+function settle(
+  ctx: KitContext,
+  token: string,
+  hash: string,
+  known: string | undefined,
+  session: StoredSession | null,
+  now: number,
+  req: SessionRequirements,
+): SessionCheck {
+  // A known token stays known while its session lives: nothing to write on the hot path.
+  if (known === undefined ? session !== null : session === null) {
+    remember(ctx, token, hash, session !== null);
+  }
+  return verdict(session, now, req);
 }
 
 /**
- * Checks a session token: hash it, one store lookup, then the freshness and strength the action
+ * Checks a session token: its hash, one store lookup, then the freshness and strength the action
  * demands. The hot path of every protected call: the claims are the stored session itself.
  */
 export async function checkSession(
@@ -187,5 +225,7 @@ export async function refreshSession(ctx: KitContext, token: unknown): Promise<S
 /** Revokes the session of `token`; `true` when there was one. */
 export async function revokeSession(ctx: KitContext, token: unknown): Promise<boolean> {
   if (typeof token !== "string" || !TOKEN.test(token)) return false;
-  return ctx.store.revokeSession(tokenHash(ctx, token));
+  const hash = tokenHash(ctx, token);
+  ctx.tokenHashes.delete(token);
+  return ctx.store.revokeSession(hash);
 }
