@@ -124,3 +124,67 @@ describe("requireMfaMiddleware", () => {
     expect(await res.json()).not.toHaveProperty("by");
   });
 });
+
+describe("requireMfaMiddleware without authenticate", () => {
+  /** A session of USER, opened through the kit's own verify. */
+  async function session() {
+    const { backupCodes } = await kit.enroll(USER);
+    const verified = await kit.mfa.verify({ userId: USER, backupCode: backupCodes[0]! });
+    if (!verified.ok) throw new Error(verified.reason);
+    return verified.session.token;
+  }
+
+  beforeEach(async () => {
+    const a = express();
+    a.get("/profile", requireMfaMiddleware(kit.mfa, { maxAgeMs: 300_000 }), (_req, res) => {
+      res.json({ by: res.locals.mfa.userId });
+    });
+    server = await listen(a);
+  });
+
+  const get = (headers: Record<string, string>) => fetch(`${server.url}/profile`, { headers });
+
+  it("lets a live session through with its claims in res.locals.mfa", async () => {
+    const token = await session();
+    const res = await get({ "x-session-token": token });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ by: USER });
+  });
+
+  it("answers invalid_session for an unknown token and step_up_required for an old one", async () => {
+    const token = await session();
+    const unknown = await get({ "X-Session-Token": `${token}x` });
+    expect(unknown.status).toBe(401);
+    expect(await unknown.json()).toMatchObject({ type: "urn:mfa-kit:problem:invalid-session" });
+    kit.advance(301_000);
+    const old = await get({ "X-Session-Token": token });
+    expect(old.status).toBe(401);
+    expect(old.headers.get("www-authenticate")).toMatch(/max_age="?300"?/);
+  });
+
+  it("answers 503 with Retry-After while the store is down, and recovers by itself", async () => {
+    const token = await session();
+    kit.storeDown = true;
+    const down = await get({ "X-Session-Token": token });
+    expect(down.status).toBe(503);
+    expect(down.headers.get("retry-after")).toBe("1");
+    kit.storeDown = false;
+    expect((await get({ "X-Session-Token": token })).status).toBe(200);
+  });
+
+  it("calls next before it returns when the store answers at once", async () => {
+    const token = await session();
+    const middleware = requireMfaMiddleware(kit.mfa);
+    const res = { locals: {} as Record<string, unknown> };
+    const order: string[] = [];
+    const returned = middleware(
+      { rawHeaders: ["X-Session-Token", token] } as never,
+      res as never,
+      () => order.push("next"),
+    );
+    order.push("returned");
+    expect(order).toEqual(["next", "returned"]);
+    expect(returned).toBeUndefined();
+    expect(res.locals.mfa).toMatchObject({ userId: USER });
+  });
+});

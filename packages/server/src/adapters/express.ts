@@ -2,6 +2,7 @@ import type { Request as ExpressRequest, RequestHandler } from "express";
 import { createMfaHandler, type MfaHandlerOptions } from "../http/handler";
 import { type MfaGuardResult, type RequireMfaOptions, requireMfa } from "../http/requireMfa";
 import type { MfaServer } from "../server";
+import { isPromise } from "../sessions/sessions";
 import {
   type ConvertedRequest,
   type NodeAdapterOptions,
@@ -10,7 +11,7 @@ import {
   writeProblem,
   writeTooLarge,
 } from "./nodeHttp";
-import { type NodeAuthenticate, nodeAuthenticate } from "./nodeMfa";
+import { type NodeAuthenticate, nodeAuthenticate, sessionFastPath } from "./nodeMfa";
 
 /** Options of {@link mfaRouter}: the handler's and the adapter's, with an Express-aware `authenticate`. */
 export interface MfaRouterOptions
@@ -143,7 +144,9 @@ export function requireMfaMiddleware(
     ...guardOptions,
     ...(linked ? { authenticate: linked.authenticate } : {}),
   });
-  return async (req, res, next) => {
+  const fast = linked ? undefined : sessionFastPath(mfa, options);
+  /** The full guard on a converted request: every answer other than a plain valid session. */
+  const full: RequestHandler = async (req, res, next) => {
     let request: Request;
     try {
       request = fetchRequestOf(req, res, { body: false, signal: false }).request;
@@ -158,5 +161,21 @@ export function requireMfaMiddleware(
     }
     res.locals.mfa = result.claims;
     next();
+  };
+  return (req, res, next) => {
+    // A plain session token takes the hot path: on the memory store `next` runs before the
+    // middleware returns, with no Fetch request built and no promise.
+    const hit = fast?.(req.rawHeaders) ?? null;
+    if (hit === null) return full(req, res, next);
+    if (!isPromise(hit)) {
+      res.locals.mfa = hit;
+      next();
+      return;
+    }
+    return hit.then((claims) => {
+      if (!claims) return full(req, res, next);
+      res.locals.mfa = claims;
+      next();
+    });
   };
 }

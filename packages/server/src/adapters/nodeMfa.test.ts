@@ -2,6 +2,9 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { connect } from "node:net";
 import { parseStepUpChallenge } from "@mfa-kit/protocol";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createMfaServer } from "../server";
+import { memoryStore } from "../stores/memory";
+import type { MfaStore } from "../stores/types";
 import { type KitFixture, kitFixture, listen } from "./kitFixture.testkit";
 import { createMfaNodeHandler, requireMfaNode } from "./nodeMfa";
 
@@ -220,5 +223,81 @@ describe("requireMfaNode without authenticate", () => {
     const res = await post("/session-only", {}, { "X-Session-Token": token });
     expect(res.status).toBe(503);
     expect(res.headers.get("retry-after")).toBe("1");
+  });
+  it("calls next before it returns, ahead of any microtask, when the store answers at once", async () => {
+    const token = await session();
+    const guard = requireMfaNode(kit.mfa);
+    const req = { rawHeaders: ["X-Session-Token", token] } as unknown as IncomingMessage;
+    const order: string[] = [];
+    queueMicrotask(() => order.push("microtask"));
+    const answer = guard(req, {} as ServerResponse, (claims) =>
+      order.push(`next ${claims.userId}`),
+    );
+    order.push("returned");
+    expect(order).toEqual([`next ${USER}`, "returned"]);
+    expect(await answer).toMatchObject({ userId: USER });
+    expect(order).toEqual([`next ${USER}`, "returned", "microtask"]);
+  });
+
+  it("calls next only once a request may go on, never for one it answered", async () => {
+    const token = await session();
+    const guard = requireMfaNode(kit.mfa);
+    const passed: string[] = [];
+    const withNext = await listen((req, res) => {
+      void guard(req, res, (claims) => {
+        passed.push(claims.userId);
+        res.end("ok");
+      });
+    });
+    try {
+      const unknown = await fetch(withNext.url, { headers: { "X-Session-Token": `${token}x` } });
+      expect(unknown.status).toBe(401);
+      kit.storeDown = true;
+      const down = await fetch(withNext.url, { headers: { "X-Session-Token": token } });
+      expect(down.status).toBe(503);
+      expect(passed).toEqual([]);
+      kit.storeDown = false;
+      const valid = await fetch(withNext.url, { headers: { "X-Session-Token": token } });
+      expect(await valid.text()).toBe("ok");
+      expect(passed).toEqual([USER]);
+    } finally {
+      await withNext.close();
+    }
+  });
+
+  it("answers 503 when the store throws at once instead of answering", async () => {
+    const token = await session();
+    const inner = memoryStore();
+    const throwing = new Proxy(inner, {
+      get(target, name, receiver) {
+        if (name === "getSession") {
+          return () => {
+            throw new Error("store backend unreachable");
+          };
+        }
+        const value = Reflect.get(target, name, receiver);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    }) as MfaStore;
+    const mfa = createMfaServer({
+      issuer: "Adapter Test",
+      store: throwing,
+      encryptionKeys: { current: "k1", keys: { k1: Buffer.alloc(32, 7).toString("base64url") } },
+    });
+    const guard = requireMfaNode(mfa);
+    let nexted = false;
+    const broken = await listen((req, res) => {
+      void guard(req, res, () => {
+        nexted = true;
+      });
+    });
+    try {
+      const res = await fetch(broken.url, { headers: { "X-Session-Token": token } });
+      expect(res.status).toBe(503);
+      expect(res.headers.get("retry-after")).toBe("1");
+      expect(nexted).toBe(false);
+    } finally {
+      await broken.close();
+    }
   });
 });

@@ -43,10 +43,16 @@ export interface RequireMfaNodeOptions
   authenticate?: NodeAuthenticate;
 }
 
-/** A guard for Node routes: the session's claims, or `null` after it has answered the request. */
+/**
+ * A guard for Node routes: the session's claims, or `null` after it has answered the request.
+ * Given `next`, it also calls `next(claims)` once the request may go on: at once, before the guard
+ * returns, when the store answers without a promise (the memory store), so a guarded route costs
+ * no promise hop.
+ */
 export type NodeMfaGuard = (
   req: IncomingMessage,
   res: ServerResponse,
+  next?: (claims: MfaSessionClaims) => void,
 ) => Promise<MfaSessionClaims | null>;
 
 /**
@@ -107,6 +113,8 @@ export function createMfaNodeHandler(mfa: MfaServer, options: MfaNodeHandlerOpti
  * const guard = requireMfaNode(mfa, { maxAgeMs: 300_000 });
  * const claims = await guard(req, res);
  * if (!claims) return; // answered
+ * // or, with no promise hop on the memory store:
+ * guard(req, res, (claims) => route(req, res, claims));
  */
 export function requireMfaNode(mfa: MfaServer, options: RequireMfaNodeOptions = {}): NodeMfaGuard {
   const { authenticate: nodeAuth, origin, ...guardOptions } = options;
@@ -115,12 +123,8 @@ export function requireMfaNode(mfa: MfaServer, options: RequireMfaNodeOptions = 
     ...guardOptions,
     ...(linked ? { authenticate: linked.authenticate } : {}),
   });
-  const requirements = {
-    ...(options.maxAgeMs !== undefined ? { maxAgeMs: options.maxAgeMs } : {}),
-    ...(options.acrValues !== undefined ? { acrValues: options.acrValues } : {}),
-  };
+  const fast = linked ? undefined : sessionFastPath(mfa, options);
   const adapter: NodeAdapterOptions = origin !== undefined ? { origin } : {};
-  const check = sessionChecker(mfa);
   /** The full guard on a converted request: every answer other than a plain valid session. */
   const slow = async (req: IncomingMessage, res: ServerResponse) => {
     let result: MfaGuardResult;
@@ -140,26 +144,59 @@ export function requireMfaNode(mfa: MfaServer, options: RequireMfaNodeOptions = 
     await sendFetchResponse(res, result.response, req.method);
     return null;
   };
-  return (req, res) => {
-    // The hot path, when no `authenticate` needs a Fetch request: a plain session token goes
-    // straight to the session check (hash, one store lookup), without a promise of its own when
-    // the store answers at once. Anything else, a failed or a refused check included, takes the
-    // full guard, which owns every answer.
-    const token = linked ? undefined : plainSessionToken(req.rawHeaders);
-    if (token === undefined) return slow(req, res);
+  /** Hands the claims on: to `next` when there is one, then as the guard's own answer. */
+  const pass = (
+    claims: MfaSessionClaims | null,
+    next: ((claims: MfaSessionClaims) => void) | undefined,
+  ) => {
+    if (claims !== null && next) next(claims);
+    return claims;
+  };
+  return (req, res, next) => {
+    // The hot path (see `sessionFastPath`): `next` runs before the guard returns when the store
+    // answers at once. Anything else takes the full guard, which owns every answer.
+    const hit = fast?.(req.rawHeaders) ?? null;
+    if (hit === null) return slow(req, res).then((claims) => pass(claims, next));
+    if (!isPromise(hit)) {
+      // The route runs outside the guard's own promise: what it throws is its own, as it would
+      // be from any other `next`.
+      if (next) next(hit);
+      return Promise.resolve(hit);
+    }
+    return hit.then((claims) =>
+      claims ? pass(claims, next) : slow(req, res).then((c) => pass(c, next)),
+    );
+  };
+}
+
+/**
+ * The guards' hot path for Node requests (when no `authenticate` needs a Fetch request): a plain
+ * `X-Session-Token`, read from the raw header list, goes straight to the session check (one store
+ * lookup), without a promise of its own when the store answers at once. Gives the claims of a
+ * session that satisfies `options`, or `null` for everything the full guard must answer: no
+ * token, a one-shot code, a refused session, a store that fails (at once or later).
+ */
+export function sessionFastPath(
+  mfa: MfaServer,
+  options: Pick<RequireMfaOptions, "maxAgeMs" | "acrValues">,
+): (rawHeaders: string[]) => MfaSessionClaims | null | Promise<MfaSessionClaims | null> {
+  const requirements = {
+    ...(options.maxAgeMs !== undefined ? { maxAgeMs: options.maxAgeMs } : {}),
+    ...(options.acrValues !== undefined ? { acrValues: options.acrValues } : {}),
+  };
+  const check = sessionChecker(mfa);
+  const claimsOf = (c: SessionCheck) => (c.ok ? c.claims : null);
+  const failed = () => null;
+  return (rawHeaders) => {
+    const token = plainSessionToken(rawHeaders);
+    if (token === undefined) return null;
     let checked: SessionCheck | Promise<SessionCheck>;
     try {
       checked = check(token, requirements);
     } catch {
-      return slow(req, res);
+      return null;
     }
-    if (!isPromise(checked)) {
-      return checked.ok ? Promise.resolve(checked.claims) : slow(req, res);
-    }
-    return checked.then(
-      (c) => (c.ok ? c.claims : slow(req, res)),
-      () => slow(req, res),
-    );
+    return isPromise(checked) ? checked.then(claimsOf, failed) : claimsOf(checked);
   };
 }
 
