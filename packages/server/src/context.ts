@@ -1,3 +1,4 @@
+import type { BoundedMap } from "./boundedMap";
 import type { MfaCrypto } from "./crypto/types";
 import type { EventBus } from "./events/eventBus";
 import type { EventContext, MfaEvent, VerifyContext } from "./events/types";
@@ -16,17 +17,17 @@ export interface KitContext {
   /** A random id for factors, challenges, events: base64url of `bytes` random bytes. */
   randomId(bytes?: number): string;
   /** Opened factor secrets by sealed value (see `factorSecret`): process memory only, bounded. */
-  secrets: Map<string, { context: string; key: Uint8Array }>;
+  secrets: BoundedMap<string, { context: string; key: Uint8Array }>;
   /** A cheap id unique across instances (random per-process prefix and a counter): not secret. */
   uniqueId(): string;
   /** Users' factor snapshots (see `factorCache.ts`): sealed records, process memory only, bounded. */
-  factors: Map<string, { value: UserFactors; until: number }>;
+  factors: BoundedMap<string, { value: UserFactors; until: number }>;
   /** Users with a verification in progress here, and who waits next (see `serialize` in `limiter.ts`). */
   queues: Map<string, (() => void)[]>;
   /** Lock deadlines the store reported, by user (see `limiter.ts`): bounded. */
-  locks: Map<string, number>;
+  locks: BoundedMap<string, number>;
   /** Live sessions' token hashes by token (see `sessions.tokenHashCache`): process memory only, bounded. */
-  tokenHashes: Map<string, string>;
+  tokenHashes: BoundedMap<string, string>;
 }
 
 /** Distributes over the event union, so each member keeps its own fields. */

@@ -6,17 +6,19 @@ import type {
   StartChallengeResponse,
   WebAuthnJSON,
 } from "@mfa-kit/protocol";
+import { BoundedMap } from "./boundedMap";
 import { emit, type KitContext } from "./context";
 import { defaultCrypto } from "./crypto/default";
 import { toBase64Url } from "./crypto/encoding";
 import { createEventBus } from "./events/eventBus";
 import { issueBackupCodes } from "./factors/backupCodes";
 import { enrollContact, normalizeContact, sendCode } from "./factors/contactCodes";
-import { forgetFactors, loadFactors } from "./factors/factorCache";
+import { forgetFactors, loadFactors, MAX_USERS } from "./factors/factorCache";
 import { type FactorInfo, factorType, isActive, toSummary } from "./factors/factorRecord";
+import { CACHE_SIZE as SECRET_CACHE_SIZE } from "./factors/secret";
 import { enrollOtpApp, type TotpEnrollment } from "./factors/totp";
 import { authenticationOptions, registrationOptions, verifyRegistration } from "./factors/webauthn";
-import { runAttempt, serialize } from "./limits/limiter";
+import { MAX_LOCKS, runAttempt, serialize } from "./limits/limiter";
 import { type MfaServerOptions, resolveOptions } from "./options";
 import { createKeyRing, type EncryptionKeys } from "./secrets/keyRing";
 import {
@@ -160,11 +162,11 @@ export function createMfaServer(options: MfaServerOptions): MfaServer {
     events: createEventBus(options.onEvent, resolved.eventTimeoutMs, options.onEventError),
     randomId: (bytes = 16) => toBase64Url(crypto.randomBytes(bytes)),
     uniqueId: () => `${instance}${(++sequence).toString(36)}`,
-    secrets: new Map(),
-    factors: new Map(),
+    secrets: new BoundedMap(SECRET_CACHE_SIZE),
+    factors: new BoundedMap(MAX_USERS),
     queues: new Map(),
-    locks: new Map(),
-    tokenHashes: new Map(),
+    locks: new BoundedMap(MAX_LOCKS),
+    tokenHashes: new BoundedMap(resolved.sessions.tokenHashCache),
   };
   const { store } = ctx;
 

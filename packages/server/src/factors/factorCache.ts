@@ -4,7 +4,7 @@ import type { CredentialCheck, FactorRecord, UserFactors } from "../stores/types
 /** How long a snapshot serves verifications before it is read again. */
 const TTL_MS = 300_000;
 /** How many users' snapshots an instance keeps. */
-const MAX_USERS = 10_000;
+export const MAX_USERS = 10_000;
 
 /**
  * The user's factors from the store (one read), kept as this instance's snapshot. Every management
@@ -32,10 +32,8 @@ export async function cachedFactors(
   return { value: await loadFactors(ctx, userId), cached: false };
 }
 
-/** Keeps a snapshot (replacing the user's previous one), evicting the oldest beyond the bound. */
+/** Keeps a snapshot (replacing the user's previous one); unused ones age out beyond the bound. */
 function remember(ctx: KitContext, userId: string, value: UserFactors): void {
-  ctx.factors.delete(userId);
-  if (ctx.factors.size >= MAX_USERS) ctx.factors.delete(ctx.factors.keys().next().value!);
   ctx.factors.set(userId, { value, until: ctx.now() + TTL_MS });
 }
 

@@ -6,7 +6,7 @@ import { forgetFactors } from "./factorCache";
 import { sealContext } from "./factorRecord";
 
 /** How many opened secrets a kit keeps in memory (never in the store). */
-const CACHE_SIZE = 10_000;
+export const CACHE_SIZE = 10_000;
 
 /**
  * Opens a factor's secret; re-seals it under the current key when it was sealed with an old one.
@@ -45,7 +45,6 @@ async function openSecret(
   }
   const key = fromBase32(opened.text);
   if (key && !opened.stale) {
-    if (ctx.secrets.size >= CACHE_SIZE) ctx.secrets.delete(ctx.secrets.keys().next().value!);
     ctx.secrets.set(sealed, { context, key });
   }
   return key;

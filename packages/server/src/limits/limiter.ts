@@ -11,7 +11,7 @@ import type {
 } from "../stores/types";
 
 /** How many locks an instance remembers. */
-const MAX_LOCKS = 10_000;
+export const MAX_LOCKS = 10_000;
 /** How many times an attempt is recomputed from a fresh read when the store says `stale`. */
 const MAX_TRIES = 4;
 /** Suggested wait when the user's factors kept changing under an attempt. */
@@ -58,8 +58,6 @@ export function knownLock(ctx: KitContext, userId: string, now: number): number 
 }
 
 function rememberLock(ctx: KitContext, userId: string, until: number): void {
-  ctx.locks.delete(userId);
-  if (ctx.locks.size >= MAX_LOCKS) ctx.locks.delete(ctx.locks.keys().next().value!);
   ctx.locks.set(userId, until);
 }
 

@@ -47,18 +47,11 @@ export const tokenHash = (ctx: KitContext, token: string) =>
 
 /**
  * Keeps or forgets `token`'s hash after the store answered for it: kept while its session lives
- * (the oldest entry makes room when full), forgotten as soon as the store has no session for it.
+ * (unused entries age out when full), forgotten as soon as the store has no session for it.
  */
 function remember(ctx: KitContext, token: string, hash: string, live: boolean): void {
-  const cache = ctx.tokenHashes;
-  if (!live) {
-    cache.delete(token);
-    return;
-  }
-  const max = ctx.options.sessions.tokenHashCache;
-  if (max === 0 || cache.has(token)) return;
-  if (cache.size >= max) cache.delete(cache.keys().next().value!);
-  cache.set(token, hash);
+  if (live) ctx.tokenHashes.set(token, hash);
+  else ctx.tokenHashes.delete(token);
 }
 
 /** A new session token: 256 bits from the CSPRNG, base64url. */
