@@ -10,8 +10,9 @@ const shared: Options = {
 
 export default defineConfig([
   {
-    // The default build (browsers): `mfa.fetch` leaves redirects to the browser, which hides them
-    // from scripts anyway, so `src/adapters/followRedirect.browser.ts` replaces the follower.
+    // The default build (browsers): `mfa.fetch` and axios leave redirects to the browser, which
+    // hides them from scripts anyway, so the `.browser.ts` files replace the redirect follower and
+    // axios's redirect guard.
     ...shared,
     entry: { index: "src/index.ts", totp: "src/totp.ts", node: "src/node.ts" },
     dts: true,
@@ -21,7 +22,7 @@ export default defineConfig([
       {
         name: "browser-redirects",
         setup(build) {
-          build.onResolve({ filter: /[\\/]followRedirect$/ }, (args) => ({
+          build.onResolve({ filter: /[\\/](followRedirect|redirectGuard)$/ }, (args) => ({
             path: join(args.resolveDir, `${args.path}.browser.ts`),
           }));
         },

@@ -7,6 +7,7 @@ import axios from "axios";
 import createAuthRefreshInterceptor from "axios-auth-refresh";
 import axiosRetry from "axios-retry";
 import { createMfaClient } from "../dist/index.js";
+import { createMfaClient as createNodeClient } from "../dist/node-redirects/index.js";
 
 const BASE = "https://api.example.com";
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 200);
@@ -27,9 +28,14 @@ const adapter = (config) =>
 const token = "access-token";
 const bare = axios.create({ baseURL: BASE, adapter });
 
-// Ours, doing what the peer does (an access token on every request), and with an MFA session too
+// Ours (the default build, as browsers and bundlers get it), doing what the peer does (an access token on every request), and with an MFA session too
 // (a second header), as an app has after its first step-up.
 const ours = createMfaClient({ getAccessToken: () => token }).wrap(
+  axios.create({ baseURL: BASE, adapter }),
+);
+// What Node resolves (the `node` export condition): the same, plus the guard that keeps credentials
+// off a redirect to another origin (browsers follow redirects themselves, so theirs has none).
+const oursNode = createNodeClient({ getAccessToken: () => token }).wrap(
   axios.create({ baseURL: BASE, adapter }),
 );
 const session = {
@@ -58,6 +64,7 @@ const variants = {
   "mfa-kit wrapped axios": ours,
   "axios-retry + axios-auth-refresh": peer,
   "mfa-kit wrapped axios, with session": withSession,
+  "mfa-kit wrapped axios, node build": oursNode,
 };
 
 async function round(instance) {

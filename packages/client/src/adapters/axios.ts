@@ -101,7 +101,7 @@ export function axiosAdapter(engine: Engine, origins: Origins) {
           );
           // One pass over the names (AxiosHeaders' own has() is slow on this path).
           for (const name in headers) if (headers[name] != null) markOwn(ctx, name);
-          guardRedirects(config);
+          guardRedirects?.(config);
         }
         const c = ctx;
         const wait = engine.before(c, origins.allows(config.url, config.baseURL), sync);

@@ -13,7 +13,9 @@ export type Redirect = (
  * Guards the requests of axios in Node, whose follow-redirects calls `beforeRedirect` before each
  * hop: the guard runs first, then the request's (or the instance's) own hook, if any.
  */
-export function redirectGuard(origins: Origins): (config: { beforeRedirect?: Redirect }) => void {
+export function redirectGuard(
+  origins: Origins,
+): ((config: { beforeRedirect?: Redirect }) => void) | undefined {
   const guard: Redirect = ({ href, headers }) => {
     if (href && !origins.allows(href)) {
       for (const name in headers) {
