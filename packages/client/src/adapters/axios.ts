@@ -1,11 +1,6 @@
 import type { Engine } from "../engine/engine";
 import { type Origins, pageUrl } from "../engine/origins";
-import {
-  applyHeaders,
-  markOwn,
-  type RequestContext,
-  requestContext,
-} from "../engine/requestContext";
+import { applyHeaders, markOwn, RequestContext } from "../engine/requestContext";
 import type { MfaRequestOptions } from "../engine/requestOptions";
 import { type Redirect, redirectGuard } from "./redirectGuard";
 
@@ -92,7 +87,7 @@ export function axiosAdapter(engine: Engine, origins: Origins) {
         const { headers } = config;
         let ctx = config[CTX];
         if (!ctx) {
-          ctx = config[CTX] = requestContext(
+          ctx = config[CTX] = new RequestContext(
             config.method ?? "get",
             config.signal,
             url,

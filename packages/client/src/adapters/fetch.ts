@@ -1,12 +1,7 @@
 import type { Engine, Failure } from "../engine/engine";
 import { MfaError } from "../engine/mfaError";
 import { type Origins, pageUrl } from "../engine/origins";
-import {
-  applyHeaders,
-  markOwn,
-  type RequestContext,
-  requestContext,
-} from "../engine/requestContext";
+import { applyHeaders, markOwn, RequestContext } from "../engine/requestContext";
 import type { MfaRequestOptions } from "../engine/requestOptions";
 import { abortError } from "../engine/wait";
 import { followRedirect, type Hop } from "./followRedirect";
@@ -48,7 +43,7 @@ export function fetchAdapter(engine: Engine, origins: Origins) {
     }
     const { signal } = options;
     const hop: Hop = { body: options.body, headers: new Headers(options.headers), count: 0 };
-    const ctx = requestContext(
+    const ctx = new RequestContext(
       options.method ?? "GET",
       signal,
       target,

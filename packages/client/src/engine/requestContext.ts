@@ -103,16 +103,6 @@ export class RequestContext {
   }
 }
 
-/** A new request context; `url` gives the request's absolute URL (from `target`) when needed. */
-export const requestContext = (
-  method: string,
-  signal: AbortSignal | null | undefined,
-  url: (this: RequestContext) => string,
-  target: unknown,
-  options?: MfaRequestOptions,
-  internal?: boolean,
-): RequestContext => new RequestContext(method, signal, url, target, options, internal);
-
 /** Notes a header the caller set (any case): if it is one of the client's, it is left alone. */
 export function markOwn(ctx: RequestContext, name: string): void {
   // Most names differ in length from all four (Accept, Content-Type): no lower-case copy then.
