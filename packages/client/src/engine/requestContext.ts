@@ -41,8 +41,8 @@ export class RequestContext {
   declare readonly oneShot: boolean | undefined;
   /** One of the engine's own requests (verify, session refresh, factors): never stepped up. */
   declare readonly internal: boolean | undefined;
-  /** When the first attempt started (local epoch ms): the retry window counts from here. */
-  declare readonly start: number;
+  /** When the first attempt was sent (local epoch ms): the retry window counts from here. */
+  declare start: number;
   /** When the current attempt was sent (0 before the first): the clock's sample needs it. */
   declare sentAt: number;
   /** Retries made so far. */
@@ -82,7 +82,7 @@ export class RequestContext {
     this.target = target;
     this.oneShot = options?.oneShot;
     this.internal = internal;
-    this.start = Date.now();
+    this.start = 0;
     this.sentAt = 0;
     this.retries = 0;
     this.own = 0;
@@ -133,5 +133,7 @@ export function applyHeaders(ctx: RequestContext, h: Record<string, unknown>): v
       else if (ctx.sentAt) delete h[name];
     }
   }
+  // One clock read for both: the retry window counts from the first send.
   ctx.sentAt = Date.now();
+  ctx.start ||= ctx.sentAt;
 }
