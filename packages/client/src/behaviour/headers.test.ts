@@ -15,6 +15,17 @@ describe.each(adapterCases)("headers ($name)", ({ send }) => {
     expect(api.seen[0]?.headers.get("authorization")).toBe("Bearer t1");
   });
 
+  it("sends each client's own token when clients with different tokens take turns", async () => {
+    const api = new FakeApi(server);
+    const tokens = ["t1", "t2", "t1", "t2"];
+    const clients = { t1: client(), t2: client({ getAccessToken: () => "t2" }) };
+    api.tokens.add("t2");
+    for (const token of tokens) await send(clients[token as "t1" | "t2"], "/data/plain");
+    expect(api.seen.map((r) => r.headers.get("authorization"))).toEqual(
+      tokens.map((t) => `Bearer ${t}`),
+    );
+  });
+
   it("sends X-Session-Token once a session exists, not before", async () => {
     const api = new FakeApi(server);
     const mfa = client({ onChallenge: async () => ({ factorId: "f-totp", code: "123456" }) });

@@ -111,6 +111,22 @@ export function markOwn(ctx: RequestContext, name: string): void {
   if (i >= 0) ctx.own |= 1 << i;
 }
 
+/** The last token sent as `Authorization`, and the header value made of it. */
+let bearerToken: string | undefined;
+let bearerValue = "";
+
+/**
+ * `Bearer <token>`, built once per token rather than per request: a fresh concatenation is one
+ * more string to allocate, and one the HTTP client has to flatten before it checks the value.
+ */
+const bearer = (token: string) => {
+  if (token !== bearerToken) {
+    bearerToken = token;
+    bearerValue = `Bearer ${token}`;
+  }
+  return bearerValue;
+};
+
 /**
  * Writes this attempt's credentials into `h` with plain property writes (fast on axios's header
  * object; a fresh record for fetch), removes ones an earlier attempt had but this one must not,
@@ -123,7 +139,7 @@ export function applyHeaders(ctx: RequestContext, h: Record<string, unknown>): v
       const name = CLIENT_HEADERS[i]!;
       const value =
         i === 0
-          ? ctx.token && `Bearer ${ctx.token}`
+          ? ctx.token && bearer(ctx.token)
           : i === 1
             ? ctx.session
             : i === 2
