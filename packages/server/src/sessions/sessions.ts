@@ -45,15 +45,6 @@ const TOKEN = /^[A-Za-z0-9_-]{16,128}$/;
 export const tokenHash = (ctx: KitContext, token: string) =>
   ctx.tokenHashes.get(token) ?? ctx.crypto.sha256(token);
 
-/**
- * Keeps or forgets `token`'s hash after the store answered for it: kept while its session lives
- * (unused entries age out when full), forgotten as soon as the store has no session for it.
- */
-function remember(ctx: KitContext, token: string, hash: string, live: boolean): void {
-  if (live) ctx.tokenHashes.set(token, hash);
-  else ctx.tokenHashes.delete(token);
-}
-
 /** A new session token: 256 bits from the CSPRNG, base64url. */
 export const newToken = (ctx: KitContext) => toBase64Url(ctx.crypto.randomBytes(32));
 
@@ -136,7 +127,11 @@ export function checkSessionNow(
   return settle(ctx, token, hash, known, found, now, req);
 }
 
-/** The verdict on the store's answer for `token`, after updating what is known of its hash. */
+/**
+ * The verdict on the store's answer for `token`, after updating what is known of its hash: kept
+ * while its session lives (unused entries age out when the cache is full), forgotten as soon as the
+ * store has no session for it. A known token of a live session costs no write.
+ */
 function settle(
   ctx: KitContext,
   token: string,
@@ -146,9 +141,10 @@ function settle(
   now: number,
   req: SessionRequirements,
 ): SessionCheck {
-  // A known token stays known while its session lives: nothing to write on the hot path.
-  if (known === undefined ? session !== null : session === null) {
-    remember(ctx, token, hash, session !== null);
+  if (session === null) {
+    if (known !== undefined) ctx.tokenHashes.delete(token);
+  } else if (known === undefined) {
+    ctx.tokenHashes.set(token, hash);
   }
   return verdict(session, now, req);
 }
