@@ -96,34 +96,6 @@ export function scanHotp(
   return { ahead, behind };
 }
 
-/** Where a code stands among HOTP counters. */
-export type HotpMatch =
-  | { status: "match"; counter: number }
-  | { status: "resync"; counter: number }
-  | { status: "behind" }
-  | { status: "none" };
-
-/**
- * {@link scanHotp} as a verdict: a match within the look-ahead, else the first resync candidate
- * within the resync window, else a code just behind (`behind`: a replay), else `none`.
- */
-export function matchHotp(
-  crypto: MfaCrypto,
-  algorithm: HashAlgorithm,
-  key: Uint8Array,
-  code: string,
-  counter: number,
-  digits: number,
-  lookAhead: number,
-  resyncWindow: number,
-): HotpMatch {
-  const scan = scanHotp(crypto, algorithm, key, code, counter, digits, lookAhead, resyncWindow);
-  if (scan.match !== undefined) return { status: "match", counter: scan.match };
-  const candidate = scan.ahead.find((c) => c <= counter + resyncWindow);
-  if (candidate !== undefined) return { status: "resync", counter: candidate };
-  return scan.behind ? { status: "behind" } : { status: "none" };
-}
-
 const RESYNC_TTL_MS = 300_000;
 
 /**

@@ -5,7 +5,7 @@ import { toHex, utf8 } from "../crypto/encoding";
 import { nodeCrypto } from "../crypto/node";
 import { portableCrypto } from "../crypto/portable";
 import type { HashAlgorithm, MfaCrypto } from "../crypto/types";
-import { hotp, matchHotp, normalizeCode } from "./hotp";
+import { hotp, normalizeCode, scanHotp } from "./hotp";
 import { matchTotpStep, totp } from "./totp";
 
 const seeds = totpVectors.seeds as Record<string, { ascii: string }>;
@@ -65,23 +65,19 @@ describe("matchTotpStep", () => {
   });
 });
 
-describe("matchHotp", () => {
+describe("scanHotp", () => {
   const key = utf8(hotpVectors.secretAscii);
   const codes = hotpVectors.vectors.map((v) => v.hotp);
+  const scan = (code: number, counter: number, resyncWindow: number) =>
+    scanHotp(nodeCrypto, "sha1", key, codes[code]!, counter, 6, 2, resyncWindow);
 
   it("matches within the look-ahead, flags resync candidates beyond it, and spots codes behind", () => {
-    expect(matchHotp(nodeCrypto, "sha1", key, codes[3]!, 1, 6, 2, 100)).toEqual({
-      status: "match",
-      counter: 3,
-    });
-    expect(matchHotp(nodeCrypto, "sha1", key, codes[9]!, 1, 6, 2, 100)).toEqual({
-      status: "resync",
-      counter: 9,
-    });
-    expect(matchHotp(nodeCrypto, "sha1", key, codes[9]!, 1, 6, 2, 5)).toEqual({ status: "none" });
-    expect(matchHotp(nodeCrypto, "sha1", key, codes[4]!, 5, 6, 2, 100)).toEqual({
-      status: "behind",
-    });
+    expect(scan(3, 1, 100)).toEqual({ match: 3, ahead: [], behind: false });
+    expect(scan(9, 1, 100)).toEqual({ ahead: [9], behind: false });
+    // The window ends one past resyncWindow (the second code of a pair): 9 is beyond 1 + 5 + 1.
+    expect(scan(9, 1, 5)).toEqual({ ahead: [], behind: false });
+    expect(scan(7, 1, 5)).toEqual({ ahead: [7], behind: false });
+    expect(scan(4, 5, 100)).toEqual({ ahead: [], behind: true });
   });
 });
 
