@@ -8,8 +8,8 @@ import {
   type NodeAdapterOptions,
   sendFetchResponse,
   toFetchRequest,
-  writeProblem,
   writeTooLarge,
+  writeUnreadable,
 } from "./nodeHttp";
 import { type NodeAuthenticate, nodeAuthenticate, sessionFastPath } from "./nodeMfa";
 
@@ -38,9 +38,6 @@ const originOf = (req: ExpressRequest) => {
     return `${req.protocol}://localhost`;
   }
 };
-
-const unreadable = (res: Parameters<RequestHandler>[1]) =>
-  writeProblem(res, 400, "Bad request", "The request cannot be read (malformed URL or header).");
 
 /** A body an earlier parser (`express.json()`, `express.text()`) already read, as a Fetch body. */
 function parsedBody(req: ExpressRequest): string | Uint8Array<ArrayBuffer> | undefined {
@@ -106,7 +103,7 @@ export function mfaRouter(mfa: MfaServer, options: MfaRouterOptions): RequestHan
     try {
       converted = fetchRequestOf(req, res, adapter);
     } catch {
-      unreadable(res);
+      writeUnreadable(res);
       return;
     }
     const response = await handler(link(converted.request, req));
@@ -151,7 +148,7 @@ export function requireMfaMiddleware(
     try {
       request = fetchRequestOf(req, res, { body: false, signal: false }).request;
     } catch {
-      unreadable(res);
+      writeUnreadable(res);
       return;
     }
     const result: MfaGuardResult = await guard(linked ? linked.link(request, req) : request);

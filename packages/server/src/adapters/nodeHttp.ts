@@ -214,6 +214,10 @@ export function writeProblem(
   res.end(body);
 }
 
+/** The 400 for a request Node parsed but a Fetch `Request` cannot hold (a malformed URL or header). */
+export const writeUnreadable = (res: ServerResponse): void =>
+  writeProblem(res, 400, "Bad request", "The request cannot be read (malformed URL or header).");
+
 /** 413 for a body past `bodyLimit`; the connection is closed rather than drained. */
 export function writeTooLarge(res: ServerResponse, limit: number): void {
   writeProblem(
@@ -281,12 +285,7 @@ export function toNodeListener<NodeRequest extends IncomingMessage = IncomingMes
     try {
       converted = toFetchRequest(req, res, options);
     } catch {
-      writeProblem(
-        res,
-        400,
-        "Bad request",
-        "The request cannot be read (malformed URL or header).",
-      );
+      writeUnreadable(res);
       return;
     }
     let response: Response | null;

@@ -15,7 +15,7 @@ import {
   sendFetchResponse,
   toFetchRequest,
   toNodeListener,
-  writeProblem,
+  writeUnreadable,
 } from "./nodeHttp";
 
 /**
@@ -132,12 +132,7 @@ export function requireMfaNode(mfa: MfaServer, options: RequireMfaNodeOptions = 
       const request = toFetchRequest(req, res, { ...adapter, body: false, signal: false }).request;
       result = await guard(linked ? linked.link(request, req) : request);
     } catch {
-      writeProblem(
-        res,
-        400,
-        "Bad request",
-        "The request cannot be read (malformed URL or header).",
-      );
+      writeUnreadable(res);
       return null;
     }
     if (result.ok) return result.claims;
