@@ -33,10 +33,6 @@ export class BoundedMap<K, V> {
     return aged;
   }
 
-  has(key: K): boolean {
-    return this.young.has(key) || this.old.has(key);
-  }
-
   set(key: K, value: V): this {
     if (this.half === 0) return this;
     if (!this.young.has(key)) {
@@ -53,10 +49,5 @@ export class BoundedMap<K, V> {
   delete(key: K): boolean {
     const young = this.young.delete(key);
     return this.old.delete(key) || young;
-  }
-
-  clear(): void {
-    this.young.clear();
-    this.old.clear();
   }
 }
