@@ -99,6 +99,30 @@ export function scanHotp(
 const RESYNC_TTL_MS = 300_000;
 
 /**
+ * What the TOTP and HOTP checks start from: the fields every check of a one-time-password factor
+ * carries, `expect`ing its status and `field` (the counter or drift it reads) unchanged, and the
+ * code in the factor's number of digits, `null` when it is no such code.
+ */
+export function otpCheckStart(
+  factorId: string,
+  record: FactorRecord,
+  rawCode: unknown,
+  field: "counter" | "drift",
+) {
+  const digits = Number(record.digits) || 6;
+  return {
+    base: {
+      factorId,
+      expect: { status: record.status ?? "", [field]: record[field] ?? "" },
+      acr: "mfa",
+      amr: ["otp", "mfa"],
+    },
+    digits,
+    code: normalizeCode(rawCode, digits),
+  };
+}
+
+/**
  * The check of an HOTP code (RFC 4226 §7.4), computed here and decided by the store's
  * `verifyAttempt`: a match within the look-ahead moves the counter past it (so a code is accepted
  * once); otherwise a pending resync counter stored by the previous try is taken, and its successor
@@ -114,14 +138,7 @@ export async function hotpCheck(
   rawCode: unknown,
   now: number,
 ): Promise<CredentialCheck> {
-  const base = {
-    factorId,
-    expect: { status: record.status ?? "", counter: record.counter ?? "" },
-    acr: "mfa",
-    amr: ["otp", "mfa"],
-  };
-  const digits = Number(record.digits) || 6;
-  const code = normalizeCode(rawCode, digits);
+  const { base, digits, code } = otpCheckStart(factorId, record, rawCode, "counter");
   const key = code === null ? null : await factorSecret(ctx, userId, factorId, record);
   if (code === null || !key) return { ...base, kind: "none", failure: "invalid_code" };
   const algorithm = hashName(record.algorithm ?? "SHA1");

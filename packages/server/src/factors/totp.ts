@@ -5,7 +5,7 @@ import type { HashAlgorithm, MfaCrypto } from "../crypto/types";
 import type { CredentialCheck, FactorRecord } from "../stores/types";
 import { forgetFactors } from "./factorCache";
 import { newFactorId, sealContext } from "./factorRecord";
-import { codesEqual, hashName, hotp, normalizeCode } from "./hotp";
+import { codesEqual, hashName, hotp, otpCheckStart } from "./hotp";
 import { factorSecret } from "./secret";
 
 /** The TOTP value at `timeSeconds` (RFC 6238: HOTP of floor((t - T0) / period), T0 = 0). */
@@ -106,14 +106,7 @@ export function totpCheck(
   rawCode: unknown,
   now: number,
 ): CredentialCheck | Promise<CredentialCheck> {
-  const base = {
-    factorId,
-    expect: { status: record.status ?? "", drift: record.drift ?? "" },
-    acr: "mfa",
-    amr: ["otp", "mfa"],
-  };
-  const digits = Number(record.digits) || 6;
-  const code = normalizeCode(rawCode, digits);
+  const { base, digits, code } = otpCheckStart(factorId, record, rawCode, "drift");
   if (code === null) return { ...base, kind: "none", failure: "invalid_code" };
   const match = (key: Uint8Array | null): CredentialCheck => {
     if (!key) return { ...base, kind: "none", failure: "invalid_code" };
