@@ -3,6 +3,7 @@ import { type FormEvent, useCallback, useEffect, useId, useState } from "react";
 import { DEMO_DEVICES, type DemoDevice, formatSkew } from "../api/demoRoutes";
 import type { DemoState } from "../app/demoControlsClient";
 import { useDemo } from "./demoContext";
+import { TextField } from "./fields";
 import { formatClockOffset, formatTime } from "./format";
 import { useNow } from "./useNow";
 
@@ -117,28 +118,22 @@ export function DemoControlsPanel() {
           </select>
         </div>
         <div className="fields two">
-          <div className="field">
-            <label htmlFor={`${id}n`}>Calls</label>
-            <input
-              id={`${id}n`}
-              type="number"
-              min={1}
-              max={20}
-              value={count}
-              onChange={(e) => setCount(Number(e.target.value))}
-            />
-          </div>
-          <div className="field">
-            <label htmlFor={`${id}ra`}>Retry-After (s)</label>
-            <input
-              id={`${id}ra`}
-              type="number"
-              min={0}
-              max={120}
-              value={retryAfter}
-              onChange={(e) => setRetryAfter(Number(e.target.value))}
-            />
-          </div>
+          <TextField
+            label="Calls"
+            type="number"
+            min={1}
+            max={20}
+            value={count}
+            onValue={(v) => setCount(Number(v))}
+          />
+          <TextField
+            label="Retry-After (s)"
+            type="number"
+            min={0}
+            max={120}
+            value={retryAfter}
+            onValue={(v) => setRetryAfter(Number(v))}
+          />
         </div>
         <div className="row">
           <button type="submit" className="button">

@@ -1,6 +1,7 @@
 import { type FormEvent, useId, useState } from "react";
 import { useDemo } from "./demoContext";
 import { errorText } from "./errorText";
+import { FormResult, TextField } from "./fields";
 
 /** `PUT /api/password`: sensitive, like transfers. */
 export function PasswordCard() {
@@ -36,37 +37,29 @@ export function PasswordCard() {
       <h2 id={`${id}h`}>Change password</h2>
       <form onSubmit={submit}>
         <div className="fields">
-          <div className="field">
-            <label htmlFor={`${id}n`}>New password</label>
-            <input
-              id={`${id}n`}
-              type="password"
-              autoComplete="new-password"
-              minLength={8}
-              required
-              value={password}
-              onChange={(e) => setPassword(e.target.value)}
-            />
-          </div>
-          <div className="field">
-            <label htmlFor={`${id}c`}>Repeat it</label>
-            <input
-              id={`${id}c`}
-              type="password"
-              autoComplete="new-password"
-              required
-              value={confirm}
-              onChange={(e) => setConfirm(e.target.value)}
-            />
-          </div>
+          <TextField
+            label="New password"
+            type="password"
+            autoComplete="new-password"
+            minLength={8}
+            required
+            value={password}
+            onValue={setPassword}
+          />
+          <TextField
+            label="Repeat it"
+            type="password"
+            autoComplete="new-password"
+            required
+            value={confirm}
+            onValue={setConfirm}
+          />
         </div>
         <button type="submit" className="button" disabled={busy}>
           {busy ? "Saving…" : "Change password"}
         </button>
       </form>
-      <div role="status" aria-live="polite">
-        {result && <p className={result.ok ? "success" : "alert"}>{result.text}</p>}
-      </div>
+      <FormResult result={result} />
     </section>
   );
 }

@@ -1,6 +1,7 @@
 import { type FormEvent, useId, useState } from "react";
 import { DEMO_USER } from "../api/demoUser";
 import { useDemo } from "./demoContext";
+import { TextField } from "./fields";
 
 /** Username and password: the app's own primary login, before any MFA. */
 export function SignInScreen() {
@@ -31,29 +32,23 @@ export function SignInScreen() {
         <code>{DEMO_USER.password}</code>.
       </p>
       <form onSubmit={submit}>
-        <div className="field">
-          <label htmlFor={`${id}u`}>Username</label>
-          <input
-            id={`${id}u`}
-            name="username"
-            autoComplete="username"
-            required
-            value={username}
-            onChange={(e) => setUsername(e.target.value)}
-          />
-        </div>
-        <div className="field">
-          <label htmlFor={`${id}p`}>Password</label>
-          <input
-            id={`${id}p`}
-            name="password"
-            type="password"
-            autoComplete="current-password"
-            required
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-          />
-        </div>
+        <TextField
+          label="Username"
+          name="username"
+          autoComplete="username"
+          required
+          value={username}
+          onValue={setUsername}
+        />
+        <TextField
+          label="Password"
+          name="password"
+          type="password"
+          autoComplete="current-password"
+          required
+          value={password}
+          onValue={setPassword}
+        />
         {error && (
           <p className="alert" role="alert">
             {error}

@@ -2,6 +2,7 @@ import { type FormEvent, useEffect, useId, useState } from "react";
 import type { Transfer } from "../api/transferBook";
 import { useDemo } from "./demoContext";
 import { errorText } from "./errorText";
+import { FormResult, TextField } from "./fields";
 import { formatMoney, formatTime } from "./format";
 
 /** `POST /api/transfers`: sensitive, so a verification older than 5 minutes triggers step-up. */
@@ -56,46 +57,35 @@ export function TransferCard({ onTransferred }: { onTransferred(): void }) {
       </p>
       <form onSubmit={submit}>
         <div className="fields">
-          <div className="field">
-            <label htmlFor={`${id}to`}>Recipient</label>
-            <input
-              id={`${id}to`}
-              name="to"
-              required
-              maxLength={64}
-              value={to}
-              onChange={(e) => setTo(e.target.value)}
-            />
-          </div>
-          <div className="field">
-            <label htmlFor={`${id}amount`}>Amount (EUR)</label>
-            <input
-              id={`${id}amount`}
-              name="amount"
-              inputMode="decimal"
-              required
-              value={amount}
-              onChange={(e) => setAmount(e.target.value)}
-            />
-          </div>
-          <div className="field">
-            <label htmlFor={`${id}memo`}>Memo (optional)</label>
-            <input
-              id={`${id}memo`}
-              name="memo"
-              maxLength={140}
-              value={memo}
-              onChange={(e) => setMemo(e.target.value)}
-            />
-          </div>
+          <TextField
+            label="Recipient"
+            name="to"
+            required
+            maxLength={64}
+            value={to}
+            onValue={setTo}
+          />
+          <TextField
+            label="Amount (EUR)"
+            name="amount"
+            inputMode="decimal"
+            required
+            value={amount}
+            onValue={setAmount}
+          />
+          <TextField
+            label="Memo (optional)"
+            name="memo"
+            maxLength={140}
+            value={memo}
+            onValue={setMemo}
+          />
         </div>
         <button type="submit" className="button primary" disabled={busy}>
           {busy ? "Sending…" : "Send"}
         </button>
       </form>
-      <div role="status" aria-live="polite">
-        {result && <p className={result.ok ? "success" : "alert"}>{result.text}</p>}
-      </div>
+      <FormResult result={result} />
       {transfers.length > 0 && (
         <>
           <h3>Recent transfers</h3>
