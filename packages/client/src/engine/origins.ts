@@ -38,13 +38,7 @@ export function createOrigins(origins: string[] | undefined, baseUrl: string | u
   return {
     add,
     allows(url, base) {
-      // A path ("/me", not "//host/me") needs no regular expression: the base decides.
-      const key =
-        (url &&
-          !(url.charCodeAt(0) === 47 && url.charCodeAt(1) !== 47) &&
-          ORIGIN_PART.exec(url)?.[0]) ||
-        base ||
-        "";
+      const key = (url && ORIGIN_PART.exec(url)?.[0]) || base || "";
       let hit = cache.get(key);
       if (hit === undefined) {
         try {
