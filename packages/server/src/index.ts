@@ -1,6 +1,7 @@
 export type { HashAlgorithm, MfaCrypto } from "./crypto/types";
 export type {
   BackupCodeUsedEvent,
+  ClockSuspectEvent,
   EventContext,
   FactorEnrolledEvent,
   FactorRemovedEvent,
@@ -11,6 +12,8 @@ export type {
   MfaEvent,
   MfaEventType,
   NewDeviceEvent,
+  SuspendedEvent,
+  UnlockedEvent,
   VerifiedEvent,
   VerifyContext,
 } from "./events/types";
@@ -19,6 +22,7 @@ export type { TotpEnrollment } from "./factors/totp";
 export { createMfaHandler, type MfaHandlerOptions } from "./http/handler";
 export { type MfaGuardResult, type RequireMfaOptions, requireMfa } from "./http/requireMfa";
 export type {
+  EnrollmentOptions,
   HotpOptions,
   LimitOptions,
   MfaServerOptions,
@@ -44,7 +48,9 @@ export type {
   SessionRequirements,
 } from "./sessions/sessions";
 export { type MemoryStore, type MemoryStoreDump, memoryStore } from "./stores/memory";
+export { StoreUnavailableError } from "./stores/storeUnavailable";
 export type {
+  ActivationOutcome,
   AttemptFailure,
   AttemptResult,
   BackupCodeSet,
@@ -53,9 +59,11 @@ export type {
   FactorRecord,
   LimitPolicy,
   MfaStore,
+  SessionScope,
   StoredCode,
   StoredSession,
   SuccessSteps,
+  ThrottleLimit,
   UserFactors,
   VerifyAttempt,
 } from "./stores/types";

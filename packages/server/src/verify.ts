@@ -36,7 +36,9 @@ export type VerifyFailureReason =
   | "invalid_request"
   | "factor_not_found"
   | "locked"
+  | "suspended"
   | "rate_limited"
+  | "mfa_required"
   | "additional_factor_required";
 
 /** A verification that did not issue a session. */
@@ -82,7 +84,14 @@ export function codeCheck(
     case "email":
       return contactCheck(ctx, userId, factorId, record, code, challengeId, strict, now);
     default:
-      return { factorId, acr: "mfa", amr: [], kind: "none", failure: "invalid_code" };
+      return {
+        factorId,
+        acr: "mfa",
+        amr: [],
+        kind: "none",
+        failure: "invalid_code",
+        guessable: true,
+      };
   }
 }
 

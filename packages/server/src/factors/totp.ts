@@ -3,8 +3,7 @@ import type { KitContext } from "../context";
 import { toBase32, utf8 } from "../crypto/encoding";
 import type { HashAlgorithm, MfaCrypto } from "../crypto/types";
 import type { CredentialCheck, FactorRecord } from "../stores/types";
-import { forgetFactors } from "./factorCache";
-import { newFactorId, sealContext } from "./factorRecord";
+import { createPending, newFactorId, sealContext } from "./factorRecord";
 import { codesEqual, hashName, hotp, otpCheckStart } from "./hotp";
 import { factorSecret } from "./secret";
 
@@ -50,7 +49,10 @@ export interface TotpEnrollment {
   otpauthUri: string;
 }
 
-/** Creates a pending TOTP (or HOTP) factor with a fresh sealed secret. */
+/**
+ * Creates a pending TOTP (or HOTP) factor with a fresh sealed secret: activatable for
+ * `enrollment.pendingTtlMs`; beyond `enrollment.maxPending` the user's oldest pending one goes.
+ */
 export async function enrollOtpApp(
   ctx: KitContext,
   userId: string,
@@ -69,14 +71,14 @@ export async function enrollOtpApp(
       status: "pending",
       label: label.slice(0, 128),
       createdAt: String(ctx.now()),
+      pendingUntil: String(ctx.now() + ctx.options.enrollment.pendingTtlMs),
       secret: await ctx.keys.seal(utf8(secret), sealContext(userId, factorId)),
       algorithm: cfg.algorithm,
       digits: String(cfg.digits),
     };
     if (type === "totp") record.period = String(cfg.period);
     else record.counter = String(counter);
-    if (!(await ctx.store.createFactor(userId, factorId, record))) continue;
-    forgetFactors(ctx, userId);
+    if (!(await createPending(ctx, userId, factorId, record))) continue;
     const otpauthUri = generateURI({
       strategy: type,
       issuer: ctx.options.issuer,

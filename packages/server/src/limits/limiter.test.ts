@@ -49,19 +49,18 @@ describe("the failure limiter", () => {
 
   it("holds the lock across factors, challenges, backup codes and activations", async () => {
     const kit = testKit();
-    const { backupCodes } = await userWithTotp(kit);
+    const { backupCodes, sessionToken } = await userWithTotp(kit);
     await fail3(kit);
     const sms = await kit.mfa.enrollContact("alice", { channel: "sms", to: "+15551234567" });
     const smsId = sms.ok ? sms.factorId : (sms.factorId ?? "");
     expect(await kit.mfa.verify({ userId: "alice", backupCode: backupCodes[0]! })).toMatchObject({
       reason: "locked",
     });
-    expect(await kit.mfa.activateFactor("alice", smsId, kit.sent.at(-1)?.code ?? "")).toMatchObject(
-      {
-        reason: "locked",
-      },
-    );
-    expect(await kit.mfa.startChallenge("alice", smsId)).toMatchObject({ reason: "locked" });
+    const proof = { sessionToken };
+    expect(
+      await kit.mfa.activateFactor("alice", smsId, kit.sent.at(-1)?.code ?? "", proof),
+    ).toMatchObject({ reason: "locked" });
+    expect(await kit.mfa.startChallenge("alice", smsId, proof)).toMatchObject({ reason: "locked" });
     expect(await kit.mfa.lockedFor("alice")).toBe(30_000);
     // Other users are not affected.
     const bob = await userWithTotp(kit, "bob");

@@ -69,6 +69,7 @@ export interface AttemptPlan {
 /** A refused attempt, as `verify` answers it. */
 export type AttemptRefusal =
   | { ok: false; reason: "locked" | "rate_limited"; retryAfterMs: number }
+  | { ok: false; reason: "suspended" }
   | { ok: false; reason: CheckFailure; attemptsLeft: number }
   | { ok: false; reason: "factor_not_found" };
 
@@ -134,6 +135,7 @@ export async function runAttempt(
       rememberLock(ctx, userId, now + result.retryAfterMs);
       return { ok: false, reason: "locked", retryAfterMs: result.retryAfterMs };
     }
+    if (result.reason === "suspended") return { ok: false, reason: "suspended" };
     const reason = worstFailure(result.failures);
     const context = ctx.events.enabled ? eventContext(options.context) : {};
     emit(ctx, {
@@ -144,6 +146,15 @@ export async function runAttempt(
       context,
       ...(options.factorId !== undefined ? { factorId: options.factorId } : {}),
     });
+    if (result.suspended) {
+      emit(ctx, {
+        type: "limit.suspended",
+        userId,
+        notify: "user",
+        maxConsecutiveFailures: ctx.options.limits.maxConsecutiveFailures,
+        context,
+      });
+    }
     if (result.lockedForMs === undefined) {
       return { ok: false, reason, attemptsLeft: result.attemptsLeft };
     }
