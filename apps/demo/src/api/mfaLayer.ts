@@ -103,6 +103,24 @@ export function describeKitEvent(event: MfaEvent): NewDemoEvent {
           event.additionalFactorRequired ? ": a second factor is required" : ""
         }.`,
       };
+    case "limit.suspended":
+      return {
+        ...base,
+        severity: "critical",
+        message: `${event.maxConsecutiveFailures} failed codes in a row: codes are suspended until a security key or a backup code is used.`,
+      };
+    case "limit.unlocked":
+      return {
+        ...base,
+        severity: "warning",
+        message: "An administrator unlocked the account.",
+      };
+    case "clock.suspect":
+      return {
+        ...base,
+        severity: "warning",
+        message: `A session's verification time lies ${Math.ceil(event.aheadMs / 1000)} s in the future: a server clock is wrong.`,
+      };
   }
 }
 
