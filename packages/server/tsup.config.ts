@@ -23,7 +23,8 @@ export default defineConfig([
   },
   {
     // The `node` export condition: the same kit, with `src/crypto/default.ts` (portable) swapped for
-    // `src/crypto/nodeDefault.ts` (node:crypto, ~5x faster HMAC). Types come from the main build.
+    // `src/crypto/nodeDefault.ts` (node:crypto, ~5x faster HMAC) and `src/webhooks/defaultTransport.ts`
+    // (fetch) for `src/webhooks/nodeDefaultTransport.ts` (pooled agents). Types come from the main build.
     ...shared,
     entry: { index: "src/index.ts" },
     outDir: "dist/node-crypto",
@@ -35,6 +36,13 @@ export default defineConfig([
         setup(build) {
           build.onResolve({ filter: /[\\/]crypto[\\/]default$/ }, (args) => ({
             path: join(args.resolveDir, args.path.replace(/default$/, "nodeDefault.ts")),
+          }));
+          // And the webhook transport: pooled node:http(s) agents instead of `fetch`.
+          build.onResolve({ filter: /[\\/]defaultTransport$/ }, (args) => ({
+            path: join(
+              args.resolveDir,
+              args.path.replace(/defaultTransport$/, "nodeDefaultTransport.ts"),
+            ),
           }));
         },
       },
