@@ -18,8 +18,8 @@ export default defineConfig([
       express: "src/express.ts",
     },
     dts: true,
-    // dist/node-crypto belongs to the second build, which may be writing it right now.
-    clean: ["!node-crypto/**"],
+    // dist/node-crypto and dist/bin belong to the other builds, which may be writing them right now.
+    clean: ["!node-crypto/**", "!bin/**"],
   },
   {
     // The `node` export condition: the same kit, with `src/crypto/default.ts` (portable) swapped for
@@ -47,5 +47,15 @@ export default defineConfig([
         },
       },
     ],
+  },
+  {
+    // The `mfa-kit` command (`mfa-kit doctor ./mfa.config.mjs`): Node only, ESM.
+    ...shared,
+    format: ["esm"],
+    entry: { "mfa-kit": "src/bin/cli.ts" },
+    outDir: "dist/bin",
+    platform: "node",
+    dts: false,
+    clean: true,
   },
 ]);
