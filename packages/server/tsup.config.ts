@@ -16,6 +16,7 @@ export default defineConfig([
       redis: "src/redis.ts",
       node: "src/node.ts",
       express: "src/express.ts",
+      oauth: "src/oauth.ts",
     },
     dts: true,
     // dist/node-crypto and dist/bin belong to the other builds, which may be writing them right now.
