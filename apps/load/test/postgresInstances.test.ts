@@ -49,7 +49,7 @@ describe.skipIf(skipReason !== undefined)(
 
     it("refuses on one instance a TOTP code accepted on the other, and one of 50 parallel uses of a code passes", async () => {
       const user = await newUser(cluster, "replay");
-      const { factorId, secret, backupCodes } = await enrollTotp(cluster, user);
+      const { factorId, secret } = await enrollTotp(cluster, user);
       const code = totpCode(secret, 1);
       const answers = await Promise.all(
         Array.from({ length: 50 }, (_, i) =>
@@ -63,7 +63,7 @@ describe.skipIf(skipReason !== undefined)(
       const replay = await verify(cluster.b, user.tokens.b, { factorId, code });
       expect([400, 429]).toContain(replay.status);
       expect(["code_reused", "locked"]).toContain(problemName(replay.body));
-      });
+    });
 
     it("answers 503 on both instances while PostgreSQL is down and recovers without a restart", async () => {
       const user = await newUser(cluster, "outage");
