@@ -44,6 +44,7 @@ export default defineConfig([
       redis: "src/redis.ts",
       node: "src/node.ts",
       express: "src/express.ts",
+      oauth: "src/oauth.ts",
       postgres: "src/postgres.ts",
     },
     dts: true,
