@@ -13,7 +13,7 @@ import type {
 } from "./types";
 
 /** A value and the epoch milliseconds at which it dies. */
-export interface Expiring {
+interface Expiring {
   value: string;
   until: number;
 }
