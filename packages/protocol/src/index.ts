@@ -37,6 +37,7 @@ export {
   type EnrollTotpRequest,
   type EnrollTotpResponse,
   type ListFactorsResponse,
+  type RenameFactorRequest,
   type MfaRouteName,
   MfaRoutes,
   type MfaSessionResponse,
