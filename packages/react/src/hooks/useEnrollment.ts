@@ -7,6 +7,7 @@ import type {
   FactorSummary,
 } from "@mfa-kit/protocol";
 import { useCallback, useRef, useState } from "react";
+import { FACTORS, invalidate } from "../cache/queryCache";
 import { useMfaContext } from "../mfaContext";
 
 /** Where an enrollment stands. */
@@ -109,7 +110,11 @@ export function useEnrollment(): EnrollmentState {
       return step(
         { step: "activating" },
         () => client.api.activateFactor(factorId, clean),
-        (activated) => ({ step: "done", activated }),
+        (activated) => {
+          // The new factor (and any backup codes) appear in every factor list.
+          void invalidate(client, FACTORS);
+          return { step: "done", activated };
+        },
       );
     },
     reset: () => {

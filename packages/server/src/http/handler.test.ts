@@ -1,4 +1,5 @@
 import {
+  type ListFactorsResponse,
   MfaProblemTypes,
   mfaPath,
   parseRateLimit,
@@ -378,9 +379,10 @@ describe("createMfaHandler: MFA sessions and step-up", () => {
     });
     expect(r.status).toBe(200);
     expect(r.body.factor).toMatchObject({ id: factorId, label: "Work phone" });
-    const list = await call("GET", p("listFactors"));
-    expect(list.body.factors[0]).toMatchObject({ label: "Work phone" });
-    expect(list.body.factors[0].lastUsedAt).toEqual(expect.any(Number));
+    const { factors } = (await call("GET", p("listFactors")))
+      .body as unknown as ListFactorsResponse;
+    expect(factors[0]).toMatchObject({ label: "Work phone" });
+    expect(factors[0]?.lastUsedAt).toEqual(expect.any(Number));
   });
 
   it("refuses a rename that is empty, too long, has control characters or names no factor", async () => {
@@ -392,7 +394,14 @@ describe("createMfaHandler: MFA sessions and step-up", () => {
         headers: { "X-Session-Token": token },
         ...(user ? { user } : {}),
       });
-    for (const body of [{}, { label: "" }, { label: "   " }, { label: "x".repeat(65) }, { label: "a\u0007b" }, { label: 5 }]) {
+    for (const body of [
+      {},
+      { label: "" },
+      { label: "   " },
+      { label: "x".repeat(65) },
+      { label: "a\u0007b" },
+      { label: 5 },
+    ]) {
       const r = await rename(factorId, body);
       expect(r.status).toBe(400);
       expect(r.headers.get("content-type")).toBe("application/problem+json");
@@ -400,8 +409,9 @@ describe("createMfaHandler: MFA sessions and step-up", () => {
     expect((await rename("f_nope", { label: "Key" })).status).toBe(404);
     // Another user's session renames nothing, and does not learn whether the factor exists.
     expect((await rename(factorId, { label: "Pwned" }, "mallory")).status).toBe(401);
-    const list = await call("GET", p("listFactors"));
-    expect(list.body.factors[0].label).toBe("alice@acme.test");
+    const { factors } = (await call("GET", p("listFactors")))
+      .body as unknown as ListFactorsResponse;
+    expect(factors[0]?.label).toBe("alice@acme.test");
   });
 
   it("regenerates backup codes with a fresh session", async () => {
