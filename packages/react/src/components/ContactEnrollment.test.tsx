@@ -10,6 +10,8 @@ import { ContactEnrollment } from "./ContactEnrollment";
 import { FactorList } from "./FactorList";
 
 const server = startMswServer();
+// axe-core in jsdom takes seconds on a loaded machine.
+vi.setConfig({ testTimeout: 30_000 });
 
 afterEach(() => {
   vi.useRealTimers();

@@ -1,5 +1,5 @@
 import { screen, waitFor, within } from "@testing-library/react";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { useFactors } from "../hooks/useFactors";
 import { seriousViolations } from "../test/axe";
 import { startMswServer } from "../test/msw";
@@ -10,6 +10,8 @@ import { FactorList } from "./FactorList";
 import { StepUpModal } from "./StepUpModal";
 
 const server = startMswServer();
+// axe-core in jsdom takes seconds on a loaded machine.
+vi.setConfig({ testTimeout: 30_000 });
 
 function Count() {
   const { backupCodesRemaining } = useFactors();

@@ -10,6 +10,8 @@ import { FactorList } from "./FactorList";
 import { SecurityKeyEnrollment } from "./SecurityKeyEnrollment";
 
 const server = startMswServer();
+// axe-core in jsdom takes seconds on a loaded machine.
+vi.setConfig({ testTimeout: 30_000 });
 
 /** A browser whose `navigator.credentials.create` does `create`. */
 function browserWith(create: () => Promise<unknown>) {
