@@ -134,6 +134,8 @@ export function BackupCodes({
               setClosed(shown);
               setFresh(null);
               setSaved(false);
+              // Saved: lists of factors and codes left may show the new state now.
+              if (codes) void invalidate(client, FACTORS);
               onDone?.();
             }}
           >
