@@ -77,6 +77,8 @@ export interface UserState {
   codes: Record<string, StoredCode & { used: boolean; until: number }>;
   challenges: Record<string, Expiring>;
   markers: Record<string, Expiring>;
+  /** The user's throttles (see `MfaStore.throttle`), by key: event times and when they are dead. */
+  throttles?: Record<string, { events: number[]; until: number }>;
   /** Sessions of the user, by token hash (exported only). */
   sessions: Record<string, StoredSession>;
 }
@@ -714,6 +716,9 @@ function createMemoryStore(): MemoryStore & StateAccess {
       for (const [k, c] of Object.entries(state.challenges))
         challenges.set(key(userId, k), { ...c });
       for (const [k, m] of Object.entries(state.markers)) markers.set(key(userId, k), { ...m });
+      for (const [k, t] of Object.entries(state.throttles ?? {})) {
+        throttles.set(key(userId, k), { events: [...t.events], until: t.until });
+      }
     },
     exportUser(userId) {
       const own = <V, O>(map: Map<string, V>, f: (v: V) => O) => {
@@ -749,6 +754,7 @@ function createMemoryStore(): MemoryStore & StateAccess {
         codes: own(codes, (c) => ({ ...c })),
         challenges: own(challenges, (c) => ({ ...c })),
         markers: own(markers, (m) => ({ ...m })),
+        throttles: own(throttles, (t) => ({ events: [...t.events], until: t.until })),
         sessions: sessionsOf,
       };
     },

@@ -2,7 +2,6 @@ import type { Pool, PoolClient, QueryResult } from "pg";
 import { type UserState, userScratchStore } from "./memory";
 import { StoreUnavailableError } from "./storeUnavailable";
 import type {
-  ActivationOutcome,
   AttemptResult,
   FactorRecord,
   MfaStore,
@@ -104,7 +103,7 @@ interface SessionRead {
 /** The most session checks one `SELECT` answers. */
 const MAX_BATCH = 256;
 
-/** What `load_attempt` returns: the user's limiter, factors and the rows the attempt names. */
+/** What `load_user` returns: the user's limiter, factors and the rows the attempt names. */
 interface LoadedAttempt {
   rev: string;
   failures: number[];
@@ -121,6 +120,7 @@ interface LoadedAttempt {
   codes: UserState["codes"];
   challenges: UserState["challenges"];
   markers: UserState["markers"];
+  throttles: Record<string, { events: (number | string)[]; until: number | string }>;
 }
 
 /** A factor record compared by content, whatever the order of its fields. */
@@ -183,16 +183,25 @@ function diff(
               l1.lockedUntil,
               l1.level > 0 ? l1.levelUntil : 0,
               l1.failures.length > 0 ? Math.max(...l1.failures) + windowMs : 0,
+              // ... and the consecutive failures forgotten.
               l1.streak > 0 ? l1.streakUntil : 0,
               1,
             ),
           };
   }
-  const factors: Record<string, FactorRecord> = {};
+  const factors: Record<string, FactorRecord | null> = {};
   for (const [id, record] of Object.entries(after.factors)) {
     if (!sameRecord(before.factors[id], record)) factors[id] = record;
   }
+  for (const id of Object.keys(before.factors)) if (!(id in after.factors)) factors[id] = null;
   if (Object.keys(factors).length > 0) changes.factors = factors;
+  if (after.rev !== before.rev) changes.moveRev = true;
+  const throttles = changedEntries(
+    before.throttles ?? {},
+    after.throttles ?? {},
+    (a, b) => a.until === b.until && a.events.join() === b.events.join(),
+  );
+  if (throttles) changes.throttles = throttles;
   if (before.backupCodes && after.backupCodes) {
     const left = new Set(after.backupCodes.hashes);
     const used = before.backupCodes.hashes.filter((h) => !left.has(h));
@@ -314,7 +323,82 @@ export function postgresStore(pool: Pool, options: PostgresStoreOptions = {}): P
   };
 
   /** One verification: lock, load, decide (memory store code), write back, commit. */
-  const verifyIn = async (
+  /**
+   * One decision on a user's state, in one transaction under the user's row lock: load what
+   * `names` says (every factor and the limiter always), let `decide` run the memory store's own
+   * code on it, write back what changed (nothing when `unchanged` says so), commit.
+   */
+  const decideIn = async <T>(
+    client: PoolClient,
+    userId: string,
+    names: {
+      codes?: string[];
+      challenges?: string[];
+      markers?: string[];
+      backup?: boolean;
+      throttles?: string[];
+    },
+    decide: (scratch: ReturnType<typeof userScratchStore>) => Promise<T>,
+    windowMs: number,
+    unchanged?: (result: T) => boolean,
+  ): Promise<T> => {
+    await client.query("BEGIN ISOLATION LEVEL READ COMMITTED");
+    const loaded = (
+      await client.query<{ v: LoadedAttempt }>(
+        `SELECT ${s}.load_user($1, $2, $3, $4, $5, $6) AS v`,
+        [
+          userId,
+          names.codes ?? [],
+          names.challenges ?? [],
+          names.markers ?? [],
+          names.backup === true,
+          names.throttles ?? [],
+        ],
+      )
+    ).rows[0]!.v;
+    const throttles: NonNullable<UserState["throttles"]> = {};
+    for (const [k, t] of Object.entries(loaded.throttles ?? {})) {
+      throttles[k] = { events: t.events.map(Number), until: Number(t.until) };
+    }
+    const before: Omit<UserState, "sessions"> = {
+      rev: loaded.rev,
+      factors: loaded.factors,
+      backupCodes:
+        loaded.salt === null || loaded.hashes === null
+          ? null
+          : { salt: loaded.salt, hashes: loaded.hashes },
+      limiter:
+        loaded.failures.length === 0 &&
+        Number(loaded.lockedUntil) === 0 &&
+        Number(loaded.level) === 0 &&
+        Number(loaded.streak ?? 0) === 0
+          ? null
+          : {
+              failures: loaded.failures.map(Number),
+              lockedUntil: Number(loaded.lockedUntil),
+              level: Number(loaded.level),
+              levelUntil: Number(loaded.levelUntil),
+              streak: Number(loaded.streak ?? 0),
+              streakUntil: Number(loaded.streakUntil ?? 0),
+              suspended: loaded.suspended === true,
+            },
+      codes: loaded.codes,
+      challenges: loaded.challenges,
+      markers: loaded.markers,
+      throttles,
+    };
+    const scratch = userScratchStore(userId, before);
+    const result = await decide(scratch);
+    const changes = unchanged?.(result) ? undefined : diff(before, scratch.exportUser(), windowMs);
+    if (changes) {
+      await client.query(`SELECT ${s}.save_user($1, $2)`, [userId, JSON.stringify(changes)]);
+    }
+    await client.query("COMMIT");
+    return result;
+  };
+
+  /** One verification: lock, load, decide (memory store code), write back, commit. */
+  const verifyIn = (
     client: PoolClient,
     userId: string,
     attempt: VerifyAttempt,
@@ -332,51 +416,41 @@ export function postgresStore(pool: Pool, options: PostgresStoreOptions = {}): P
     }
     if (attempt.success?.hold) markers.add(attempt.success.hold.key);
     for (const m of attempt.success?.swap ?? []) markers.add(m.key);
+    return decideIn(
+      client,
+      userId,
+      { codes: [...codes], challenges: [...challenges], markers: [...markers], backup },
+      (scratch) => scratch.verifyAttempt(userId, attempt, now),
+      attempt.policy.windowMs,
+      (result) => result.ok === false && result.reason === "stale",
+    );
+  };
 
-    await client.query("BEGIN ISOLATION LEVEL READ COMMITTED");
-    const loaded = (
-      await client.query<{ v: LoadedAttempt }>(
-        `SELECT ${s}.load_attempt($1, $2, $3, $4, $5) AS v`,
-        [userId, [...codes], [...challenges], [...markers], backup],
-      )
-    ).rows[0]!.v;
-    const before: Omit<UserState, "sessions"> = {
-      rev: loaded.rev,
-      factors: loaded.factors,
-      backupCodes:
-        loaded.salt === null || loaded.hashes === null
-          ? null
-          : { salt: loaded.salt, hashes: loaded.hashes },
-      limiter:
-        loaded.failures.length === 0 &&
-        loaded.lockedUntil === 0 &&
-        loaded.level === 0 &&
-        Number(loaded.streak) === 0
-          ? null
-          : {
-              failures: loaded.failures.map(Number),
-              lockedUntil: Number(loaded.lockedUntil),
-              level: Number(loaded.level),
-              levelUntil: Number(loaded.levelUntil),
-              streak: Number(loaded.streak),
-              streakUntil: Number(loaded.streakUntil),
-              suspended: loaded.suspended === true,
-            },
-      codes: loaded.codes,
-      challenges: loaded.challenges,
-      markers: loaded.markers,
+  /** {@link decideIn} on a pooled connection of its own, within `timeoutMs`. */
+  const decideAlone = <T>(decide: (client: PoolClient) => Promise<T>): Promise<T> => {
+    let client: PoolClient | undefined;
+    let done = false;
+    const finish = (error?: unknown) => {
+      if (done || !client) return;
+      done = true;
+      // A connection whose transaction failed or timed out is closed, never reused: PostgreSQL
+      // rolls back what it had not committed.
+      client.release(error === undefined ? undefined : error instanceof Error ? error : true);
     };
-    const scratch = userScratchStore(userId, before);
-    const result = await scratch.verifyAttempt(userId, attempt, now);
-    const changes =
-      result.ok === false && result.reason === "stale"
-        ? undefined
-        : diff(before, scratch.exportUser(), attempt.policy.windowMs);
-    if (changes) {
-      await client.query(`SELECT ${s}.save_attempt($1, $2)`, [userId, JSON.stringify(changes)]);
-    }
-    await client.query("COMMIT");
-    return result;
+    return run(
+      async () => {
+        client = await pool.connect();
+        try {
+          const result = await decide(client);
+          finish();
+          return result;
+        } catch (error) {
+          finish(error);
+          throw error;
+        }
+      },
+      () => finish(new Error("timed out")),
+    );
   };
 
   const store: PostgresStore = {
@@ -405,21 +479,6 @@ export function postgresStore(pool: Pool, options: PostgresStoreOptions = {}): P
     },
     createFactor: (userId, factorId, fields) =>
       call<boolean>("create_factor", [userId, factorId, JSON.stringify(fields)]),
-    createPendingFactor: (userId, factorId, fields, limit, now) =>
-      call<boolean>("create_pending_factor", [
-        userId,
-        factorId,
-        JSON.stringify(fields),
-        num(limit.maxPending, "maxPending"),
-        num(now, "now"),
-      ]),
-    activateFactor: (userId, factorId, activation, now) =>
-      call<ActivationOutcome>("activate_factor", [
-        userId,
-        factorId,
-        activation.stepUp === true,
-        num(now, "now"),
-      ]),
     patchFactor: (userId, factorId, fields) =>
       call<boolean>("patch_factor", [userId, factorId, JSON.stringify(fields)]),
     deleteFactor: (userId, factorId) => call<boolean>("delete_factor", [userId, factorId]),
@@ -429,28 +488,49 @@ export function postgresStore(pool: Pool, options: PostgresStoreOptions = {}): P
 
     async verifyAttempt(userId, attempt, now) {
       num(now, "now");
-      let client: PoolClient | undefined;
-      let done = false;
-      const finish = (error?: unknown) => {
-        if (done || !client) return;
-        done = true;
-        // A connection whose transaction failed or timed out is closed, never reused: PostgreSQL
-        // rolls back what it had not committed.
-        client.release(error === undefined ? undefined : error instanceof Error ? error : true);
-      };
-      return run(
-        async () => {
-          client = await pool.connect();
-          try {
-            const result = await verifyIn(client, userId, attempt, now);
-            finish();
-            return result;
-          } catch (error) {
-            finish(error);
-            throw error;
-          }
-        },
-        () => finish(new Error("timed out")),
+      return decideAlone((client) => verifyIn(client, userId, attempt, now));
+    },
+    createPendingFactor(userId, factorId, fields, limit, now) {
+      num(now, "now");
+      return decideAlone((client) =>
+        decideIn(
+          client,
+          userId,
+          {},
+          (scratch) => scratch.createPendingFactor(userId, factorId, fields, limit, now),
+          0,
+        ),
+      );
+    },
+    activateFactor(userId, factorId, activation, now) {
+      num(now, "now");
+      return decideAlone((client) =>
+        decideIn(
+          client,
+          userId,
+          {},
+          (scratch) => scratch.activateFactor(userId, factorId, activation, now),
+          0,
+        ),
+      );
+    },
+    unlock(userId, now) {
+      num(now, "now");
+      return decideAlone((client) =>
+        decideIn(client, userId, {}, (scratch) => scratch.unlock(userId, now), 0),
+      );
+    },
+    throttle(userId, key, limit, now) {
+      num(now, "now");
+      return decideAlone((client) =>
+        decideIn(
+          client,
+          userId,
+          { throttles: [key] },
+          (scratch) => scratch.throttle(userId, key, limit, now),
+          0,
+          (wait) => wait > 0,
+        ),
       );
     },
     async lockedFor(userId, now) {
@@ -460,19 +540,6 @@ export function postgresStore(pool: Pool, options: PostgresStoreOptions = {}): P
       );
       const until = Number(rows[0]?.locked_until ?? 0);
       return until > now ? until - now : 0;
-    },
-
-    unlock: (userId, now) => call<boolean>("unlock_user", [userId, num(now, "now")]),
-    async throttle(userId, key, limit, now) {
-      const wait = await call<string | number>("throttle", [
-        userId,
-        key,
-        num(limit.intervalMs, "intervalMs"),
-        num(limit.max, "max"),
-        num(limit.windowMs, "windowMs"),
-        num(now, "now"),
-      ]);
-      return Number(wait);
     },
 
     async putCode(userId, factorId, code, ttlMs, now) {
@@ -534,8 +601,8 @@ export function postgresStore(pool: Pool, options: PostgresStoreOptions = {}): P
       return (rowCount ?? 0) > 0;
     },
     async revokeUserSessions(userId, now, scope) {
-      const factorId = scope?.factorId ?? null;
-      const backupCode = scope?.backupCode === true;
+      // One DELETE: every session of the user, or those of one factor / of backup codes, never
+      // the excepted one.
       const { rows } = await query<{ live: string }>(
         `WITH gone AS (DELETE FROM ${s}.sessions WHERE user_id = $1
            AND ($3::text IS NULL OR token_hash <> $3)
@@ -543,7 +610,13 @@ export function postgresStore(pool: Pool, options: PostgresStoreOptions = {}): P
              OR ($5::boolean AND factor_id IS NULL))
            RETURNING expires_at)
          SELECT count(*) FILTER (WHERE expires_at > $2) AS live FROM gone`,
-        [userId, num(now, "now"), scope?.except ?? null, factorId, backupCode],
+        [
+          userId,
+          num(now, "now"),
+          scope?.except ?? null,
+          scope?.factorId ?? null,
+          scope?.backupCode === true,
+        ],
       );
       return Number(rows[0]?.live ?? 0);
     },
@@ -579,6 +652,7 @@ export function postgresStore(pool: Pool, options: PostgresStoreOptions = {}): P
         `DELETE FROM ${s}.one_time_codes WHERE (user_id, factor_id) IN (SELECT user_id, factor_id FROM ${s}.one_time_codes WHERE until <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
         `DELETE FROM ${s}.challenges WHERE (user_id, key) IN (SELECT user_id, key FROM ${s}.challenges WHERE until <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
         `DELETE FROM ${s}.markers WHERE (user_id, key) IN (SELECT user_id, key FROM ${s}.markers WHERE until <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+        `DELETE FROM ${s}.throttles WHERE (user_id, key) IN (SELECT user_id, key FROM ${s}.throttles WHERE until <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
         `UPDATE ${s}.users SET failures = '{}', locked_until = 0, lock_level = 0, level_until = 0, limiter_until = 0, streak = 0, streak_until = 0, suspended = false WHERE user_id IN (SELECT user_id FROM ${s}.users WHERE limiter_until > 0 AND limiter_until <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
       ];
       let total = 0;
