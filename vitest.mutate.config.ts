@@ -1,0 +1,24 @@
+import { defineConfig } from "vitest/config";
+import base from "./vitest.config";
+
+/**
+ * The configuration `npm run mutate` hands to Stryker: the root one with only the unit-test
+ * projects of the mutated packages. The browser, multi-instance and Redis-backed suites start
+ * processes of their own and would run once per mutant; the folders under mutation are covered by
+ * the unit tests next to them.
+ */
+const projects = (base.test?.projects ?? []).filter(
+  (project) =>
+    typeof project === "object" &&
+    "test" in project &&
+    ["client", "server"].includes(project.test?.name as string),
+);
+
+export default defineConfig({
+  ...base,
+  test: {
+    ...base.test,
+    projects,
+    exclude: ["**/node_modules/**", "**/stores/redis.test.ts"],
+  },
+});
