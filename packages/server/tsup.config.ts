@@ -16,6 +16,8 @@ export default defineConfig([
       redis: "src/redis.ts",
       node: "src/node.ts",
       express: "src/express.ts",
+      store: "src/store.ts",
+      testing: "src/testing.ts",
     },
     dts: true,
     // dist/node-crypto belongs to the second build, which may be writing it right now.
