@@ -16,6 +16,7 @@ export type {
 } from "./events/types";
 export type { FactorInfo } from "./factors/factorRecord";
 export type { TotpEnrollment } from "./factors/totp";
+export type { CorsOptions } from "./http/cors";
 export { createMfaHandler, type MfaHandlerOptions } from "./http/handler";
 export { type MfaGuardResult, type RequireMfaOptions, requireMfa } from "./http/requireMfa";
 export type {
@@ -66,3 +67,19 @@ export type {
   VerifyInput,
   VerifyResult,
 } from "./verify";
+export { createWebhookSecret } from "./webhooks/createWebhookSecret";
+export type { WebhookDispatcher } from "./webhooks/dispatcher";
+export type {
+  WebhookDeliveryOptions,
+  WebhookEndpoint,
+  WebhookRequest,
+  WebhookResponse,
+  WebhookTransport,
+} from "./webhooks/types";
+export {
+  type VerifyWebhookOptions,
+  verifyWebhook,
+  type WebhookInput,
+  type WebhookPayload,
+  type WebhookVerification,
+} from "./webhooks/verifyWebhook";
