@@ -1,11 +1,39 @@
+import { copyFileSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { defineConfig, type Options } from "tsup";
+
+/**
+ * `import text from "./file.sql?raw"`: the file's text, inlined as a string (vitest reads the same
+ * files through its own `?raw` support).
+ */
+const rawText: NonNullable<Options["esbuildPlugins"]>[number] = {
+  name: "raw-text",
+  setup(build) {
+    build.onResolve({ filter: /\?raw$/ }, (args) => ({
+      path: join(args.resolveDir, args.path.slice(0, -"?raw".length)),
+      namespace: "raw-text",
+    }));
+    build.onLoad({ filter: /.*/, namespace: "raw-text" }, (args) => ({
+      contents: readFileSync(args.path, "utf8"),
+      loader: "text",
+    }));
+  },
+};
 
 const shared: Options = {
   format: ["esm", "cjs"],
   sourcemap: true,
   target: "es2022",
   treeshake: true,
+};
+
+/** The PostgreSQL migrations also ship as plain `.sql` files, for teams with their own tool. */
+const copyMigrations = async () => {
+  const from = "src/stores/migrations";
+  mkdirSync("dist/migrations", { recursive: true });
+  for (const file of readdirSync(from)) {
+    if (file.endsWith(".sql")) copyFileSync(join(from, file), join("dist/migrations", file));
+  }
 };
 
 export default defineConfig([
@@ -17,10 +45,13 @@ export default defineConfig([
       node: "src/node.ts",
       express: "src/express.ts",
       oauth: "src/oauth.ts",
+      postgres: "src/postgres.ts",
       store: "src/store.ts",
       testing: "src/testing.ts",
     },
     dts: true,
+    esbuildPlugins: [rawText],
+    onSuccess: copyMigrations,
     // dist/node-crypto and dist/bin belong to the other builds, which may be writing them right now.
     clean: ["!node-crypto/**", "!bin/**"],
   },
