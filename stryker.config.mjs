@@ -16,9 +16,10 @@ export default {
   vitest: { configFile: "vitest.mutate.config.ts", related: true },
   coverageAnalysis: "perTest",
   checkers: [],
-  // Two shared cores: one test runner at a time leaves the other to the rest of the machine.
-  concurrency: 1,
-  timeoutMS: 10_000,
+  // Two shared cores: at most two test runners. A pending promise fails at vitest's testTimeout
+  // (vitest.mutate.config.ts); this timeout is for a mutant that blocks the worker itself.
+  concurrency: 2,
+  timeoutMS: 30_000,
   incremental: true,
   incrementalFile: `${out}/incremental.json`,
   reporters: ["clear-text", "progress", "html", "json"],

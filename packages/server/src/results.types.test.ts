@@ -125,7 +125,7 @@ describe("requireMfa guard results", () => {
   it("are the claims or a ready Response, never both", async () => {
     expectTypeOf(requireMfa).returns.toEqualTypeOf<(req: Request) => Promise<MfaGuardResult>>();
     expectTypeOf<MfaGuardResult>().toEqualTypeOf<
-      { ok: true; claims: MfaSessionClaims } | { ok: false; response: Response }
+      { ok: true; claims: MfaSessionClaims; headers?: Headers } | { ok: false; response: Response }
     >();
     expectTypeOf<Extract<MfaGuardResult, { ok: false }>>().not.toHaveProperty("claims");
     expectTypeOf<Extract<MfaGuardResult, { ok: true }>>().not.toHaveProperty("response");
