@@ -28,6 +28,14 @@ export default {
   clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: true },
   thresholds: { high: 90, low: 80, break: 80 },
   tempDirName: `.stryker-tmp/${name}`,
-  ignorePatterns: ["/.stryker-tmp", "dist", "coverage", "reports", "test-results", "**/.turbo", "apps/demo/dist"],
+  ignorePatterns: [
+    "/.stryker-tmp",
+    "dist",
+    "coverage",
+    "reports",
+    "test-results",
+    "**/.turbo",
+    "apps/demo/dist",
+  ],
   cleanTempDir: true,
 };

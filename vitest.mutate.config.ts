@@ -19,10 +19,12 @@ export default defineConfig({
   test: {
     ...base.test,
     projects,
-    // Suites that start a redis-server or deliver to a real local receiver on the wall clock.
+    // Suites that start a redis-server or PostgreSQL, or deliver to a real local receiver on the
+    // wall clock.
     exclude: [
       "**/node_modules/**",
       "**/stores/redis.test.ts",
+      "**/stores/postgres*.test.ts",
       "**/stores/storeParity.test.ts",
       "**/webhooks/delivery.test.ts",
     ],
