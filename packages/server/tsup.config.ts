@@ -16,6 +16,7 @@ export default defineConfig([
       redis: "src/redis.ts",
       node: "src/node.ts",
       express: "src/express.ts",
+      oauth: "src/oauth.ts",
     },
     dts: true,
     // dist/node-crypto belongs to the second build, which may be writing it right now.

@@ -1,3 +1,4 @@
+export { type NodeAcrGuard, type RequireAcrNodeOptions, requireAcrNode } from "./adapters/acr";
 export {
   type ConvertedRequest,
   type FetchHandler,

@@ -1,7 +1,7 @@
 import { formatStepUpChallenge } from "@mfa-kit/protocol";
 import { describe, expect, it, vi } from "vitest";
 import type { Coordinator } from "./coordinator";
-import { createEngine, type EngineExtensions, type InternalFetch } from "./engine";
+import { createEngine, type InternalFetch } from "./engine";
 import type { Failure } from "./failure";
 import { type MfaClientOptions, resolveOptions } from "./options";
 import { applyHeaders, markOwn, RequestContext } from "./requestContext";
@@ -30,8 +30,8 @@ const withSession = () => {
 };
 
 const noSend: InternalFetch = () => Promise.reject(new Error("no network in this test"));
-const engineOf = (options: MfaClientOptions, extensions?: EngineExtensions, send = noSend) =>
-  createEngine(resolveOptions(options), options.onChallenge, send, extensions);
+const engineOf = (options: MfaClientOptions, coordinator?: Coordinator) =>
+  createEngine(resolveOptions(options), options.onChallenge, noSend, coordinator);
 
 interface Case {
   name: string;
@@ -127,53 +127,50 @@ describe("engine", () => {
     },
   );
 
-  it("asks an added failure handler after the kit's own and before the retry", async () => {
+  it("asks the failureHandler option after the token refresh, before the step-up and the retry", async () => {
     const seen: string[] = [];
-    const engine = engineOf(
-      { getAccessToken: () => "t1", retry: { retries: 1, baseDelayMs: 0 } },
-      {
-        handlers: [
-          ({ tokens }) =>
-            (ctx, failure) => {
-              seen.push(`${failure.status} ${failure.wwwAuthenticate}`);
-              if (failure.wwwAuthenticate?.includes("insufficient_claims")) {
-                tokens.adopt(ctx.token, "t-claims");
-                return "replay";
-              }
-              return undefined;
-            },
-        ],
+    const engine = engineOf({
+      getAccessToken: () => "t1",
+      retry: { retries: 1, baseDelayMs: 0 },
+      failureHandler(e, ctx, www, problem) {
+        seen.push(`${www} ${problem?.title}`);
+        if (!www?.includes("insufficient_claims")) return undefined;
+        e.useToken(ctx.token, "t-claims");
+        return true;
       },
-    );
+    });
     const ctx = new RequestContext("GET", undefined, target, URL_);
     await engine.before(ctx, true);
     applyHeaders(ctx, {});
     const claims = 'Bearer error="insufficient_claims", claims="e30"';
+    const body = () => ({ type: "urn:example:claims", title: "Claims" });
     expect(
       await engine.handle(ctx, {
         status: 401,
         headers: new Headers({ "www-authenticate": claims }),
+        body,
       }),
     ).toBe(true);
     await engine.before(ctx, true);
     expect(ctx.token).toBe("t-claims");
-    // A 503 passes it (it answers nothing) and reaches the retry.
+    expect(ctx.gen).toBe(engine.gen());
+    // Not a 401 with credentials: the handler is not asked, the retry is.
     expect(await engine.handle(ctx, { status: 503, headers: new Headers() })).toBe(true);
-    expect(seen).toEqual([`401 ${claims}`, "503 undefined"]);
+    expect(seen).toEqual([`${claims} Claims`]);
   });
 
-  it("leaves a challenge to the step-up before an added handler sees it", async () => {
-    const added = vi.fn(() => "pass" as const);
-    const engine = engineOf({ getAccessToken: () => "t1" }, { handlers: [() => added] });
+  it("leaves a challenge to the step-up when the failureHandler option leaves it", async () => {
+    const added = vi.fn(() => undefined);
+    const engine = engineOf({ getAccessToken: () => "t1", failureHandler: added });
     const ctx = new RequestContext("GET", undefined, target, URL_);
     await engine.before(ctx, true);
     const failure = {
       status: 401,
       headers: new Headers({ "www-authenticate": formatStepUpChallenge({ acrValues: ["mfa"] }) }),
     };
-    // No challenge handler: the step-up rejects with STEP_UP_REQUIRED, the added handler is not asked.
+    // No challenge handler: the step-up rejects with STEP_UP_REQUIRED after the option passed.
     await expect(engine.handle(ctx, failure)).rejects.toMatchObject({ code: "STEP_UP_REQUIRED" });
-    expect(added).not.toHaveBeenCalled();
+    expect(added).toHaveBeenCalledTimes(1);
   });
 
   it("runs the token refresh and the challenge through the coordinator", async () => {
@@ -195,7 +192,7 @@ describe("engine", () => {
     const refreshAccessToken = vi.fn(async () => "t2");
     const engine = engineOf(
       { baseUrl: "https://api.example.com", getAccessToken: () => "t1", refreshAccessToken },
-      { coordinator },
+      coordinator,
     );
     const ctx = new RequestContext("GET", undefined, target, URL_);
     await engine.before(ctx, true);

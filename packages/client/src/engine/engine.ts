@@ -1,11 +1,11 @@
-import { type ChallengeCoordinator, createChallengeCoordinator } from "./challengeCoordinator";
+import { createChallengeCoordinator } from "./challengeCoordinator";
 import { createClockSampler } from "./clockSampler";
 import { type Coordinator, localCoordinator } from "./coordinator";
 import type { EngineCore } from "./core";
 import type { MfaEvent } from "./events";
-import { abortHandler, type Failure, type FailureHandler, handleFailure } from "./failure";
+import { abortHandler, type Failure, type FailureLink, handleFailure, problemOf } from "./failure";
 import { idempotencyKey } from "./idempotencyKey";
-import { createMfaSession, type MfaSession } from "./mfaSession";
+import { createMfaSession } from "./mfaSession";
 import type { ResolvedOptions } from "./options";
 import { pageUrl } from "./origins";
 import { OWN_IDEMPOTENCY_KEY, type RequestContext } from "./requestContext";
@@ -13,7 +13,7 @@ import { createRetryHandler, retryerOf } from "./retryer";
 import { sessionInfo } from "./session";
 import { createStepUp } from "./stepUp";
 import { createStore } from "./store";
-import { createTokenRefresh, type TokenRefresh } from "./tokenRefresh";
+import { createTokenRefresh } from "./tokenRefresh";
 import type { ChallengeHandler, MfaSessionInfo, MfaSnapshot } from "./types";
 import { abortable } from "./wait";
 
@@ -26,26 +26,6 @@ export type InternalFetch = (
   internal?: boolean,
 ) => Promise<Response>;
 
-/** The parts a failure handler added to the engine may use (see {@link EngineExtensions}). */
-export interface EngineParts {
-  core: EngineCore;
-  tokens: TokenRefresh;
-  session: MfaSession;
-  challenges: ChallengeCoordinator;
-}
-
-/**
- * What a new kind of challenge or a cross-tab client plugs into the engine: a coordinator of shared
- * work (defaults to this client alone), and failure handlers asked after the kit's own (abort, token
- * refresh, step-up) and before the retry, each made from the engine's parts. An OAuth
- * re-authorization, for one, recognises its 401, gets a new access token through
- * `challenges.join` (one prompt for every waiting request), hands it to `tokens.adopt` and replays.
- */
-export interface EngineExtensions {
-  coordinator?: Coordinator;
-  handlers?: ((parts: EngineParts) => FailureHandler)[];
-}
-
 /** The engine: the client's state and the decisions on each attempt, for the adapters. */
 export type Engine = ReturnType<typeof createEngine>;
 
@@ -56,14 +36,14 @@ const noop = () => {};
  * challenge coordinator with the kit's step-up, the retryer and the clock sampler, all publishing
  * into one snapshot store. Adapters only move headers and responses between their HTTP client and
  * this engine: `before` each attempt, `after` each response, `handle` each failure, which asks the
- * failure handlers in order (see {@link FailureHandler}). `send` is how the engine's own requests
+ * failure handlers in order (see {@link FailureLink}). `send` is how the engine's own requests
  * go out (`mfa.fetch`).
  */
 export function createEngine(
   o: ResolvedOptions,
   initialHandler: ChallengeHandler | null | undefined,
   send: InternalFetch,
-  { coordinator = localCoordinator, handlers: more = [] }: EngineExtensions = {},
+  coordinator: Coordinator = localCoordinator,
 ) {
   const store = createStore<MfaSnapshot>({
     status: "idle",
@@ -74,18 +54,20 @@ export function createEngine(
   });
   /** Refreshes in flight (token and session). */
   let busy = 0;
+  const emit: EngineCore["emit"] = (type, fields) => {
+    try {
+      o.onEvent?.({ type, ...fields } as MfaEvent);
+    } catch {
+      // A throwing listener never breaks a request.
+    }
+  };
+  const { clock, sample } = createClockSampler(store, emit);
   const core: EngineCore = {
     o,
     store,
-    clock: undefined as never,
+    clock,
     coordinator,
-    emit(type, fields) {
-      try {
-        o.onEvent?.({ type, ...fields } as MfaEvent);
-      } catch {
-        // A throwing listener never breaks a request.
-      }
-    },
+    emit,
     publish(delta = 0) {
       busy += delta;
       const p = challenges.pending();
@@ -108,10 +90,6 @@ export function createEngine(
       return { status: res.status, headers: res.headers, body: await res.json().catch(noop) };
     },
   };
-  const { clock, sample } = createClockSampler(store, (offsetMs) =>
-    core.emit("clock.skew", { offsetMs }),
-  );
-  core.clock = clock;
   const session = createMfaSession(core);
   const challenges = createChallengeCoordinator(core, initialHandler ?? null);
   const tokens = createTokenRefresh(core, (error) => {
@@ -122,12 +100,18 @@ export function createEngine(
   const retry = createRetryHandler(core, o.retry && retryerOf(o.retry));
 
   /** Asked in this order about each failed attempt; the first to answer decides. */
-  const parts: EngineParts = { core, tokens, session, challenges };
-  const handlers: readonly FailureHandler[] = [
+  /** The `failureHandler` option (another kind of step-up) as a link: before the kit's own. */
+  const extra: FailureLink = (ctx, f) =>
+    o.failureHandler && !ctx.internal && f.wwwAuthenticate !== undefined
+      ? problemOf(f)
+          .then((problem) => o.failureHandler!(e, ctx, f.wwwAuthenticate!, problem))
+          .then((replay) => (replay === undefined ? undefined : replay ? "replay" : "pass"))
+      : undefined;
+  const handlers: readonly FailureLink[] = [
     abortHandler,
     tokens.handler,
+    extra,
     stepUp.handler,
-    ...more.map((make) => make(parts)),
     retry.handler,
   ];
 
@@ -192,6 +176,14 @@ export function createEngine(
         ? abortable(wait.catch(noop), ctx.signal).then(() => credentials(ctx))
         : credentials(ctx, sync);
     },
+
+    /** The token generation: incremented by each token refresh or re-authorization. */
+    gen: tokens.generation,
+
+    /** Sends `token` instead of `stale` from now on (until `getAccessToken` gives another one). */
+    useToken: tokens.adopt,
+
+    emit,
 
     /** Takes the clock sample of a response (errors included). */
     after(ctx: RequestContext, date: string | null | undefined): void {

@@ -48,7 +48,7 @@ export type Verdict = "replay" | "pass" | undefined;
  * coordinator when a person must answer, so that every waiting request shares one prompt), puts it
  * in place and answers `"replay"`.
  */
-export type FailureHandler = (
+export type FailureLink = (
   ctx: RequestContext,
   failure: AttemptFailure,
 ) => Verdict | Promise<Verdict>;
@@ -70,7 +70,7 @@ export const problemOf = async (failure: AttemptFailure): Promise<MfaProblem | n
  * the failure to the caller (also when no handler answers); rejects as a handler rejects.
  */
 export async function handleFailure(
-  handlers: readonly FailureHandler[],
+  handlers: readonly FailureLink[],
   ctx: RequestContext,
   failure: Failure,
 ): Promise<boolean> {
@@ -86,7 +86,7 @@ export async function handleFailure(
 }
 
 /** The first failure handler: an aborted request rejects with `ABORTED`, whatever its answer. */
-export const abortHandler: FailureHandler = (ctx, f) => {
+export const abortHandler: FailureLink = (ctx, f) => {
   if (f.kind === "abort" || ctx.signal?.aborted) throw abortError(ctx.signal);
   return undefined;
 };

@@ -1,7 +1,7 @@
 import { parseRetryAfter } from "@mfa-kit/protocol";
 import type { EngineCore } from "./core";
 import type { RetryReason } from "./events";
-import type { AttemptFailure, FailureHandler } from "./failure";
+import type { AttemptFailure, FailureLink } from "./failure";
 import { MfaError, noResponse } from "./mfaError";
 import { OWN_IDEMPOTENCY_KEY } from "./requestContext";
 import { backoffMs, isRetryableStatus, mayRepeat, type RetryOptions } from "./retryPolicy";
@@ -71,7 +71,7 @@ export function createRetryHandler(core: EngineCore, retryer: Retryer | null) {
     }
   };
 
-  const handler: FailureHandler = async (ctx, f) => {
+  const handler: FailureLink = async (ctx, f) => {
     const { kind, status, headers } = f;
     if (
       !retryer ||

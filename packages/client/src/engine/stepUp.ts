@@ -11,7 +11,7 @@ import { answerError } from "./answerError";
 import type { ChallengeCoordinator, Settle } from "./challengeCoordinator";
 import { cancelled, required } from "./challengeCoordinator";
 import type { EngineCore } from "./core";
-import { type FailureHandler, problemOf } from "./failure";
+import { type FailureLink, problemOf } from "./failure";
 import { MfaError } from "./mfaError";
 import type { MfaSession } from "./mfaSession";
 import { later } from "./retryer";
@@ -134,7 +134,7 @@ export function createStepUp(
     signal: AbortSignal | null | undefined,
   ) => challenges.join(challenge, problem, verifyLoop(url), signal);
 
-  const handler: FailureHandler = async (ctx, f) => {
+  const handler: FailureLink = async (ctx, f) => {
     if (ctx.internal) return;
     const problem = await problemOf(f);
     const name = problemName(problem);

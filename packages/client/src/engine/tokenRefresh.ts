@@ -1,5 +1,5 @@
 import type { EngineCore } from "./core";
-import { bearerError, type FailureHandler } from "./failure";
+import { bearerError, type FailureLink } from "./failure";
 import { MfaError } from "./mfaError";
 import { OWN_AUTHORIZATION, type RequestContext } from "./requestContext";
 import { abortable } from "./wait";
@@ -63,6 +63,8 @@ export function createTokenRefresh(core: EngineCore, failed: (error: MfaError) =
 
   return {
     adopt,
+    /** Incremented by each refresh or adopted token. */
+    generation: () => generation,
     /** The refresh in flight, if any. */
     current: flight.current,
     /** Whether `getAccessToken` is known to answer at once (it has, and never with a promise). */
@@ -113,6 +115,6 @@ export function createTokenRefresh(core: EngineCore, failed: (error: MfaError) =
       }
       if (ctx.gen === generation) await abortable(flight(ctx.token), ctx.signal);
       return "replay";
-    }) satisfies FailureHandler,
+    }) satisfies FailureLink,
   };
 }

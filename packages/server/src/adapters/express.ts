@@ -3,6 +3,7 @@ import { createMfaHandler, type MfaHandlerOptions } from "../http/handler";
 import { type MfaGuardResult, type RequireMfaOptions, requireMfa } from "../http/requireMfa";
 import type { MfaServer } from "../server";
 import { isPromise } from "../sessions/sessions";
+import { nodeCors } from "./nodeCors";
 import {
   type ConvertedRequest,
   type NodeAdapterOptions,
@@ -142,6 +143,7 @@ export function requireMfaMiddleware(
     ...(linked ? { authenticate: linked.authenticate } : {}),
   });
   const fast = linked ? undefined : sessionFastPath(mfa, options);
+  const cors = nodeCors(options.cors);
   /** The full guard on a converted request: every answer other than a plain valid session. */
   const full: RequestHandler = async (req, res, next) => {
     let request: Request;
@@ -160,6 +162,7 @@ export function requireMfaMiddleware(
     next();
   };
   return (req, res, next) => {
+    cors?.(req, res);
     // A plain session token takes the hot path: on the memory store `next` runs before the
     // middleware returns, with no Fetch request built and no promise.
     const hit = fast?.(req.rawHeaders) ?? null;

@@ -9,6 +9,7 @@ import {
   type SessionCheck,
   sessionChecker,
 } from "../sessions/sessions";
+import { nodeCors } from "./nodeCors";
 import {
   type NodeAdapterOptions,
   type NodeListener,
@@ -124,6 +125,7 @@ export function requireMfaNode(mfa: MfaServer, options: RequireMfaNodeOptions = 
     ...(linked ? { authenticate: linked.authenticate } : {}),
   });
   const fast = linked ? undefined : sessionFastPath(mfa, options);
+  const cors = nodeCors(options.cors);
   const adapter: NodeAdapterOptions = origin !== undefined ? { origin } : {};
   /** The full guard on a converted request: every answer other than a plain valid session. */
   const slow = async (req: IncomingMessage, res: ServerResponse) => {
@@ -148,6 +150,7 @@ export function requireMfaNode(mfa: MfaServer, options: RequireMfaNodeOptions = 
     return claims;
   };
   return (req, res, next) => {
+    cors?.(req, res);
     // The hot path (see `sessionFastPath`): `next` runs before the guard returns when the store
     // answers at once. Anything else takes the full guard, which owns every answer.
     const hit = fast?.(req.rawHeaders) ?? null;

@@ -10,6 +10,7 @@ import type { VerifyContext } from "../events/types";
 import type { MfaServer } from "../server";
 import type { MfaSessionClaims } from "../sessions/sessions";
 import { optionalObject, optionalString, readHeader, readJsonBody } from "./body";
+import { type CorsOptions, createCors } from "./cors";
 import {
   badRequest,
   type FactorHints,
@@ -36,6 +37,12 @@ export interface MfaHandlerOptions {
   stepUpMaxAgeMs?: number;
   /** The verification context (IP, country, device) of a request. Defaults to the `User-Agent` only. */
   context?: (req: Request) => VerifyContext | Promise<VerifyContext>;
+  /**
+   * Cross-origin access for browser apps on other origins: preflights answered, the allowed
+   * origin echoed (`Vary: Origin`), the headers the client reads exposed. Defaults to none
+   * (same-origin only).
+   */
+  cors?: CorsOptions;
 }
 
 type Params = { factorId?: string };
@@ -100,6 +107,10 @@ export function createMfaHandler(
   const base = (options.basePath ?? DEFAULT_BASE_PATH).replace(/\/+$/, "");
   const stepUpMaxAgeMs = options.stepUpMaxAgeMs ?? 300_000;
   const limits = mfa.limits;
+  const cors = options.cors ? createCors(options.cors) : undefined;
+  /** The methods of the routes at `path`, for preflight answers. */
+  const methodsAt = (path: string) =>
+    ROUTES.filter((r) => r.pattern.test(path)).map((r) => r.method);
 
   const contextOf = async (req: Request): Promise<VerifyContext> => {
     if (options.context) return options.context(req);
@@ -420,12 +431,15 @@ export function createMfaHandler(
       return null;
     }
     if (path !== base && !path.startsWith(`${base}/`)) return null;
-    if (req.method === "OPTIONS") return null;
+    const route = path.slice(base.length) || "/";
+    if (req.method === "OPTIONS") return cors?.preflight(req, methodsAt(route)) ?? null;
+    let response: Response;
     try {
-      return await dispatch(req, path.slice(base.length) || "/");
+      response = await dispatch(req, route);
     } catch {
       // A store outage or a bug: no stack trace leaves the server; the client retries later.
-      return unavailable(mfa);
+      response = unavailable(mfa);
     }
+    return cors ? cors.apply(req, response) : response;
   };
 }

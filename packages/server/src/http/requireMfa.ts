@@ -3,6 +3,7 @@ import type { VerifyContext } from "../events/types";
 import type { MfaServer } from "../server";
 import { type MfaSessionClaims, sessionChecker } from "../sessions/sessions";
 import { readHeader } from "./body";
+import { type Cors, type CorsOptions, createCors } from "./cors";
 import {
   badRequest,
   type FactorHints,
@@ -25,11 +26,22 @@ export interface RequireMfaOptions {
   authenticate?: (req: Request) => string | null | undefined | Promise<string | null | undefined>;
   /** The verification context of a request, for one-shot codes. Defaults to the `User-Agent` only. */
   context?: (req: Request) => VerifyContext | Promise<VerifyContext>;
+  /**
+   * Cross-origin access (see `createMfaHandler`): a preflight is answered as a denial (send
+   * `response`; the route does not run), every denial carries the CORS headers, and an accepted
+   * request gets them in `headers` for the route's own answer. Defaults to none.
+   */
+  cors?: CorsOptions;
 }
 
 /** The answer of a {@link requireMfa} guard. */
 export type MfaGuardResult =
-  | { ok: true; claims: MfaSessionClaims }
+  | {
+      ok: true;
+      claims: MfaSessionClaims;
+      /** With `cors`: the headers to set on the route's answer (`Access-Control-Allow-Origin`, ...). */
+      headers?: Headers;
+    }
   | { ok: false; response: Response };
 
 /**
@@ -150,11 +162,28 @@ export function requireMfa(
 
   // Fail closed: when the store cannot answer (Redis down), refuse with 503 and `Retry-After`
   // (the same answer as the handler's), never let the request through or reject the route.
-  return (req) =>
+  const guarded = (req: Request) =>
     guard(req).catch(
       (): MfaGuardResult => ({
         ok: false,
         response: unavailable(mfa),
       }),
     );
+  return options.cors ? withCors(createCors(options.cors), guarded) : guarded;
+}
+
+/**
+ * A guard with CORS: preflights answered before it runs, its denials and acceptances given the
+ * CORS headers of the request's origin. Shared by `requireMfa` and `requireAcr`.
+ */
+export function withCors<
+  R extends { ok: true; headers?: Headers } | { ok: false; response: Response },
+>(cors: Cors, guard: (req: Request) => Promise<R>): (req: Request) => Promise<R> {
+  return async (req) => {
+    const preflight = cors.preflight(req, null);
+    if (preflight) return { ok: false, response: preflight } as R;
+    const result = await guard(req);
+    if (!result.ok) return { ...result, response: cors.apply(req, result.response) };
+    return { ...result, headers: new Headers(cors.headersFor(req.headers.get("origin"))) };
+  };
 }
