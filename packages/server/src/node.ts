@@ -16,3 +16,8 @@ export {
   type RequireMfaNodeOptions,
   requireMfaNode,
 } from "./adapters/nodeMfa";
+export {
+  type NodeWebhookTransport,
+  type NodeWebhookTransportOptions,
+  nodeWebhookTransport,
+} from "./webhooks/nodeTransport";

@@ -52,7 +52,7 @@ export function describeClientEvent(event: MfaEvent): { text: string; kind: "inf
     case "clock.unavailable":
       return {
         kind: "warning",
-        text: "The API's answers carry no readable Date: expiries are read on this device's clock.",
+        text: "The API hides its Date header: the server's clock cannot be measured (expose Date).",
       };
     case "reauthorize.started":
       return { kind: "info", text: "The API asked for a stronger sign-in: re-authorizing." };
