@@ -347,7 +347,7 @@ describe.skipIf(skipReason !== undefined)("postgresStore on a real PostgreSQL", 
       });
       expect(sent).toEqual(["SELECT"]);
       expect(found).toEqual([session(T + 1000, "a"), null, null, session(T + 9, "b")]);
-      await store.revokeSession("t1");
+      await store.revokeSession("t1", T);
       expect(await store.getSession("t1", T)).toBeNull();
     });
   });

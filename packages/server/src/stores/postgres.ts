@@ -485,11 +485,12 @@ export function postgresStore(pool: Pool, options: PostgresStoreOptions = {}): P
       );
       return rows[0] ? sessionOf(rows[0]) : null;
     },
-    async revokeSession(tokenHash) {
-      const { rowCount } = await query(`DELETE FROM ${s}.sessions WHERE token_hash = $1`, [
-        tokenHash,
-      ]);
-      return (rowCount ?? 0) > 0;
+    async revokeSession(tokenHash, now) {
+      const { rows } = await query<{ live: boolean }>(
+        `DELETE FROM ${s}.sessions WHERE token_hash = $1 RETURNING expires_at > $2 AS live`,
+        [tokenHash, num(now, "now")],
+      );
+      return rows[0]?.live === true;
     },
     async revokeUserSessions(userId, now) {
       const { rows } = await query<{ live: string }>(
