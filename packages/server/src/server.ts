@@ -25,7 +25,7 @@ import {
 import { CACHE_SIZE as SECRET_CACHE_SIZE } from "./factors/secret";
 import { enrollOtpApp, type TotpEnrollment } from "./factors/totp";
 import { authenticationOptions, registrationOptions, verifyRegistration } from "./factors/webauthn";
-import { MAX_LOCKS, runAttempt, serialize } from "./limits/limiter";
+import { MAX_LOCKS, runAttempt, serialize } from "./limits/attemptQueue";
 import { type MfaServerOptions, resolveOptions } from "./options";
 import { createKeyRing, type EncryptionKeys } from "./secrets/keyRing";
 import {

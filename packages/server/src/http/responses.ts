@@ -143,6 +143,8 @@ const DETAIL: Partial<Record<VerifyFailure["reason"], string>> = {
   rate_limited: "Another verification for this user is in progress: retry in a moment.",
   suspended:
     "Too many failed codes: verify with a security key or a backup code, or ask support to unlock the account.",
+  factors_changed:
+    "The user's factors changed while the code was being checked: nothing was counted, retry in a moment.",
   additional_factor_required:
     "This sign-in comes from a new location: verify a second, different factor.",
 };
@@ -164,6 +166,16 @@ export function verifyFailure(
         failure.reason,
         { retryAfter, ...(detail ? { detail } : {}) },
         retryHeaders(retryAfterMs, policy),
+      );
+    }
+    case "factors_changed": {
+      // Nothing was decided or counted: like a store outage, a 503 the client retries shortly.
+      const retryAfter = Math.max(1, Math.ceil((failure.retryAfterMs ?? 1000) / 1000));
+      return fail(
+        mfa,
+        "rate_limited",
+        { status: 503, title: "Service unavailable", retryAfter, detail: detail! },
+        { [MfaHeaders.retryAfter]: String(retryAfter) },
       );
     }
     case "invalid_code":

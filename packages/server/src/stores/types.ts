@@ -178,8 +178,11 @@ export interface MfaStore {
   getSession(tokenHash: string, now: number): StoredSession | null | Promise<StoredSession | null>;
   /** Moves a live session's expiry to `expiresAt` and returns it, or `null` when not live. */
   touchSession(tokenHash: string, expiresAt: number, now: number): Promise<StoredSession | null>;
-  /** Revokes one session; `true` when the store held it. */
-  revokeSession(tokenHash: string): Promise<boolean>;
+  /**
+   * Revokes one session; `true` when it was live at `now` (an expired session is removed too, but
+   * answers `false`, whether or not the store had collected it yet).
+   */
+  revokeSession(tokenHash: string, now: number): Promise<boolean>;
   /**
    * Revokes the user's sessions that `scope` selects, in one step, and returns how many of them
    * were live: without `scope` (or with neither `factorId` nor `backupCode`) every session; with
