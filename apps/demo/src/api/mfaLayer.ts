@@ -124,6 +124,8 @@ export function createMfaLayer(
   const { now, events, accounts, totp, stepUpMaxAgeMs } = deps;
   const kit = createMfaServer({
     issuer: ISSUER,
+    // Authenticator apps show the username the user signs in with, not the internal id.
+    accountName: (userId) => accounts.findUser(userId)?.username ?? userId,
     ...kitOptions,
     now,
     onEvent: (event) => {
