@@ -64,6 +64,20 @@ export default defineConfig({
       },
       {
         extends: true,
+        test: { name: "oidc", environment: "node", include: ["apps/oidc/src/**/*.test.ts"] },
+      },
+      {
+        extends: true,
+        test: {
+          name: "oidc-e2e",
+          environment: "node",
+          include: ["apps/oidc/e2e/**/*.test.ts"],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+        },
+      },
+      {
+        extends: true,
         test: {
           name: "load",
           environment: "node",

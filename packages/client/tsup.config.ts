@@ -14,7 +14,12 @@ export default defineConfig([
     // hides them from scripts anyway, so the `.browser.ts` files replace the redirect follower and
     // axios's redirect guard.
     ...shared,
-    entry: { index: "src/index.ts", totp: "src/totp.ts", node: "src/node.ts" },
+    entry: {
+      index: "src/index.ts",
+      totp: "src/totp.ts",
+      node: "src/node.ts",
+      oauth: "src/oauth.ts",
+    },
     dts: true,
     // dist/node-redirects belongs to the second build, which may be writing it right now.
     clean: ["!node-redirects/**"],

@@ -1,5 +1,10 @@
 import { fileURLToPath } from "node:url";
-import { redisUnavailableReason, startRedisServer } from "@mfa-kit/test-utils";
+import {
+  postgresUnavailableReason,
+  redisUnavailableReason,
+  startPostgresServer,
+  startRedisServer,
+} from "@mfa-kit/test-utils";
 import autocannon from "autocannon";
 import { Redis } from "ioredis";
 import { generateSync } from "otplib";
@@ -22,7 +27,7 @@ const CONNECTIONS = 64;
 const PAIRS = Number(process.env.BENCH_PAIRS ?? 10);
 /** autocannon runs whole seconds. */
 const SLICE_SECONDS = 1;
-const GOALS = { memory: 0.9, redis: 0.7 } as const;
+const GOALS = { memory: 0.9, redis: 0.7, postgres: 0.6 } as const;
 
 interface TotpUser {
   userId: string;
@@ -149,7 +154,7 @@ const row = (
   ratio?: { value: number; cpu: number; goal: number },
 ) => {
   const cells = [
-    store.padEnd(7),
+    store.padEnd(8),
     route.padEnd(11),
     `${Math.round(m.rps).toString().padStart(6)} req/s`,
     `p99 ${m.p99.toFixed(0).padStart(3)} ms`,
@@ -177,10 +182,21 @@ async function verify(base: string, accessToken: string, body: Record<string, st
   await res.arrayBuffer();
 }
 
+/** PostgreSQL statements (round trips) the bench server sent while `work` ran, per `count`. */
+async function statementsPer(base: string, count: number, work: () => Promise<void>) {
+  await fetch(`${base}/__reset`);
+  await work();
+  const { statements } = (await (await fetch(`${base}/__statements`)).json()) as {
+    statements: number;
+  };
+  return statements / count;
+}
+
 async function main() {
-  const skip = redisUnavailableReason();
-  if (skip) throw new Error(`The bench measures Redis too: ${skip}`);
+  const skip = redisUnavailableReason() ?? postgresUnavailableReason();
+  if (skip) throw new Error(`The bench measures Redis and PostgreSQL too: ${skip}`);
   const redisServer = await startRedisServer();
+  const postgresServer = await startPostgresServer();
   const started: NodeProcess<BenchReady>[] = [];
   try {
     console.log(
@@ -235,6 +251,44 @@ async function main() {
       for (const user of cold) await verify(base, user.accessToken, totpCode(user));
     });
 
+    await redis.stop();
+
+    const postgres = await startServer([
+      "--store",
+      "postgres",
+      "--database-url",
+      postgresServer.url,
+    ]);
+    started.push(postgres);
+    const pgm = await measure(postgres);
+    const pgBase = `http://127.0.0.1:${postgres.ready.port}`;
+    const pgPerCheck = await statementsPer(pgBase, checks, async () => {
+      for (let i = 0; i < checks; i++) {
+        const res = await fetch(`${pgBase}/guarded`, {
+          headers: { "X-Session-Token": postgres.ready.token },
+        });
+        if (res.status !== 200) throw new Error(`session check answered ${res.status}`);
+        await res.arrayBuffer();
+      }
+    });
+    const pgCodes = postgres.ready.backupCodes.slice(0, 5);
+    const pgPerBackupCode = await statementsPer(pgBase, pgCodes.length, async () => {
+      for (const backupCode of pgCodes) {
+        await verify(pgBase, postgres.ready.accessToken, { backupCode });
+      }
+    });
+    const pgWarm = postgres.ready.totpUsers.slice(0, postgres.ready.totpUsers.length / 2);
+    for (const user of pgWarm) {
+      const res = await fetch(`${pgBase}/mfa/factors`, {
+        headers: { Authorization: `Bearer ${user.accessToken}` },
+      });
+      if (res.status !== 200) throw new Error(`listing factors answered ${res.status}`);
+      await res.arrayBuffer();
+    }
+    const pgPerTotp = await statementsPer(pgBase, pgWarm.length, async () => {
+      for (const user of pgWarm) await verify(pgBase, user.accessToken, totpCode(user));
+    });
+
     console.log(row("memory", "unguarded", mem.open));
     console.log(
       row("memory", "requireMfa", mem.guarded, {
@@ -251,6 +305,14 @@ async function main() {
         goal: GOALS.redis,
       }),
     );
+    console.log(row("postgres", "unguarded", pgm.open));
+    console.log(
+      row("postgres", "requireMfa", pgm.guarded, {
+        value: pgm.ratio,
+        cpu: pgm.cpuRatio,
+        goal: GOALS.postgres,
+      }),
+    );
     const met = (value: number) => (value <= 1 ? "met" : "MISSED");
     console.log(
       `redis round trips per session check (requireMfa): ${perCheck.toFixed(2)} (goal 1: ${met(perCheck)})`,
@@ -260,9 +322,18 @@ async function main() {
         `backup code ${perBackupCode.toFixed(2)} (goal 1: ${met(Math.max(perTotp, perBackupCode))}); ` +
         `TOTP on an instance that has not read the user's factors yet: ${perColdTotp.toFixed(2)}`,
     );
+    console.log(
+      `postgres round trips per session check (requireMfa): ${pgPerCheck.toFixed(2)} (goal 1: ${met(pgPerCheck)})`,
+    );
+    console.log(
+      `postgres round trips per code verification (POST /mfa/verify): TOTP ${pgPerTotp.toFixed(2)}, ` +
+        `backup code ${pgPerBackupCode.toFixed(2)} ` +
+        "(one transaction: BEGIN, the user's row locked and read, the changes written, COMMIT)",
+    );
   } finally {
     for (const server of started) await server.stop();
     await redisServer.stop();
+    await postgresServer.destroy();
   }
 }
 

@@ -4,17 +4,24 @@ import type { AddressInfo } from "node:net";
 import { parseArgs } from "node:util";
 import { createMfaServer, type MfaStore, memoryStore } from "@mfa-kit/server";
 import { createMfaNodeHandler, requireMfaNode } from "@mfa-kit/server/node";
+import { migrate, postgresStore } from "@mfa-kit/server/postgres";
 import { redisStore } from "@mfa-kit/server/redis";
 import { Redis } from "ioredis";
 import { generateSync } from "otplib";
+import pg from "pg";
 
 // One server instance for the bench: the same small JSON route served bare (`/open`) and behind
 // `requireMfaNode` (`/guarded`), plus the kit's MFA routes, on the memory store or on Redis.
-// `node dist/benchServer.js --store memory|redis [--redis-url redis://127.0.0.1:6379]`
+// `node dist/benchServer.js --store memory|redis|postgres [--redis-url redis://127.0.0.1:6379]
+//   [--database-url postgres://...]`
 // prints one JSON line once it listens: see `BenchReady` in bench.ts.
 
 const { values } = parseArgs({
-  options: { store: { type: "string", default: "memory" }, "redis-url": { type: "string" } },
+  options: {
+    store: { type: "string", default: "memory" },
+    "redis-url": { type: "string" },
+    "database-url": { type: "string" },
+  },
 });
 const USER = "bench-user";
 /** Users with a TOTP factor, for the round trips of TOTP verifications. */
@@ -22,7 +29,22 @@ const TOTP_USERS = 5;
 
 let store: MfaStore;
 let redis: Redis | undefined;
-if (values.store === "redis") {
+let pool: pg.Pool | undefined;
+/** Statements sent to PostgreSQL (each one round trip), counted since the last `/__reset`. */
+let statements = 0;
+if (values.store === "postgres") {
+  if (!values["database-url"]) throw new Error("--database-url is required with --store postgres");
+  const query = pg.Client.prototype.query;
+  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+    statements++;
+    return (query as (...a: unknown[]) => unknown).apply(this, args);
+  } as typeof query;
+  pool = new pg.Pool({ connectionString: values["database-url"], max: 20 });
+  pool.on("error", () => {});
+  const schema = `bench${process.pid}`;
+  await migrate(pool, { schema });
+  store = postgresStore(pool, { schema });
+} else if (values.store === "redis") {
   if (!values["redis-url"]) throw new Error("--redis-url is required with --store redis");
   // No auto-pipelining: the store batches concurrent session checks into one MGET itself.
   redis = new Redis(values["redis-url"]);
@@ -98,7 +120,12 @@ const server = createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
   if (req.url === "/__reset") {
     cpuSince = process.cpuUsage();
     served = 0;
+    statements = 0;
     res.end();
+    return;
+  }
+  if (req.url === "/__statements") {
+    res.end(JSON.stringify({ statements }));
     return;
   }
   if (req.url === "/__cpu") {
@@ -125,7 +152,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     server.closeAllConnections();
     server.close(() => {
       redis?.disconnect();
-      process.exit(0);
+      void (pool?.end() ?? Promise.resolve()).finally(() => process.exit(0));
     });
   });
 }

@@ -1,7 +1,12 @@
 import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { MfaHeaders, mfaPath } from "@mfa-kit/protocol";
-import { type RedisServer, startRedisServer } from "@mfa-kit/test-utils";
+import {
+  type PostgresServer,
+  type RedisServer,
+  startPostgresServer,
+  startRedisServer,
+} from "@mfa-kit/test-utils";
 import { generateSync } from "otplib";
 import { type NodeProcess, startNodeProcess } from "../src/nodeProcess";
 
@@ -27,6 +32,41 @@ export interface DemoCluster {
   stop(): Promise<void>;
 }
 
+/** Two demo servers on loopback sharing one PostgreSQL (`MFA_DATABASE_URL`), each with its pool. */
+export interface PostgresDemoCluster extends Omit<DemoCluster, "redis" | "prefix"> {
+  postgres: PostgresServer;
+  /** The schema the instances keep their state in. */
+  schema: string;
+}
+
+/** Starts a private PostgreSQL and two demo instances sharing it (same encryption key and schema). */
+export async function startPostgresDemoCluster(): Promise<PostgresDemoCluster> {
+  const postgres = await startPostgresServer();
+  const schema = `load${process.pid}`;
+  const env = {
+    PORT: "0",
+    MFA_DATABASE_URL: postgres.url,
+    MFA_DATABASE_SCHEMA: schema,
+    MFA_ENCRYPTION_KEY: randomBytes(32).toString("base64url"),
+  };
+  try {
+    const [a, b] = await startInstances(env);
+    return {
+      postgres,
+      schema,
+      a,
+      b,
+      async stop() {
+        await Promise.all([a.process.stop(), b.process.stop()]);
+        await postgres.destroy();
+      },
+    };
+  } catch (error) {
+    await postgres.destroy();
+    throw error;
+  }
+}
+
 /** Starts a redis-server and two demo instances sharing it (same encryption key and prefix). */
 export async function startDemoCluster(): Promise<DemoCluster> {
   const redis = await startRedisServer();
@@ -37,6 +77,28 @@ export async function startDemoCluster(): Promise<DemoCluster> {
     MFA_REDIS_PREFIX: prefix,
     MFA_ENCRYPTION_KEY: randomBytes(32).toString("base64url"),
   };
+  let a: Instance;
+  let b: Instance;
+  try {
+    [a, b] = await startInstances(env);
+  } catch (error) {
+    await redis.stop();
+    throw error;
+  }
+  return {
+    redis,
+    prefix,
+    a,
+    b,
+    async stop() {
+      await Promise.all([a.process.stop(), b.process.stop()]);
+      await redis.stop();
+    },
+  };
+}
+
+/** Two demo instances, A and B, with the same environment. */
+async function startInstances(env: Record<string, string>): Promise<[Instance, Instance]> {
   const start = async (name: string): Promise<Instance> => {
     const proc = await startNodeProcess(demoServerScript, [], {
       env,
@@ -53,20 +115,9 @@ export async function startDemoCluster(): Promise<DemoCluster> {
     started.push(await start("B"));
   } catch (error) {
     for (const instance of started) await instance.process.stop();
-    await redis.stop();
     throw error;
   }
-  const [a, b] = started as [Instance, Instance];
-  return {
-    redis,
-    prefix,
-    a,
-    b,
-    async stop() {
-      await Promise.all([a.process.stop(), b.process.stop()]);
-      await redis.stop();
-    },
-  };
+  return started as [Instance, Instance];
 }
 
 /** A JSON answer: status, headers and parsed body. */
@@ -105,7 +156,10 @@ export interface ClusterUser {
 }
 
 /** Signs a new user up on both instances (each answers with its own access token). */
-export async function newUser(cluster: DemoCluster, name: string): Promise<ClusterUser> {
+export async function newUser(
+  cluster: Pick<DemoCluster, "a" | "b">,
+  name: string,
+): Promise<ClusterUser> {
   const username = `${name}-${randomBytes(4).toString("hex")}`;
   const password = `pw-${randomBytes(8).toString("hex")}`;
   const tokenOn = async (instance: Instance) => {
@@ -127,7 +181,7 @@ export const totpCode = (secret: string, offsetSteps = 0) =>
   generateSync({ secret, epoch: Math.floor(Date.now() / 1000) + offsetSteps * 30 });
 
 /** Enrolls and activates a TOTP factor on instance A: its id, secret and backup codes. */
-export async function enrollTotp(cluster: DemoCluster, user: ClusterUser) {
+export async function enrollTotp(cluster: Pick<DemoCluster, "a">, user: ClusterUser) {
   const enrolled = await call<{ factorId: string; secret: string }>(
     cluster.a,
     "POST",

@@ -1,14 +1,14 @@
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { redisUnavailableReason } from "@mfa-kit/test-utils";
+import { postgresUnavailableReason, redisUnavailableReason } from "@mfa-kit/test-utils";
 
 /**
  * The multi-instance tests run the demo's built Node server (two processes, like production).
  * Build it (and the kit it bundles) through turbo first: a cache hit when `npm run build` already
- * ran, as in CI. Skipped when the tests themselves will skip for want of Redis.
+ * ran, as in CI. Skipped when the tests themselves will skip for want of Redis and PostgreSQL.
  */
 export default function setup(): void {
-  if (redisUnavailableReason() !== undefined) return;
+  if (redisUnavailableReason() !== undefined && postgresUnavailableReason() !== undefined) return;
   const root = fileURLToPath(new URL("../../..", import.meta.url));
   const build = spawnSync(
     "npx",

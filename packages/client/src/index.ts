@@ -6,6 +6,7 @@ export type { MfaErrorCode } from "./engine/errorCodes";
 export type { MfaEvent, MfaEventListener, RetryReason } from "./engine/events";
 export { MfaError, type MfaErrorDetails } from "./engine/mfaError";
 export type {
+  FailureHandler,
   MfaClientOptions,
   MfaPaths,
   MfaSessionOptions,

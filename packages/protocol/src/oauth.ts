@@ -5,3 +5,4 @@ export {
   INSUFFICIENT_CLAIMS,
   parseClaimsChallenge,
 } from "./claimsChallenge";
+export { OAuthProblemTypes } from "./oauthProblems";

@@ -1,3 +1,4 @@
+export { requireAcrMiddleware } from "./adapters/acr";
 export {
   type MfaRouterOptions,
   mfaRouter,

@@ -69,3 +69,19 @@ export type {
   VerifyInput,
   VerifyResult,
 } from "./verify";
+export { createWebhookSecret } from "./webhooks/createWebhookSecret";
+export type { WebhookDispatcher } from "./webhooks/dispatcher";
+export type {
+  WebhookDeliveryOptions,
+  WebhookEndpoint,
+  WebhookRequest,
+  WebhookResponse,
+  WebhookTransport,
+} from "./webhooks/types";
+export {
+  type VerifyWebhookOptions,
+  verifyWebhook,
+  type WebhookInput,
+  type WebhookPayload,
+  type WebhookVerification,
+} from "./webhooks/verifyWebhook";

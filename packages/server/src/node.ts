@@ -1,3 +1,4 @@
+export { type NodeAcrGuard, type RequireAcrNodeOptions, requireAcrNode } from "./adapters/acr";
 export {
   type ConvertedRequest,
   type FetchHandler,
@@ -15,3 +16,8 @@ export {
   type RequireMfaNodeOptions,
   requireMfaNode,
 } from "./adapters/nodeMfa";
+export {
+  type NodeWebhookTransport,
+  type NodeWebhookTransportOptions,
+  nodeWebhookTransport,
+} from "./webhooks/nodeTransport";

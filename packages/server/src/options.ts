@@ -3,6 +3,7 @@ import type { MfaCrypto } from "./crypto/types";
 import type { MfaEvent } from "./events/types";
 import type { EncryptionKeys } from "./secrets/keyRing";
 import type { MfaStore } from "./stores/types";
+import type { WebhookDeliveryOptions, WebhookEndpoint } from "./webhooks/types";
 
 /** TOTP parameters for new factors (existing factors keep the ones they were enrolled with). */
 export interface TotpOptions {
@@ -161,6 +162,10 @@ export interface MfaServerOptions {
   eventTimeoutMs?: number;
   /** Told when a listener throws, rejects or times out. Defaults to `console.error` of a short line. */
   onEventError?: (error: unknown, event: MfaEvent) => void;
+  /** Receivers of signed Standard Webhooks, delivered at least once through the store's outbox. Defaults to none. */
+  webhooks?: WebhookEndpoint[];
+  /** How webhooks are sent (transport, timeout, backoff). Defaults to a 10 s timeout, full-jitter backoff from 1 s. */
+  webhookDelivery?: WebhookDeliveryOptions;
   /** The clock, epoch milliseconds. Defaults to `Date.now`. */
   now?: () => number;
   /** The crypto implementation. Defaults to node:crypto under the `node` export condition, else the portable one. */

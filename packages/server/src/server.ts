@@ -51,6 +51,8 @@ import {
   type VerifyResult,
   verify,
 } from "./verify";
+import type { WebhookDispatcher } from "./webhooks/dispatcher";
+import { createWebhooks, withWebhooks } from "./webhooks/webhooks";
 
 /** The answer of `activateFactor` (and of a WebAuthn registration). */
 export type ActivateResult = ({ ok: true } & ActivateFactorResponse) | VerifyFailure;
@@ -158,6 +160,8 @@ export interface MfaServer {
   supports(type: FactorType): boolean;
   /** The failure limiter's policy (for `RateLimit-Policy` fields). */
   readonly limits: { maxFailures: number; windowMs: number };
+  /** The delivery of the `webhooks` option (`deliver()` now, `idle()`, `close()` to stop polling); `null` without endpoints. */
+  readonly webhooks: WebhookDispatcher | null;
 }
 
 // Dev only: with the default memory store nothing outlives the process, so a random key is fine.
@@ -182,15 +186,25 @@ export function createMfaServer(options: MfaServerOptions): MfaServer {
       "createMfaServer: `encryptionKeys` is required with a custom store (sealed secrets must survive restarts).",
     );
   }
+  const store = options.store ?? memoryStore();
+  const now = options.now ?? Date.now;
+  const webhooks = createWebhooks(options.webhooks, options.webhookDelivery, {
+    store,
+    crypto,
+    now,
+  });
   const instance = `${toBase64Url(crypto.randomBytes(9))}.`;
   let sequence = 0;
   const ctx: KitContext = {
-    store: options.store ?? memoryStore(),
+    store,
     crypto,
     keys: createKeyRing(options.encryptionKeys ?? ephemeralKeys({ crypto }), crypto),
     options: resolved,
-    now: options.now ?? Date.now,
-    events: createEventBus(options.onEvent, resolved.eventTimeoutMs, options.onEventError),
+    now,
+    events: withWebhooks(
+      createEventBus(options.onEvent, resolved.eventTimeoutMs, options.onEventError),
+      webhooks,
+    ),
     randomId: (bytes = 16) => toBase64Url(crypto.randomBytes(bytes)),
     uniqueId: () => `${instance}${(++sequence).toString(36)}`,
     secrets: new BoundedMap(SECRET_CACHE_SIZE),
@@ -199,7 +213,6 @@ export function createMfaServer(options: MfaServerOptions): MfaServer {
     locks: new BoundedMap(MAX_LOCKS),
     tokenHashes: new BoundedMap(resolved.sessions.tokenHashCache),
   };
-  const { store } = ctx;
 
   const activated = async (
     userId: string,
@@ -398,6 +411,7 @@ export function createMfaServer(options: MfaServerOptions): MfaServer {
           ? resolved.otp.send !== undefined
           : type === "totp" || type === "hotp",
     limits: { maxFailures: resolved.limits.maxFailures, windowMs: resolved.limits.windowMs },
+    webhooks,
   };
   // The guards' promise-free session check (see `sessionChecker`): not enumerable, not public.
   Object.defineProperty(server, SESSION_CHECK_NOW, {

@@ -1,4 +1,9 @@
 export {
+  type PostgresServer,
+  postgresUnavailableReason,
+  startPostgresServer,
+} from "./postgresServer";
+export {
   freePort,
   type RedisServer,
   redisUnavailableReason,

@@ -49,6 +49,17 @@ export function describeClientEvent(event: MfaEvent): { text: string; kind: "inf
           event.offsetMs >= 0 ? "ahead" : "behind"
         }: expiries are now read on the server's time.`,
       };
+    case "clock.unavailable":
+      return {
+        kind: "warning",
+        text: "The API hides its Date header: the server's clock cannot be measured (expose Date).",
+      };
+    case "reauthorize.started":
+      return { kind: "info", text: "The API asked for a stronger sign-in: re-authorizing." };
+    case "reauthorize.succeeded":
+      return { kind: "info", text: "Re-authorized: waiting calls replayed with the new token." };
+    case "reauthorize.failed":
+      return { kind: "warning", text: `Re-authorization failed: ${event.error.message}` };
     case "ratelimit.wait":
       return {
         kind: "warning",

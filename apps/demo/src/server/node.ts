@@ -36,11 +36,45 @@ async function redisMfaOptions(url: string) {
   };
 }
 
+// With MFA_DATABASE_URL the kit keeps its state in PostgreSQL instead (the system of record for
+// factors), in the schema MFA_DATABASE_SCHEMA (default "mfa"), migrated at start. The same
+// MFA_ENCRYPTION_KEY rule applies.
+async function postgresMfaOptions(url: string) {
+  const key = process.env.MFA_ENCRYPTION_KEY;
+  if (!key) {
+    console.error(
+      "MFA_DATABASE_URL needs MFA_ENCRYPTION_KEY (32 bytes, base64url) on every instance.",
+    );
+    process.exit(1);
+  }
+  const [{ default: pg }, { migrate, postgresStore }] = await Promise.all([
+    import("pg"),
+    import("@mfa-kit/server/postgres"),
+  ]);
+  const pool = new pg.Pool({ connectionString: url, connectionTimeoutMillis: 1000 });
+  // While PostgreSQL is down the kit answers 503 and the pool reconnects by itself.
+  pool.on("error", () => {});
+  const schema = process.env.MFA_DATABASE_SCHEMA ?? "mfa";
+  await migrate(pool, { schema });
+  return {
+    store: postgresStore(pool, { schema, purgeEveryMs: 60_000 }),
+    encryptionKeys: { current: "env", keys: { env: key } },
+  };
+}
+
 const redisUrl = process.env.MFA_REDIS_URL;
+const databaseUrl = process.env.MFA_DATABASE_URL;
+if (redisUrl && databaseUrl) {
+  console.error(
+    "Set MFA_REDIS_URL or MFA_DATABASE_URL, not both: the kit keeps its state in one store.",
+  );
+  process.exit(1);
+}
 const server = await startDemoServer({
   port,
   host: values.host ?? "127.0.0.1",
   ...(redisUrl ? { mfa: await redisMfaOptions(redisUrl) } : {}),
+  ...(databaseUrl ? { mfa: await postgresMfaOptions(databaseUrl) } : {}),
 });
 console.log(`mfa-kit demo API listening on ${server.url}`);
 console.log(`PORT=${server.port}`);

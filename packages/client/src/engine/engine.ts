@@ -121,6 +121,8 @@ export function createEngine(o: ResolvedOptions, initialHandler?: ChallengeHandl
   let pending: Pending | null = null;
   let seq = 0;
   let skewed = false;
+  /** Whether the clock has had a sample, or its absence was reported. */
+  let clocked = false;
   /** Whether `getAccessToken` returns promises: unknown until its first call, then sticky. */
   let asyncTokens: boolean | undefined;
   /** The last token `getAccessToken` gave. */
@@ -575,9 +577,26 @@ export function createEngine(o: ResolvedOptions, initialHandler?: ChallengeHandl
         : credentials(ctx, sync);
     },
 
+    /** The token generation: incremented by each token refresh or re-authorization. */
+    gen: () => gen,
+
+    /** Sends `token` instead of `stale` from now on (until `getAccessToken` gives another one). */
+    useToken(stale: string | undefined, token: string): void {
+      refreshed = [stale, token];
+      gen++;
+    },
+
+    emit,
+
     /** Takes the clock sample of a response (errors included). */
     after(ctx: RequestContext, date: string | null | undefined): void {
+      // No readable Date (a cross-origin API that does not expose it): said once, never guessed.
+      if (!date && !clocked) {
+        clocked = true;
+        emit("clock.unavailable");
+      }
       if (!clock.sample(date, ctx.sentAt, Date.now())) return;
+      clocked = true;
       const offset = clock.offsetMs;
       if (Math.abs(offset - store.getSnapshot().clockOffsetMs) >= 500) {
         store.set({ clockOffsetMs: offset });
@@ -605,6 +624,9 @@ export function createEngine(o: ResolvedOptions, initialHandler?: ChallengeHandl
         }
         const body = await f.body?.();
         const problem = isProblem(body) ? body : null;
+        // An extra step-up (the OAuth re-authorization of `@mfa-kit/client/oauth`) goes first.
+        const extra = ctx.internal ? undefined : await o.failureHandler?.(e, ctx, www, problem);
+        if (extra !== undefined) return extra;
         const name = problemName(problem);
         const challenge =
           parseStepUpChallenge(www) ??

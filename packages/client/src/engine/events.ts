@@ -24,6 +24,17 @@ export type MfaEvent =
   | { type: "stepup.failed"; error: MfaError }
   | { type: "stepup.cancelled"; error: MfaError }
   | { type: "clock.skew"; offsetMs: number }
+  /** A response carried no readable `Date` (a cross-origin API that does not expose it) before any did: the clock stays uncorrected. Once per client. */
+  | { type: "clock.unavailable" }
+  /** The API asked for a stronger or fresher authentication: `reauthorize` runs (`@mfa-kit/client/oauth`). */
+  | {
+      type: "reauthorize.started";
+      acrValues: string[];
+      maxAge?: number;
+      claims?: Record<string, unknown>;
+    }
+  | { type: "reauthorize.succeeded" }
+  | { type: "reauthorize.failed"; error: MfaError }
   | { type: "ratelimit.wait"; untilMs: number };
 
 /** A listener of {@link MfaEvent}s. */

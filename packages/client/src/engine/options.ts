@@ -1,5 +1,7 @@
-import { DEFAULT_BASE_PATH, type MfaRouteName, mfaPath } from "@mfa-kit/protocol";
+import { DEFAULT_BASE_PATH, type MfaProblem, type MfaRouteName, mfaPath } from "@mfa-kit/protocol";
+import type { Engine } from "./engine";
 import type { MfaEventListener } from "./events";
+import type { RequestContext } from "./requestContext";
 import { DEFAULT_RETRY, type RetryOptions } from "./retryPolicy";
 import type { ChallengeHandler } from "./types";
 
@@ -58,7 +60,24 @@ export interface MfaClientOptions {
   onEvent?: MfaEventListener;
   /** The `fetch` used by `mfa.fetch`. Defaults to `globalThis.fetch` at call time. */
   fetch?: typeof fetch;
+  /**
+   * A step-up of another kind, asked about each 401 with credentials before the kit's own
+   * (`@mfa-kit/client/oauth` sets it to re-authorize at the OpenID Provider): `true` replays the
+   * request, `false` hands the failure on, `undefined` leaves it to the kit. Defaults to none.
+   */
+  failureHandler?: FailureHandler;
 }
+
+/**
+ * An extra failure handler (see {@link MfaClientOptions.failureHandler}), given the engine, the
+ * request's context, the `WWW-Authenticate` field and the problem body of a 401.
+ */
+export type FailureHandler = (
+  engine: Engine,
+  ctx: RequestContext,
+  wwwAuthenticate: string | null,
+  problem: MfaProblem | null,
+) => boolean | undefined | Promise<boolean | undefined>;
 
 /** The options with every default filled in. */
 export interface ResolvedOptions

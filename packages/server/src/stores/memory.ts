@@ -12,6 +12,7 @@ import type {
   UserFactors,
 } from "./types";
 
+/** A value and the epoch milliseconds at which it dies. */
 interface Expiring {
   value: string;
   until: number;
@@ -40,6 +41,48 @@ export interface MemoryStoreDump {
   challenges: Record<string, string>;
   sessions: Record<string, StoredSession>;
   markers: Record<string, string>;
+}
+
+/**
+ * One user's whole verification state as plain data, deadlines included (everything
+ * {@link MfaStore.verifyAttempt} reads or writes, sessions aside). A store that keeps its data
+ * elsewhere (PostgreSQL) loads it under a lock, lets {@link userScratchStore} decide the attempt with
+ * the memory store's own code, and writes back what changed.
+ */
+export interface UserState {
+  rev: string;
+  factors: Record<string, FactorRecord>;
+  backupCodes: BackupCodeSet | null;
+  limiter: { failures: number[]; lockedUntil: number; level: number; levelUntil: number } | null;
+  /** The live one-time code of each factor, by factor id. */
+  codes: Record<string, StoredCode & { used: boolean; until: number }>;
+  challenges: Record<string, Expiring>;
+  markers: Record<string, Expiring>;
+  /** Sessions of the user, by token hash (exported only). */
+  sessions: Record<string, StoredSession>;
+}
+
+/** A memory store holding one user's state, to run the verification decision on. */
+export interface UserScratchStore extends MfaStore {
+  /** The user's state as it is now. */
+  exportUser(): UserState;
+}
+
+/**
+ * A throw-away {@link memoryStore} loaded with one user's `state`: the PostgreSQL store runs every
+ * verification decision through it, so the policy (window, locks, replay guard, markers, session)
+ * is the memory store's code, not a copy.
+ */
+export function userScratchStore(
+  userId: string,
+  state: Omit<UserState, "sessions">,
+): UserScratchStore {
+  const store = createMemoryStore();
+  store.importUser(userId, state);
+  return {
+    ...store,
+    exportUser: () => store.exportUser(userId),
+  };
 }
 
 /** The in-memory {@link MfaStore}, plus inspection helpers. */
@@ -74,6 +117,16 @@ const frozenSession = (s: StoredSession): StoredSession =>
  * least 1024). Use a shared store (Redis) for more than one instance.
  */
 export function memoryStore(): MemoryStore {
+  const { importUser: _i, exportUser: _e, ...store } = createMemoryStore();
+  return store;
+}
+
+interface StateAccess {
+  importUser(userId: string, state: Omit<UserState, "sessions">): void;
+  exportUser(userId: string): UserState;
+}
+
+function createMemoryStore(): MemoryStore & StateAccess {
   const factors = new Map<string, Map<string, FactorRecord>>();
   const revs = new Map<string, string>();
   const backup = new Map<string, { salt: string; hashes: Set<string> }>();
@@ -242,7 +295,7 @@ export function memoryStore(): MemoryStore {
     set.add(tokenHash);
   };
 
-  const store: MemoryStore = {
+  const store: MemoryStore & StateAccess = {
     async loadFactors(userId): Promise<UserFactors> {
       const out: Record<string, FactorRecord> = {};
       for (const [id, record] of factors.get(userId) ?? []) out[id] = { ...record };
@@ -483,6 +536,66 @@ export function memoryStore(): MemoryStore {
         challenges: obj(challenges, (c) => c.value),
         sessions: obj(sessions, (s) => ({ ...s, amr: [...s.amr] })),
         markers: obj(markers, (m) => m.value),
+      };
+    },
+    importUser(userId, state) {
+      if (state.rev !== "0") revs.set(userId, state.rev);
+      if (Object.keys(state.factors).length > 0) {
+        factors.set(
+          userId,
+          new Map(Object.entries(state.factors).map(([id, r]) => [id, { ...r }])),
+        );
+      }
+      if (state.backupCodes) {
+        backup.set(userId, {
+          salt: state.backupCodes.salt,
+          hashes: new Set(state.backupCodes.hashes),
+        });
+      }
+      if (state.limiter) {
+        limiter.set(userId, {
+          ...state.limiter,
+          failures: [...state.limiter.failures],
+          windowMs: 0,
+        });
+      }
+      for (const [id, c] of Object.entries(state.codes)) codes.set(key(userId, id), { ...c });
+      for (const [k, c] of Object.entries(state.challenges))
+        challenges.set(key(userId, k), { ...c });
+      for (const [k, m] of Object.entries(state.markers)) markers.set(key(userId, k), { ...m });
+    },
+    exportUser(userId) {
+      const own = <V, O>(map: Map<string, V>, f: (v: V) => O) => {
+        const prefix = key(userId, "");
+        const out: Record<string, O> = {};
+        for (const [k, v] of map) if (k.startsWith(prefix)) out[k.slice(prefix.length)] = f(v);
+        return out;
+      };
+      const set = backup.get(userId);
+      const st = limiter.get(userId);
+      const sessionsOf: Record<string, StoredSession> = {};
+      for (const tokenHash of userSessions.get(userId) ?? []) {
+        const s = sessions.get(tokenHash);
+        if (s) sessionsOf[tokenHash] = { ...s, amr: [...s.amr] };
+      }
+      return {
+        rev: rev(userId),
+        factors: Object.fromEntries(
+          [...(factors.get(userId) ?? [])].map(([id, r]) => [id, { ...r }]),
+        ),
+        backupCodes: set ? { salt: set.salt, hashes: [...set.hashes] } : null,
+        limiter: st
+          ? {
+              failures: [...st.failures],
+              lockedUntil: st.lockedUntil,
+              level: st.level,
+              levelUntil: st.levelUntil,
+            }
+          : null,
+        codes: own(codes, (c) => ({ ...c })),
+        challenges: own(challenges, (c) => ({ ...c })),
+        markers: own(markers, (m) => ({ ...m })),
+        sessions: sessionsOf,
       };
     },
     clear() {

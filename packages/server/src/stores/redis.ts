@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
+import { StoreUnavailableError } from "./storeUnavailable";
 import type {
   AttemptFailure,
   AttemptResult,
@@ -8,6 +9,8 @@ import type {
   StoredSession,
   UserFactors,
 } from "./types";
+
+export { StoreUnavailableError } from "./storeUnavailable";
 
 /** Options of {@link redisStore}. */
 export interface RedisStoreOptions {
@@ -18,34 +21,6 @@ export interface RedisStoreOptions {
    * {@link StoreUnavailableError} (the kit then answers 503). Defaults to `2000`.
    */
   timeoutMs?: number;
-}
-
-/**
- * Thrown by {@link redisStore} when Redis cannot answer: disconnected, reconnecting, or slower than
- * `timeoutMs`. The kit fails closed on it: verifications and session checks answer 503 with
- * `Retry-After`, never accept. Calls succeed again by themselves once the client has reconnected.
- */
-export class StoreUnavailableError extends Error {
-  /** Always `"store_unavailable"`. */
-  readonly code = "store_unavailable";
-  /** Seconds after which a retry has a fair chance. */
-  readonly retryAfterSeconds: number;
-
-  constructor(message: string, options: { cause?: unknown; retryAfterSeconds?: number } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = "StoreUnavailableError";
-    this.retryAfterSeconds = options.retryAfterSeconds ?? 1;
-  }
-
-  /** Brand check that works across copies of the package (ESM and CJS). */
-  static is(error: unknown): error is StoreUnavailableError {
-    return (
-      typeof error === "object" &&
-      error !== null &&
-      (error as { code?: unknown }).code === "store_unavailable" &&
-      error instanceof Error
-    );
-  }
 }
 
 // ---- Lua ------------------------------------------------------------------------------------------

@@ -1,0 +1,101 @@
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { generateSync } from "otplib";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { chromiumAvailable, launchChromium } from "../../demo/e2e/chromium";
+import { type OidcExample, startOidcExample } from "../src/server/startOidcExample";
+
+// The example in Debian's Chromium, on three origins (SPA, OpenID Provider, API): sign in with a
+// password, step up at the provider for a sensitive call (RFC 9470 through oidc-client-ts), and
+// the cross-origin plumbing (preflights, the exposed Date) that makes it work.
+
+const DIST = fileURLToPath(new URL("../dist/web", import.meta.url));
+const SKEW_MS = 120_000;
+const available = chromiumAvailable();
+
+type Telemetry = { reauthorizations: number; events: string[] };
+
+describe.skipIf(!available)("the OpenID Provider example in Chromium", () => {
+  let example: OidcExample;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  const errors: string[] = [];
+  const origins = new Set<string>();
+
+  beforeAll(async () => {
+    if (!existsSync(`${DIST}/index.html`)) {
+      throw new Error(`${DIST}/index.html is missing: build the example first (npm run build).`);
+    }
+    example = await startOidcExample({ webRoot: DIST, apiClockSkewMs: SKEW_MS });
+    browser = await launchChromium();
+    context = await browser.newContext();
+    context.on("request", (r) => origins.add(new URL(r.url()).origin));
+    page = await context.newPage();
+    page.on("pageerror", (error) => errors.push(error.message));
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await example?.close();
+  });
+
+  const telemetry = () =>
+    page.evaluate(
+      () => (window as unknown as { example: { telemetry: Telemetry } }).example.telemetry,
+    );
+
+  test("1. signs in with a password only (code flow + PKCE): acr pwd, a plain call succeeds", async () => {
+    await page.goto(example.spa);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForURL(`${example.provider}/interaction/**`);
+    await page.getByLabel("Username").fill(example.user.username);
+    await page.getByLabel("Password").fill(example.user.password);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("heading", { name: "Signed in as demo" }).waitFor();
+    expect(await page.getByTestId("acr").textContent()).toBe("pwd");
+    await page.getByRole("button", { name: "Load profile" }).click();
+    await expect
+      .poll(() => page.getByTestId("result").textContent())
+      .toBe("Profile: 1 of 1 succeeded");
+  });
+
+  test("2. ten concurrent sensitive calls cause exactly one re-authorization with a TOTP code at the provider", async () => {
+    const popupOpened = context.waitForEvent("page");
+    await page.getByRole("button", { name: "Send ten transfers" }).click();
+    const popup = await popupOpened;
+    await popup.waitForURL(`${example.provider}/interaction/**`);
+    // Asked for acr_values=mfa and max_age, the provider wants the signed-in user's second factor.
+    await popup.getByRole("heading", { name: "Confirm it's you" }).waitFor();
+    await popup
+      .getByLabel("Verification code")
+      .fill(generateSync({ secret: example.user.totpSecret }));
+    await popup.getByRole("button", { name: "Verify" }).click();
+    await expect
+      .poll(() => page.getByTestId("result").textContent(), { timeout: 20_000 })
+      .toBe("Ten transfers: 10 of 10 succeeded");
+    expect(example.stats.transfers).toBe(10);
+    expect((await telemetry()).reauthorizations).toBe(1);
+    expect(await page.getByTestId("acr").textContent()).toBe("mfa");
+    // Later sensitive calls send the new token: no second re-authorization.
+    await page.getByRole("button", { name: "Send a transfer" }).click();
+    await expect
+      .poll(() => page.getByTestId("result").textContent())
+      .toBe("Transfer: 1 of 1 succeeded");
+    expect((await telemetry()).reauthorizations).toBe(1);
+    expect(example.stats.transfers).toBe(11);
+  });
+
+  test("3. preflights are seen on the API, and the clock offset comes from its exposed Date", async () => {
+    expect(new Set([example.spa, example.provider, example.api]).size).toBe(3);
+    expect([...origins]).toEqual(
+      expect.arrayContaining([example.spa, example.provider, example.api]),
+    );
+    expect(example.stats.preflights).toBeGreaterThan(0);
+    const offset = Number(await page.getByTestId("clock-offset").textContent());
+    expect(Math.abs(offset - SKEW_MS)).toBeLessThan(2_000);
+    expect((await telemetry()).events).not.toContain("clock.unavailable");
+    expect(errors).toEqual([]);
+  });
+});
