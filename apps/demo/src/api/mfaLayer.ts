@@ -76,6 +76,12 @@ export function describeKitEvent(event: MfaEvent): NewDemoEvent {
         severity: "info",
         message: `${capitalise(METHOD_NAMES[event.factorType] ?? event.factorType)} was added.`,
       };
+    case "factor.imported":
+      return {
+        ...base,
+        severity: "info",
+        message: `${capitalise(METHOD_NAMES[event.factorType] ?? event.factorType)} was imported by an administrator.`,
+      };
     case "factor.removed":
       return {
         ...base,
