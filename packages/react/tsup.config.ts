@@ -1,21 +1,26 @@
-import { readFile, writeFile } from "node:fs/promises";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import { defineConfig } from "tsup";
 
 const USE_CLIENT = '"use client";';
 
 export default defineConfig({
-  entry: { index: "src/index.ts" },
+  entry: { index: "src/index.ts", factors: "src/factors.ts" },
   format: ["esm", "cjs"],
   dts: true,
   clean: true,
   sourcemap: true,
   target: "es2022",
   treeshake: true,
+  // The entries share one copy of the context and the cache (in ESM and CJS alike): a second copy
+  // would be a second React context, invisible to the components of the other entry.
+  splitting: true,
   // Every export is a hook or a component, so React Server Components bundlers must treat the
   // whole bundle as client code. The tree-shaking pass drops module directives, so the directive
   // is put back in front once the bundles are written (on line 1, keeping the source maps' lines).
   async onSuccess() {
-    for (const file of ["dist/index.js", "dist/index.cjs"]) {
+    for (const name of await readdir("dist")) {
+      if (!/\.c?js$/.test(name)) continue;
+      const file = `dist/${name}`;
       const code = await readFile(file, "utf8");
       if (!code.startsWith(USE_CLIENT)) await writeFile(file, USE_CLIENT + code);
     }

@@ -38,6 +38,10 @@ describe("mfa.api", () => {
       http.post(`${ORIGIN}/mfa/webauthn/registration/verify`, record({ factor: TOTP_FACTOR })),
       http.post(`${ORIGIN}/mfa/challenge`, record({ challengeId: "ch", expiresAt: 1 })),
       http.post(`${ORIGIN}/mfa/signout`, record(null, 204)),
+      http.patch(
+        `${ORIGIN}/mfa/factors/f1`,
+        record({ factor: { ...TOTP_FACTOR, label: "Work phone" } }),
+      ),
     );
     const mfa = client();
     expect(await mfa.api.enrollTotp({ label: "me" })).toMatchObject({ factorId: "f1" });
@@ -54,6 +58,9 @@ describe("mfa.api", () => {
       backupCodesRemaining: 5,
     });
     expect(await mfa.api.startChallenge("f1")).toEqual({ challengeId: "ch", expiresAt: 1 });
+    expect(await mfa.api.renameFactor("f1", "Work phone")).toMatchObject({
+      factor: { label: "Work phone" },
+    });
     await mfa.api.signOut();
     expect(bodies).toEqual([
       { label: "me" },
@@ -62,6 +69,7 @@ describe("mfa.api", () => {
       null,
       { response: { id: "x" } },
       { factorId: "f1" },
+      { label: "Work phone" },
       null,
     ]);
     expect(api.seen.every((s) => s.headers.get("authorization") === "Bearer t1")).toBe(true);

@@ -34,6 +34,8 @@ export interface MfaApi {
   listFactors(): Promise<ListFactorsResponse>;
   /** Removes a factor (the API asks for a fresh step-up; the client handles it). */
   removeFactor(factorId: string): Promise<void>;
+  /** Renames a factor (needs an MFA session; the client steps up when there is none). */
+  renameFactor(factorId: string, label: string): Promise<ActivateFactorResponse>;
   /** Sends an SMS/e-mail code, or gets WebAuthn options to sign. */
   startChallenge(factorId: string): Promise<StartChallengeResponse>;
   /** A new set of backup codes (needs a fresh step-up). */
@@ -68,6 +70,7 @@ export function createMfaApi(engine: Engine): MfaApi {
     verifyWebauthnRegistration: (body) => call("webauthnRegistrationVerify", "POST", "", body),
     listFactors: () => call("listFactors", "GET"),
     removeFactor: (factorId) => call("removeFactor", "DELETE", factorId),
+    renameFactor: (factorId, label) => call("renameFactor", "PATCH", factorId, { label }),
     startChallenge: (factorId) => call("challenge", "POST", "", { factorId }),
     regenerateBackupCodes: () => call("regenerateBackupCodes"),
     signOut: () => call<void>("signOut").finally(engine.signOut),

@@ -41,6 +41,7 @@ export {
   MfaRoutes,
   type MfaSessionResponse,
   mfaPath,
+  type RenameFactorRequest,
   type StartChallengeRequest,
   type StartChallengeResponse,
   type VerifyRequest,

@@ -16,6 +16,7 @@ export const DEFAULT_BASE_PATH = "/mfa";
  * | webauthnRegistrationVerify | POST | {@link WebauthnRegistrationRequest} | {@link ActivateFactorResponse} |
  * | listFactors | GET | none | {@link ListFactorsResponse} |
  * | removeFactor | DELETE | none (needs step-up) | 204 |
+ * | renameFactor | PATCH | {@link RenameFactorRequest} (needs an MFA session) | {@link ActivateFactorResponse} |
  * | challenge | POST | {@link StartChallengeRequest} | {@link StartChallengeResponse} |
  * | verify | POST | {@link VerifyRequest} | {@link MfaSessionResponse} |
  * | refreshSession | POST | none (`X-Session-Token`) | {@link MfaSessionResponse} |
@@ -30,6 +31,7 @@ export const MfaRoutes = {
   webauthnRegistrationVerify: "/webauthn/registration/verify",
   listFactors: "/factors",
   removeFactor: "/factors/:factorId",
+  renameFactor: "/factors/:factorId",
   challenge: "/challenge",
   verify: "/verify",
   refreshSession: "/session/refresh",
@@ -103,6 +105,12 @@ export interface WebauthnRegistrationRequest {
   /** The `RegistrationResponseJSON` from `startRegistration()`. */
   response: WebAuthnJSON;
   label?: string;
+}
+
+/** Body of `PATCH {base}/factors/:factorId`. */
+export interface RenameFactorRequest {
+  /** The new name, 1–64 characters after trimming. */
+  label: string;
 }
 
 /** Answer of `GET {base}/factors`. */

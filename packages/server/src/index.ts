@@ -18,7 +18,7 @@ export type {
 export type { FactorInfo } from "./factors/factorRecord";
 export { AccountLabelError, type ImportedTotp, type TotpEnrollment } from "./factors/totp";
 export type { ImportedWebauthnCredential } from "./factors/webauthn";
-export type { CorsOptions } from "./http/cors";
+export { type Cors, type CorsOptions, createCors } from "./http/cors";
 export { createMfaHandler, type MfaHandlerOptions } from "./http/handler";
 export { type MfaGuardResult, type RequireMfaOptions, requireMfa } from "./http/requireMfa";
 export type {

@@ -113,6 +113,14 @@ export interface MfaServer {
     userId: string,
     factorId: string,
   ): Promise<{ ok: true } | { ok: false; reason: "factor_not_found" }>;
+  /** Renames an active factor (`label`: 1–64 characters once trimmed, no control characters). */
+  renameFactor(
+    userId: string,
+    factorId: string,
+    label: string,
+  ): Promise<
+    { ok: true; factor: FactorInfo } | { ok: false; reason: "factor_not_found" | "invalid_label" }
+  >;
   /** A new set of backup codes (shown once); the old set stops working. */
   regenerateBackupCodes(userId: string): Promise<{ backupCodes: string[] }>;
   /** WebAuthn registration options for `startRegistration()`. */
@@ -367,6 +375,24 @@ export function createMfaServer(options: MfaServerOptions): MfaServer {
         forgetFactors(ctx, userId);
       }
       return { ok: true };
+    },
+
+    async renameFactor(userId, factorId, label) {
+      requireUser(userId);
+      const name = typeof label === "string" ? label.trim() : "";
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters
+      if (!name || name.length > 64 || /[\u0000-\u001f\u007f]/.test(name)) {
+        return { ok: false, reason: "invalid_label" };
+      }
+      const record =
+        typeof factorId === "string" ? (await loadFactors(ctx, userId)).factors[factorId] : null;
+      if (!record || !isActive(record) || factorType(record) === null) {
+        return { ok: false, reason: "factor_not_found" };
+      }
+      const patched = await store.patchFactor(userId, factorId, { label: name });
+      forgetFactors(ctx, userId);
+      if (!patched) return { ok: false, reason: "factor_not_found" };
+      return { ok: true, factor: toSummary(ctx, factorId, { ...record, label: name }) };
     },
 
     async regenerateBackupCodes(userId) {

@@ -1,4 +1,5 @@
 import { type ReactNode, useId, useState } from "react";
+import { FACTORS, invalidate } from "../cache/queryCache";
 import { useMfaContext } from "../mfaContext";
 import { downloadText } from "../saveText";
 import { CopyButton } from "./CopyButton";
@@ -83,6 +84,8 @@ export function BackupCodes({
     try {
       setFresh((await client.api.regenerateBackupCodes()).backupCodes);
       setSaved(false);
+      // Every list showing how many codes are left shows the new count.
+      void invalidate(client, FACTORS);
     } catch (error) {
       setFailed((error as { code?: unknown } | null)?.code !== "STEP_UP_CANCELLED");
     }
@@ -131,6 +134,8 @@ export function BackupCodes({
               setClosed(shown);
               setFresh(null);
               setSaved(false);
+              // Saved: lists of factors and codes left may show the new state now.
+              if (codes) void invalidate(client, FACTORS);
               onDone?.();
             }}
           >

@@ -2,6 +2,7 @@ import { problem } from "@mfa-kit/protocol";
 import { act, screen, waitFor, within } from "@testing-library/react";
 import { HttpResponse, http } from "msw";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { useFactors } from "../hooks/useFactors";
 import { decodeQrSvg } from "../test/decodeQr";
 import { startMswServer } from "../test/msw";
 import { ORIGIN, OTPAUTH_URI, TOTP_SECRET, totpFactor } from "../test/referenceApi";
@@ -9,6 +10,13 @@ import { renderWithMfa } from "../test/render";
 import { TotpEnrollment } from "./TotpEnrollment";
 
 const server = startMswServer();
+
+/** An app's screen that shows enrollment until the user has a factor, as the demo's does. */
+function Gate() {
+  const { factors, loading } = useFactors();
+  if (loading && !factors.length) return null;
+  return factors.some((f) => f.status === "active") ? <p>Account page</p> : <TotpEnrollment />;
+}
 
 afterEach(() => {
   vi.useRealTimers();
@@ -108,5 +116,22 @@ describe("TotpEnrollment", () => {
     await waitFor(() =>
       expect(screen.getByRole("button", { name: "Set up authenticator app" })).toBeEnabled(),
     );
+  });
+
+  // Regression: the activation refreshed the shared factor list, the screen switched to the
+  // account page and the backup codes were gone before the user saved them.
+  it("keeps the backup codes on screen until they are saved, however the app reacts to the list", async () => {
+    const { user, api } = renderWithMfa(<Gate />, server, { factors: [] });
+    await screen.findByRole("img", { name: /QR code/ });
+    await user.type(screen.getByLabelText(/6-digit code/), "123456");
+    await screen.findByRole("list", { name: "Backup codes" });
+    await user.click(screen.getByLabelText("I have saved these codes"));
+    // Not fetched again while the codes are shown...
+    expect(api.calls.listFactors).toBe(1);
+    expect(screen.getByRole("list", { name: "Backup codes" })).toBeVisible();
+    await user.click(screen.getByRole("button", { name: "Done" }));
+    // ...but right after they were saved.
+    expect(await screen.findByText("Account page")).toBeVisible();
+    expect(api.calls.listFactors).toBe(2);
   });
 });

@@ -7,6 +7,7 @@ import type {
   FactorSummary,
 } from "@mfa-kit/protocol";
 import { useCallback, useRef, useState } from "react";
+import { FACTORS, invalidate } from "../cache/queryCache";
 import { useMfaContext } from "../mfaContext";
 
 /** Where an enrollment stands. */
@@ -32,7 +33,7 @@ export interface EnrollmentState {
   startTotp(body?: EnrollTotpRequest): Promise<void>;
   /** Starts SMS / e-mail enrollment: the server sends a first code to `to`. Call again to resend. */
   startContact(body: EnrollContactRequest): Promise<void>;
-  /** Activates the factor with the first code; resolves the activation (with any backup codes), or `null` when it failed (see `error`). */
+  /** Activates the factor with the first code; resolves the activation (with any backup codes), or `null` when it failed (see `error`). Factor lists refresh at once, or, when backup codes came, once `<BackupCodes>` is closed (or you call `useFactors().refresh()`). */
   confirm(code: string): Promise<ActivateFactorResponse | null>;
   /** Back to `idle`, forgetting the secret. */
   reset(): void;
@@ -109,7 +110,13 @@ export function useEnrollment(): EnrollmentState {
       return step(
         { step: "activating" },
         () => client.api.activateFactor(factorId, clean),
-        (activated) => ({ step: "done", activated }),
+        (activated) => {
+          // The new factor appears in every factor list; with backup codes, only once they were
+          // shown and acknowledged (`<BackupCodes>` does it), so that a screen that changes with
+          // the list cannot take them away before the user saved them.
+          if (!activated.backupCodes?.length) void invalidate(client, FACTORS);
+          return { step: "done", activated };
+        },
       );
     },
     reset: () => {

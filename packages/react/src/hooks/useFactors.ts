@@ -1,6 +1,7 @@
 import type { FactorSummary, ListFactorsResponse } from "@mfa-kit/protocol";
 import { startRegistration } from "@simplewebauthn/browser";
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useState } from "react";
+import { FACTORS, invalidate, useQuery } from "../cache/queryCache";
 import { useMfaContext } from "../mfaContext";
 import { isCeremonyCancelled, useWebAuthnSupport } from "../webauthn";
 
@@ -12,14 +13,16 @@ export interface FactorsState {
   backupCodesRemaining: number | null;
   /** The list is being fetched. */
   loading: boolean;
-  /** A change (remove, register, regenerate) is in progress. */
+  /** A change (remove, rename, register, regenerate) is in progress. */
   busy: boolean;
   /** Why the last load or change failed (an `MfaError`), or `null`. */
   error: Error | null;
-  /** Fetches the list again. */
+  /** Fetches the list again (for every component showing it). */
   refresh(): Promise<void>;
   /** Removes a factor; the client asks for step-up first. `false` when cancelled or refused. */
   remove(factorId: string): Promise<boolean>;
+  /** Renames a factor; the client steps up when there is no MFA session. `false` when cancelled or refused. */
+  rename(factorId: string, label: string): Promise<boolean>;
   /** Registers a security key or passkey (WebAuthn); `null` when the user dismissed the browser's prompt or it failed. */
   registerWebAuthn(label?: string): Promise<FactorSummary | null>;
   /** Replaces the backup codes (behind step-up) and returns the new set, to show once; `null` if cancelled or refused. */
@@ -32,66 +35,43 @@ const cancelled = (error: unknown) =>
   (error as { code?: unknown } | null)?.code === "STEP_UP_CANCELLED" || isCeremonyCancelled(error);
 
 /**
- * The user's factors: list, remove (with step-up), register a security key, regenerate backup
- * codes. Loads the list on mount. Works inside `<MfaProvider>`.
+ * The user's factors: list, remove (with step-up), rename, register a security key, regenerate
+ * backup codes. Every component using it shares one fetch per client; the list is fetched again
+ * after each change made here and after each verification. Works inside `<MfaProvider>`.
  */
 export function useFactors(): FactorsState {
   const { client } = useMfaContext("useFactors()");
   const webauthnSupported = useWebAuthnSupport();
-  const [list, setList] = useState<ListFactorsResponse | null>(null);
-  const [loading, setLoading] = useState(true);
+  const query = useQuery<ListFactorsResponse>(client, FACTORS, client.api.listFactors);
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<Error | null>(null);
-  // Only the latest load may set the list: an older answer arriving late is dropped.
-  const loads = useRef(0);
-
-  const refresh = useCallback(async () => {
-    const mine = ++loads.current;
-    setLoading(true);
-    try {
-      const next = await client.api.listFactors();
-      if (mine === loads.current) {
-        setList(next);
-        setError(null);
-      }
-    } catch (failure) {
-      if (mine === loads.current) setError(failure as Error);
-    }
-    if (mine === loads.current) setLoading(false);
-  }, [client]);
-
-  useEffect(() => {
-    void refresh();
-  }, [refresh]);
+  const [failure, setFailure] = useState<Error | null>(null);
+  const refresh = () => invalidate(client, FACTORS);
 
   // Runs a change; a cancelled step-up or ceremony resolves `null` without an error.
   const change = async <T>(task: () => Promise<T>): Promise<T | null> => {
     setBusy(true);
-    setError(null);
+    setFailure(null);
     try {
-      const result = await task();
-      await refresh();
-      return result;
-    } catch (failure) {
-      if (!cancelled(failure)) setError(failure as Error);
+      return await task();
+    } catch (error) {
+      if (!cancelled(error)) setFailure(error as Error);
       return null;
     } finally {
+      await refresh();
       setBusy(false);
     }
   };
+  const done = async (task: () => Promise<unknown>) => (await change(task)) !== null;
 
   return {
-    factors: list?.factors ?? [],
-    backupCodesRemaining: list?.backupCodesRemaining ?? null,
-    loading,
+    factors: query.data?.factors ?? [],
+    backupCodesRemaining: query.data?.backupCodesRemaining ?? null,
+    loading: query.loading || (!query.data && !query.error),
     busy,
-    error,
+    error: failure ?? query.error,
     refresh,
-    remove: async (factorId) =>
-      (await change(async () => {
-        await client.api.removeFactor(factorId);
-        return true;
-      })) === true,
+    remove: (factorId) => done(() => client.api.removeFactor(factorId).then(() => true)),
+    rename: (factorId, label) => done(() => client.api.renameFactor(factorId, label)),
     registerWebAuthn: (label) =>
       change(async () => {
         const options = await client.api.webauthnRegistrationOptions();

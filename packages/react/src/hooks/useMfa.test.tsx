@@ -60,4 +60,38 @@ describe("useMfa", () => {
     await act(() => result.current.mfa.signOut().catch(() => {}));
     expect(result.current.mfa.session).toBeNull();
   });
+
+  it("with a selector, re-renders only when what it picks changes", async () => {
+    const api = referenceApi();
+    server.use(...api.handlers);
+    const mfa = createMfaClient({ getAccessToken: () => "primary-token" });
+    const wrapper = ({ children }: { children: ReactNode }) => (
+      <MfaProvider client={mfa}>{children}</MfaProvider>
+    );
+    let renders = 0;
+    const picked = renderHook(
+      () => {
+        renders++;
+        return useMfa((s) => s.session !== null);
+      },
+      { wrapper },
+    );
+    const all = renderHook(() => ({ mfa: useMfa(), stepUp: useStepUp() }), { wrapper });
+    expect(picked.result.current).toBe(false);
+    const before = renders;
+
+    // A challenge, its factors, a verification, a status change: many snapshots...
+    const call = mfa.fetch("/api/data");
+    await waitFor(() => expect(all.result.current.stepUp.busy).toBe(false));
+    act(() => void all.result.current.stepUp.submitCode("123456"));
+    await call;
+    await waitFor(() => expect(picked.result.current).toBe(true));
+    // ...and one re-render: when there came to be a session.
+    expect(renders - before).toBe(1);
+    // A selector building a new object each time does not loop.
+    const objects = renderHook(() => useMfa((s) => ({ signedIn: s.session !== null })), {
+      wrapper,
+    });
+    expect(objects.result.current).toEqual({ signedIn: true });
+  });
 });

@@ -74,7 +74,7 @@ export function referenceApi(options: ReferenceApiOptions = {}) {
     sensitiveMaxAge = 300,
   } = options;
   const state = {
-    factors: [...(options.factors ?? [totpFactor])],
+    factors: (options.factors ?? [totpFactor]).map((f) => ({ ...f })),
     backupCodes: new Set(options.backupCodes ?? ["aaaa-bbbb", "cccc-dddd"]),
     sessions: new Map<string, { authTime: number; expiresAt: number }>(),
     failures: 0,
@@ -167,6 +167,11 @@ export function referenceApi(options: ReferenceApiOptions = {}) {
         return fail("invalid_code", { attemptsLeft: maxAttempts - state.failures });
       }
       state.failures = 0;
+      // The factor that answered is marked used, as the server kit does.
+      const used =
+        state.factors.find((f) => f.id === body.factorId) ??
+        (body.code !== undefined ? state.factors.find((f) => f.type === "totp") : undefined);
+      if (used) used.lastUsedAt = now();
       const token = `s${state.sessions.size + 1}`;
       const session = { authTime: now(), expiresAt: now() + 15 * 60_000 };
       state.sessions.set(token, session);
@@ -192,6 +197,17 @@ export function referenceApi(options: ReferenceApiOptions = {}) {
       const before = state.factors.length;
       state.factors = state.factors.filter((f) => f.id !== params.factorId);
       return state.factors.length < before ? ok(null, 204) : fail("factor_not_found");
+    }),
+    http.patch(base("renameFactor"), async ({ request, params }) => {
+      count("renameFactor");
+      const denied = guard(request);
+      if (denied) return denied;
+      const { label } = (await request.json()) as { label?: string };
+      const factor = state.factors.find((f) => f.id === params.factorId);
+      if (!factor) return fail("factor_not_found");
+      if (typeof label !== "string" || !label.trim()) return fail("invalid_request");
+      factor.label = label.trim();
+      return ok({ factor });
     }),
     http.post(base("regenerateBackupCodes"), ({ request }) => {
       count("regenerateBackupCodes");
@@ -245,7 +261,8 @@ export function referenceApi(options: ReferenceApiOptions = {}) {
     http.post(base("challenge"), async ({ request }) => {
       count("challenge");
       const { factorId } = (await request.json()) as { factorId: string };
-      const factor = state.factors.find((f) => f.id === factorId);
+      // A pending SMS / e-mail factor gets a new activation code the same way.
+      const factor = [...state.factors, state.pendingFactor].find((f) => f?.id === factorId);
       if (!factor) return fail("factor_not_found");
       const challengeId = `ch${++state.challenges}`;
       const expiresAt = now() + 5 * 60_000;

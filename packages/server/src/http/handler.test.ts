@@ -1,4 +1,5 @@
 import {
+  type ListFactorsResponse,
   MfaProblemTypes,
   mfaPath,
   parseRateLimit,
@@ -364,6 +365,53 @@ describe("createMfaHandler: MFA sessions and step-up", () => {
     });
     expect(removed.status).toBe(204);
     expect(removed.headers.get("date")).toBeTruthy();
+  });
+
+  it("renames a factor with an MFA session, and lists the new name and the last use", async () => {
+    const { call, signIn, factorId } = await enrolledOverHttp();
+    const without = await call("PATCH", p("renameFactor", factorId), { body: { label: "Phone" } });
+    expect(without.status).toBe(401);
+    expect(without.body.type).toBe(MfaProblemTypes.mfa_required);
+    const token = await signIn();
+    const r = await call("PATCH", p("renameFactor", factorId), {
+      body: { label: "  Work phone  " },
+      headers: { "X-Session-Token": token },
+    });
+    expect(r.status).toBe(200);
+    expect(r.body.factor).toMatchObject({ id: factorId, label: "Work phone" });
+    const { factors } = (await call("GET", p("listFactors")))
+      .body as unknown as ListFactorsResponse;
+    expect(factors[0]).toMatchObject({ label: "Work phone" });
+    expect(factors[0]?.lastUsedAt).toEqual(expect.any(Number));
+  });
+
+  it("refuses a rename that is empty, too long, has control characters or names no factor", async () => {
+    const { call, signIn, factorId } = await enrolledOverHttp();
+    const token = await signIn();
+    const rename = (id: string, body: unknown, user?: string) =>
+      call("PATCH", p("renameFactor", id), {
+        body,
+        headers: { "X-Session-Token": token },
+        ...(user ? { user } : {}),
+      });
+    for (const body of [
+      {},
+      { label: "" },
+      { label: "   " },
+      { label: "x".repeat(65) },
+      { label: "a\u0007b" },
+      { label: 5 },
+    ]) {
+      const r = await rename(factorId, body);
+      expect(r.status).toBe(400);
+      expect(r.headers.get("content-type")).toBe("application/problem+json");
+    }
+    expect((await rename("f_nope", { label: "Key" })).status).toBe(404);
+    // Another user's session renames nothing, and does not learn whether the factor exists.
+    expect((await rename(factorId, { label: "Pwned" }, "mallory")).status).toBe(401);
+    const { factors } = (await call("GET", p("listFactors")))
+      .body as unknown as ListFactorsResponse;
+    expect(factors[0]?.label).toBe("alice@acme.test");
   });
 
   it("regenerates backup codes with a fresh session", async () => {

@@ -51,7 +51,7 @@ type RouteHandler = (req: Request, userId: string, params: Params) => Promise<Re
 
 interface Route {
   name: MfaRouteName;
-  method: "GET" | "POST" | "DELETE";
+  method: "GET" | "POST" | "DELETE" | "PATCH";
   pattern: RegExp;
 }
 
@@ -63,6 +63,7 @@ const METHOD: Record<MfaRouteName, Route["method"]> = {
   webauthnRegistrationVerify: "POST",
   listFactors: "GET",
   removeFactor: "DELETE",
+  renameFactor: "PATCH",
   challenge: "POST",
   verify: "POST",
   refreshSession: "POST",
@@ -275,6 +276,20 @@ export function createMfaHandler(
       const result = await mfa.removeFactor(userId, factorId!);
       return result.ok
         ? noContent(mfa)
+        : fail(mfa, "factor_not_found", { detail: "No such factor for this user." });
+    },
+
+    async renameFactor(req, userId, { factorId }) {
+      const b = await body(req);
+      if (b instanceof Response) return b;
+      const label = optionalString(b, "label", 256);
+      if (!label.ok || !label.value) return badRequest(mfa, "`label` (a string) is required.");
+      const session = await requireSession(req, userId);
+      if (session instanceof Response) return session;
+      const result = await mfa.renameFactor(userId, factorId!, label.value);
+      if (result.ok) return json(mfa, { factor: toSummary(result.factor) });
+      return result.reason === "invalid_label"
+        ? badRequest(mfa, "`label` must be 1 to 64 characters, without control characters.")
         : fail(mfa, "factor_not_found", { detail: "No such factor for this user." });
     },
 

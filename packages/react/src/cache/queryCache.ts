@@ -1,0 +1,104 @@
+import type { MfaClient } from "@mfa-kit/client";
+import { useCallback, useSyncExternalStore } from "react";
+
+/** One cached answer, as the components reading it see it. */
+export interface Query<T> {
+  /** The last answer; `undefined` until the first one arrives. */
+  data?: T;
+  /** Why the last fetch failed, or `null`. */
+  error: Error | null;
+  /** A fetch is in flight. */
+  loading: boolean;
+}
+
+interface Entry {
+  state: Query<unknown>;
+  fetch: () => Promise<unknown>;
+  listeners: Set<() => void>;
+  flight?: Promise<void>;
+  /** Out of date: fetched again by the next reader. */
+  stale?: boolean;
+}
+
+/** The cache key of the factor list. */
+export const FACTORS = "factors";
+
+const caches = new WeakMap<MfaClient, Map<string, Entry>>();
+
+/**
+ * The reads of one client (the factor list ...), shared by every component: one fetch however
+ * many read it, fetched again after each verification (`authTime` moved: last-used times and
+ * backup codes changed) and when {@link invalidate}d after a change.
+ */
+function cacheOf(client: MfaClient): Map<string, Entry> {
+  let cache = caches.get(client);
+  if (!cache) {
+    const made = new Map<string, Entry>();
+    cache = made;
+    caches.set(client, made);
+    let authTime = client.getSnapshot().session?.authTime;
+    client.subscribe(({ session }) => {
+      if (session && session.authTime !== authTime) {
+        for (const key of made.keys()) void invalidate(client, key);
+      }
+      authTime = session?.authTime;
+    });
+  }
+  return cache;
+}
+
+const set = (entry: Entry, patch: Partial<Query<unknown>>) => {
+  entry.state = { ...entry.state, ...patch };
+  for (const listener of entry.listeners) listener();
+};
+
+/** Fetches `entry`, or joins the fetch in flight. */
+const load = (entry: Entry): Promise<void> => {
+  entry.stale = false;
+  if (!entry.flight) {
+    set(entry, { loading: true });
+    entry.flight = entry
+      .fetch()
+      .then(
+        (data) => set(entry, { data, error: null, loading: false }),
+        (error: Error) => set(entry, { error, loading: false }),
+      )
+      .finally(() => {
+        entry.flight = undefined;
+      });
+  }
+  return entry.flight;
+};
+
+/**
+ * Marks `key` out of date and, if a component is reading it, fetches it again (after the fetch in
+ * flight, whose answer may predate the change); resolves once the fresh answer is in.
+ */
+export function invalidate(client: MfaClient, key: string): Promise<void> {
+  const entry = caches.get(client)?.get(key);
+  if (!entry) return Promise.resolve();
+  entry.stale = true;
+  const again = () => (entry.listeners.size && entry.stale ? load(entry) : undefined);
+  return entry.flight ? entry.flight.then(again) : Promise.resolve(again());
+}
+
+/** Reads `key` of `client`, fetching it with `fetch` when no one has yet, re-rendering as it changes. */
+export function useQuery<T>(client: MfaClient, key: string, fetch: () => Promise<T>): Query<T> {
+  const cache = cacheOf(client);
+  let entry = cache.get(key);
+  if (!entry) {
+    entry = { state: { error: null, loading: false }, fetch, listeners: new Set(), stale: true };
+    cache.set(key, entry);
+  }
+  const e = entry;
+  const subscribe = useCallback(
+    (listener: () => void) => {
+      e.listeners.add(listener);
+      if (e.stale) void load(e);
+      return () => void e.listeners.delete(listener);
+    },
+    [e],
+  );
+  const read = () => e.state as Query<T>;
+  return useSyncExternalStore(subscribe, read, read);
+}
