@@ -25,7 +25,7 @@ import {
   registrationOptions,
   verifyRegistration,
 } from "./factors/webauthn";
-import { MAX_LOCKS, runAttempt, serialize } from "./limits/limiter";
+import { MAX_LOCKS, runAttempt, serialize } from "./limits/attemptQueue";
 import { type MfaServerOptions, resolveOptions } from "./options";
 import { createKeyRing, type EncryptionKeys } from "./secrets/keyRing";
 import {
