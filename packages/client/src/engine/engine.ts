@@ -10,6 +10,7 @@ import {
   problemName,
   type StepUpChallenge,
 } from "@mfa-kit/protocol";
+import type { TabCoordinator } from "../tabs/tabCoordinator";
 import { answerError } from "./answerError";
 import { type Clock, createClock } from "./clock";
 import type { MfaEvent, RetryReason } from "./events";
@@ -62,8 +63,10 @@ interface Pending {
   ac: AbortController;
   waiting: number;
   phase: "challenge" | "verifying" | "locked";
-  /** Published once the factors are known. */
+  /** Published once the factors are known (and, across tabs, once this tab holds the prompt). */
   ready?: boolean;
+  /** Settles the wait for the prompt: another tab's verification arrived. */
+  answered?: () => void;
   done?: Promise<void>;
 }
 
@@ -217,7 +220,10 @@ export function createEngine(o: ResolvedOptions, initialHandler?: ChallengeHandl
     publish(1);
     let error: MfaError;
     try {
-      const token = await o.refreshAccessToken!();
+      await tabsReady;
+      const token = await (tabs
+        ? tabs.refresh(stale, o.refreshAccessToken!)
+        : o.refreshAccessToken!());
       if (token && typeof token === "string") {
         refreshed = [stale, token];
         gen++;
@@ -310,61 +316,83 @@ export function createEngine(o: ResolvedOptions, initialHandler?: ChallengeHandl
           };
         }
       }
-      p.ready = true;
-      show(p);
-      emit("stepup.required", { challenge: p.view });
-      for (;;) {
-        const answer = await ask(p.view, signal);
-        show(p, {}, "verifying");
-        const res = await call(at(o.paths.verify, url), "POST", answer, signal, true).catch(
-          (cause) => {
-            throw signal.aborted
-              ? cancelled(signal.reason)
-              : new MfaError("STEP_UP_FAILED", "Verification got no answer.", { cause });
-          },
-        );
-        const next = res.status < 300 && toSession(res.body);
-        if (next) {
-          setSession(next);
-          emit("stepup.succeeded", { session: sessionInfo(next) });
+      const begun = session?.token;
+      await tabsReady;
+      const prompt = async (): Promise<void> => {
+        // The tab that prompted before may have verified just now: its session is in storage.
+        if (signal.aborted) throw cancelled(signal.reason);
+        const stored = tabs && persistence.load();
+        if (stored && stored.token !== begun) {
+          setSession(stored);
           return;
         }
-        const error = answerError(res, clock.now());
-        if (!error) {
-          throw new MfaError("STEP_UP_FAILED", `Verification failed: HTTP ${res.status}.`, {
-            status: res.status,
-            problem: isProblem(res.body) ? res.body : null,
-          });
+        p.ready = true;
+        show(p);
+        emit("stepup.required", { challenge: p.view });
+        for (;;) {
+          const answer = await ask(p.view, signal);
+          show(p, {}, "verifying");
+          const res = await call(at(o.paths.verify, url), "POST", answer, signal, true).catch(
+            (cause) => {
+              throw signal.aborted
+                ? cancelled(signal.reason)
+                : new MfaError("STEP_UP_FAILED", "Verification got no answer.", { cause });
+            },
+          );
+          const next = res.status < 300 && toSession(res.body);
+          if (next) {
+            setSession(next);
+            emit("stepup.succeeded", { session: sessionInfo(next) });
+            return;
+          }
+          const error = answerError(res, clock.now());
+          if (!error) {
+            throw new MfaError("STEP_UP_FAILED", `Verification failed: HTTP ${res.status}.`, {
+              status: res.status,
+              problem: isProblem(res.body) ? res.body : null,
+            });
+          }
+          emit("stepup.failed", { error });
+          const { retryAfterMs, problem } = error;
+          const lockedUntil = retryAfterMs === undefined ? undefined : Date.now() + retryAfterMs;
+          show(
+            p,
+            {
+              attempt: p.view.attempt + 1,
+              lastError: error,
+              attemptsLeft: error.attemptsLeft,
+              retryAfterMs,
+              lockedUntil,
+              // An answer that asks for more names the factors that may give it.
+              ...(problem?.factors && {
+                problem,
+                factors: problem.factors,
+                backupCodes: problem.backupCodes === true,
+              }),
+            },
+            error.code === "LOCKED" ? "locked" : "challenge",
+          );
+          // The lock ends on its own: then the challenge is open again.
+          if (lockedUntil) {
+            later(lockedUntil, () => {
+              if (p.view.lockedUntil === lockedUntil) {
+                show(p, { lockedUntil: undefined, retryAfterMs: undefined }, "challenge");
+              }
+            });
+          }
         }
-        emit("stepup.failed", { error });
-        const { retryAfterMs, problem } = error;
-        const lockedUntil = retryAfterMs === undefined ? undefined : Date.now() + retryAfterMs;
-        show(
-          p,
-          {
-            attempt: p.view.attempt + 1,
-            lastError: error,
-            attemptsLeft: error.attemptsLeft,
-            retryAfterMs,
-            lockedUntil,
-            // An answer that asks for more names the factors that may give it.
-            ...(problem?.factors && {
-              problem,
-              factors: problem.factors,
-              backupCodes: problem.backupCodes === true,
-            }),
-          },
-          error.code === "LOCKED" ? "locked" : "challenge",
+      };
+      // Across tabs, one prompts at a time; a verification in another tab answers this one.
+      if (tabs) {
+        const t = tabs;
+        await t.prompt(signal, new Promise((done) => (p.answered = done)), () =>
+          prompt().catch((error: MfaError) => {
+            // Cancelled here, while this tab holds the prompt: the other tabs' calls give up too.
+            if (error.code === "STEP_UP_CANCELLED" && p.ready) t.cancelled();
+            throw error;
+          }),
         );
-        // The lock ends on its own: then the challenge is open again.
-        if (lockedUntil) {
-          later(lockedUntil, () => {
-            if (p.view.lockedUntil === lockedUntil) {
-              show(p, { lockedUntil: undefined, retryAfterMs: undefined }, "challenge");
-            }
-          });
-        }
-      }
+      } else await prompt();
     } catch (e) {
       const error = e as MfaError;
       emit(error.code === "STEP_UP_CANCELLED" ? "stepup.cancelled" : "stepup.failed", { error });
@@ -671,13 +699,41 @@ export function createEngine(o: ResolvedOptions, initialHandler?: ChallengeHandl
       pending?.ac.abort(cancelled(reason));
     },
 
-    /** Forgets the session and the refreshed token, and cancels a pending challenge. */
+    /** Forgets the session and the refreshed token, and cancels a pending challenge (in every tab, when coordinated). */
     signOut(): void {
-      e.cancelChallenge();
-      refreshed = null;
-      setSession(null);
-      limit(null);
+      forget();
+      tabs?.signedOut();
     },
   };
+
+  const forget = () => {
+    e.cancelChallenge();
+    refreshed = null;
+    setSession(null);
+    limit(null);
+  };
+
+  // ---- the origin's other tabs ----------------------------------------------------------------
+
+  // Loaded on demand, so that a client without tabs does not carry it.
+  let tabs: TabCoordinator | null = null;
+  const tabsReady =
+    o.tabs &&
+    import("../tabs/tabCoordinator").then(({ createTabCoordinator }) => {
+      tabs = createTabCoordinator(o.storageKey, {
+        session(next) {
+          const known = session?.token;
+          session = next;
+          store.set({ session: next && sessionInfo(next) });
+          // A verification in another tab answers the challenge this tab waits to show.
+          if (next && next.token !== known && pending && !pending.ready) pending.answered?.();
+        },
+        token: (stale, token) => e.useToken(stale, token),
+        signOut: forget,
+        cancelled() {
+          if (pending && !pending.ready) pending.ac.abort(cancel());
+        },
+      });
+    }, noop);
   return e;
 }
