@@ -46,6 +46,8 @@ export default defineConfig([
       express: "src/express.ts",
       oauth: "src/oauth.ts",
       postgres: "src/postgres.ts",
+      store: "src/store.ts",
+      testing: "src/testing.ts",
     },
     dts: true,
     esbuildPlugins: [rawText],

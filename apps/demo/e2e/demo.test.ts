@@ -5,6 +5,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { seriousViolations } from "./axe";
 import { chromiumAvailable, launchChromium } from "./chromium";
+import { currentCode, signInAndEnroll, startStaleTransfer, transferSent } from "./journey";
 import { type StaticServer, startStaticServer } from "./staticServer";
 
 // The built demo (`npm run build`, done by `turbo run build` in `npm test`) in Debian's Chromium:
@@ -38,61 +39,6 @@ describe.skipIf(!available)("the demo in Chromium", () => {
     await browser?.close();
     await server?.close();
   });
-
-  /** The code the demo's authenticator stand-in shows on `page` (it follows the server's clock). */
-  const currentCode = async (on: Page, notEqual?: string) => {
-    const code = on.getByTestId("current-code").first();
-    if (notEqual) {
-      await expect.poll(() => code.textContent(), { timeout: 10_000 }).not.toBe(notEqual);
-    }
-    return (await code.textContent())!.trim();
-  };
-
-  /** Signs in and enrolls an authenticator app; `beforeVerify` runs before the first MFA prompt. */
-  const signInAndEnroll = async (on: Page, beforeVerify?: () => Promise<void>) => {
-    await on.getByLabel("Username").fill("demo");
-    await on.getByLabel("Password").fill("demo-password");
-    await on.getByRole("button", { name: "Sign in" }).click();
-    const enrollment = on.getByRole("region", { name: "Set up an authenticator app" });
-    await enrollment.getByRole("img", { name: /QR code/ }).waitFor();
-    await beforeVerify?.();
-    await on.getByRole("button", { name: "Show current code" }).click();
-    const firstCode = await currentCode(on);
-    await enrollment.getByLabel(/6-digit code/).fill(firstCode);
-    await on.getByLabel("I have saved these codes").check();
-    // Move the server clock 45 s ahead, so the next code is a new one (the first is spent).
-    await on.getByLabel("Skew the server clock").selectOption({ label: "45 s ahead" });
-    await on.getByRole("button", { name: "Done" }).click();
-    // The account page's protected calls ask for MFA: one modal.
-    const dialog = on.getByRole("dialog", { name: "Confirm it's you" });
-    await dialog.waitFor();
-    const secondCode = await currentCode(on, firstCode);
-    await dialog.getByLabel("Verification code").fill(secondCode);
-    await dialog.waitFor({ state: "detached" });
-    await expect.poll(() => on.getByTestId("balance").textContent()).toBe("2500.00 EUR");
-    return secondCode;
-  };
-
-  /** Sends 25 EUR to Alex six minutes later on the server's clock: past max_age, so it steps up. */
-  const startStaleTransfer = async (on: Page) => {
-    await on
-      .getByLabel("Skew the server clock")
-      .selectOption({ label: "6 min ahead (past max_age)" });
-    await on.getByLabel("Recipient").fill("Alex");
-    await on.getByLabel("Amount (EUR)").fill("25");
-    await on.getByRole("button", { name: "Send", exact: true }).click();
-    const dialog = on.getByRole("dialog", { name: "Confirm it's you" });
-    await dialog.waitFor();
-    return dialog;
-  };
-
-  const transferSent = async (on: Page) => {
-    await on
-      .getByRole("region", { name: "Send money" })
-      .getByText("Sent 25.00 EUR to Alex.")
-      .waitFor();
-    await expect.poll(() => on.getByTestId("balance").textContent()).toBe("2475.00 EUR");
-  };
 
   test("enroll an authenticator, then step up for a transfer", async () => {
     await page.goto(server.url);

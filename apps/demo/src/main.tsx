@@ -9,8 +9,26 @@ const { hostname, origin } = window.location;
 // WebAuthn needs a domain as relying party id (localhost counts), never an IP address.
 const webauthn = !/^[\d.]+$|:/.test(hostname);
 
+const LOOPBACK = /^(localhost|127\.0\.0\.1|\[::1\])$/;
+/**
+ * `?api=http://127.0.0.1:8787`: the reference API on another origin (`npm run serve`, with `cors`),
+ * instead of in this page. Loopback only, on both sides: a link cannot send the sign-in elsewhere.
+ */
+function crossOriginApi(): string | undefined {
+  const value = new URLSearchParams(window.location.search).get("api");
+  if (!value || !LOOPBACK.test(hostname)) return undefined;
+  try {
+    const url = new URL(value);
+    return LOOPBACK.test(url.hostname) && url.origin !== origin ? url.origin : undefined;
+  } catch {
+    return undefined;
+  }
+}
+const api = crossOriginApi();
+
 // The reference API runs in this page (its own chunk), served to it by MSW's service worker.
 async function startApi() {
+  if (api) return;
   const [{ createDemoApi }, { startBrowserApi }] = await Promise.all([
     import("./api/createDemoApi"),
     import("./mocks/browser"),
@@ -24,7 +42,7 @@ startApi().then(
   () => {
     createRoot(root).render(
       <StrictMode>
-        <App clients={createDemoClients({ webauthn })} />
+        <App clients={createDemoClients(api ? { webauthn: false, baseUrl: api } : { webauthn })} />
       </StrictMode>,
     );
   },

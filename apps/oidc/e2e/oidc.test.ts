@@ -87,6 +87,32 @@ describe.skipIf(!available)("the OpenID Provider example in Chromium", () => {
     expect(example.stats.transfers).toBe(11);
   });
 
+  test("a backup code at the provider answers the step-up too (a second browser)", async () => {
+    const other = await browser.newContext();
+    const tab = await other.newPage();
+    tab.on("pageerror", (error) => errors.push(error.message));
+    await tab.goto(example.spa);
+    await tab.getByRole("button", { name: "Sign in" }).click();
+    await tab.getByLabel("Username").fill(example.user.username);
+    await tab.getByLabel("Password").fill(example.user.password);
+    await tab.getByRole("button", { name: "Sign in" }).click();
+    await tab.getByRole("heading", { name: "Signed in as demo" }).waitFor();
+    const popupOpened = other.waitForEvent("page");
+    await tab.getByRole("button", { name: "Send a transfer" }).click();
+    const popup = await popupOpened;
+    // A wrong code is refused at the provider (and counted by the kit's limiter); the popup stays.
+    await popup.getByLabel("Backup code").fill("aaaa-bbbb-cccc");
+    await popup.getByRole("button", { name: "Verify" }).click();
+    await popup.getByRole("alert").getByText("That code is not right").waitFor();
+    await popup.getByLabel("Backup code").fill(example.user.backupCodes[0]!);
+    await popup.getByRole("button", { name: "Verify" }).click();
+    await expect
+      .poll(() => tab.getByTestId("result").textContent(), { timeout: 20_000 })
+      .toBe("Transfer: 1 of 1 succeeded");
+    expect(await tab.getByTestId("acr").textContent()).toBe("mfa");
+    await other.close();
+  });
+
   test("3. preflights are seen on the API, and the clock offset comes from its exposed Date", async () => {
     expect(new Set([example.spa, example.provider, example.api]).size).toBe(3);
     expect([...origins]).toEqual(

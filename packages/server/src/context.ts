@@ -22,9 +22,9 @@ export interface KitContext {
   uniqueId(): string;
   /** Users' factor snapshots (see `factorCache.ts`): sealed records, process memory only, bounded. */
   factors: BoundedMap<string, { value: UserFactors; until: number }>;
-  /** Users with a verification in progress here, and who waits next (see `serialize` in `limiter.ts`). */
+  /** Users with a verification in progress here, and who waits next (see `serialize` in `limits/attemptQueue.ts`). */
   queues: Map<string, (() => void)[]>;
-  /** Lock deadlines the store reported, by user (see `limiter.ts`): bounded. */
+  /** Lock deadlines the store reported, by user (see `knownLock` in `limits/attemptQueue.ts`): bounded. */
   locks: BoundedMap<string, number>;
   /** Live sessions' token hashes by token (see `sessions.tokenHashCache`): process memory only, bounded. */
   tokenHashes: BoundedMap<string, string>;

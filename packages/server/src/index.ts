@@ -16,7 +16,7 @@ export type {
 } from "./events/types";
 export type { FactorInfo } from "./factors/factorRecord";
 export type { TotpEnrollment } from "./factors/totp";
-export type { CorsOptions } from "./http/cors";
+export { type Cors, type CorsOptions, createCors } from "./http/cors";
 export { createMfaHandler, type MfaHandlerOptions } from "./http/handler";
 export { type MfaGuardResult, type RequireMfaOptions, requireMfa } from "./http/requireMfa";
 export type {

@@ -18,7 +18,7 @@ import { type FactorInfo, factorType, isActive, toSummary } from "./factors/fact
 import { CACHE_SIZE as SECRET_CACHE_SIZE } from "./factors/secret";
 import { enrollOtpApp, type TotpEnrollment } from "./factors/totp";
 import { authenticationOptions, registrationOptions, verifyRegistration } from "./factors/webauthn";
-import { MAX_LOCKS, runAttempt, serialize } from "./limits/limiter";
+import { MAX_LOCKS, runAttempt, serialize } from "./limits/attemptQueue";
 import { type MfaServerOptions, resolveOptions } from "./options";
 import { createKeyRing, type EncryptionKeys } from "./secrets/keyRing";
 import {

@@ -8,7 +8,7 @@ import { hotpCheck } from "./factors/hotp";
 import type { CheckFailure } from "./factors/outcome";
 import { totpCheck } from "./factors/totp";
 import { assertionCheck, credentials, unknownCredentialCheck } from "./factors/webauthn";
-import { type AttemptPlan, runAttempt, serialize } from "./limits/limiter";
+import { type AttemptPlan, runAttempt, serialize } from "./limits/attemptQueue";
 import { assessLocation, rememberSuccess, type SuccessMarkers, successMarkers } from "./risk";
 import { issueSession, newToken, sessionExpiry, tokenHash } from "./sessions/sessions";
 import type { CredentialCheck, FactorRecord, SuccessSteps, UserFactors } from "./stores/types";
@@ -37,6 +37,8 @@ export type VerifyFailureReason =
   | "factor_not_found"
   | "locked"
   | "rate_limited"
+  /** The user's factors changed under every try (an enrollment or removal racing it): retry. */
+  | "factors_changed"
   | "additional_factor_required";
 
 /** A verification that did not issue a session. */
@@ -45,7 +47,7 @@ export interface VerifyFailure {
   reason: VerifyFailureReason;
   /** Failures left before a lock, after a counted failure. */
   attemptsLeft?: number;
-  /** For `locked` and `rate_limited`: how long to wait. */
+  /** For `locked`, `rate_limited` and `factors_changed`: how long to wait. */
   retryAfterMs?: number;
   /** For `additional_factor_required`: the other factors the user can verify with. */
   factors?: FactorInfo[];

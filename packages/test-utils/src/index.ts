@@ -4,6 +4,11 @@ export {
   startPostgresServer,
 } from "./postgresServer";
 export {
+  type RedisCluster,
+  redisClusterUnavailableReason,
+  startRedisCluster,
+} from "./redisCluster";
+export {
   freePort,
   type RedisServer,
   redisUnavailableReason,

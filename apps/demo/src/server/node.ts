@@ -3,7 +3,12 @@ import { startDemoServer } from "./startDemoServer";
 
 // `npm run serve -w apps/demo [-- --port 8080]`: the reference API on a real Node HTTP server.
 const { values } = parseArgs({
-  options: { port: { type: "string", short: "p" }, host: { type: "string" } },
+  options: {
+    port: { type: "string", short: "p" },
+    host: { type: "string" },
+    // The app's origin(s), comma-separated, when it is served from another origin than the API.
+    cors: { type: "string" },
+  },
 });
 const port = Number(values.port ?? process.env.PORT ?? 0);
 if (!Number.isInteger(port) || port < 0 || port > 65_535) {
@@ -73,6 +78,7 @@ if (redisUrl && databaseUrl) {
 const server = await startDemoServer({
   port,
   host: values.host ?? "127.0.0.1",
+  ...(values.cors ? { cors: { origins: values.cors.split(",").map((o) => o.trim()) } } : {}),
   ...(redisUrl ? { mfa: await redisMfaOptions(redisUrl) } : {}),
   ...(databaseUrl ? { mfa: await postgresMfaOptions(databaseUrl) } : {}),
 });

@@ -1,5 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { type CorsOptions, createCors } from "@mfa-kit/server";
 import { toNodeListener } from "@mfa-kit/server/node";
 import { createDemoApi, type DemoApi, type DemoApiOptions } from "../api/createDemoApi";
 
@@ -9,6 +10,8 @@ export interface DemoServerOptions extends DemoApiOptions {
   port?: number;
   /** The interface to bind. Defaults to `127.0.0.1` (loopback only). */
   host?: string;
+  /** Cross-origin access, for the app served from another origin. Defaults to none. */
+  cors?: CorsOptions;
 }
 
 /** A running demo API server. */
@@ -23,14 +26,20 @@ export interface DemoServer {
 
 /** Serves the reference API over `node:http` (the same `handleRequest` MSW serves in the browser). */
 export async function startDemoServer(options: DemoServerOptions = {}): Promise<DemoServer> {
-  const { port = 0, host = "127.0.0.1", ...apiOptions } = options;
+  const { port = 0, host = "127.0.0.1", cors: corsOptions, ...apiOptions } = options;
   const api = createDemoApi(apiOptions);
+  const cors = corsOptions ? createCors(corsOptions) : undefined;
+  // Every route of the demo (sign-in, accounts, MFA) answers preflights and exposes its headers.
+  const handle = async (req: Request) =>
+    cors
+      ? (cors.preflight(req, null) ?? cors.apply(req, await api.handleRequest(req)))
+      : api.handleRequest(req);
   await api.ready;
   let origin = `http://${host}`;
   // The kit's adapter: a streamed body with a byte limit, the signal aborted when the client leaves.
   const server = createServer(
     { keepAliveTimeout: 60_000 },
-    toNodeListener((req) => api.handleRequest(req), { origin: () => origin }),
+    toNodeListener(handle, { origin: () => origin }),
   );
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

@@ -140,6 +140,11 @@ export function createIdentityProvider(options: IdentityProviderOptions) {
 
   /** Accounts that passed the password step of an interaction, waiting for their second factor. */
   const pending = new Map<string, string>();
+  const remember = (uid: string, accountId: string) => {
+    // Abandoned interactions are forgotten, oldest first (they expire at the provider anyway).
+    if (pending.size >= 1000) pending.delete(pending.keys().next().value!);
+    pending.set(uid, accountId);
+  };
 
   const login = (
     req: IncomingMessage,
@@ -215,7 +220,7 @@ export function createIdentityProvider(options: IdentityProviderOptions) {
       // A signed-in user asked for a stronger or fresher authentication: the second factor only.
       const known = details.session?.accountId;
       if (known && details.prompt.reasons.some((r) => r === "acr_values" || r === "max_age")) {
-        pending.set(uid, known);
+        remember(uid, known);
         mfaForm(res, details);
       } else passwordForm(res, details);
       return true;
@@ -232,7 +237,7 @@ export function createIdentityProvider(options: IdentityProviderOptions) {
         await login(req, res, username, "pwd", ["pwd"]);
         return true;
       }
-      pending.set(uid, username);
+      remember(uid, username);
       mfaForm(res, details);
       return true;
     }
@@ -244,7 +249,8 @@ export function createIdentityProvider(options: IdentityProviderOptions) {
     }
     const code = form.get("code")?.trim();
     const backupCode = form.get("backupCode")?.trim();
-    const result = await mfa.verify({
+    // A proof without an MFA session of the kit's own: the provider's session and tokens carry it.
+    const result = await mfa.verifyOnce({
       userId: accountId,
       ...(backupCode ? { backupCode } : { code: code ?? "" }),
       context: { userAgent: req.headers["user-agent"] ?? "" },
@@ -260,7 +266,7 @@ export function createIdentityProvider(options: IdentityProviderOptions) {
       return true;
     }
     pending.delete(uid);
-    await login(req, res, accountId, result.session.acr, ["pwd", ...result.session.amr]);
+    await login(req, res, accountId, result.acr, ["pwd", ...result.amr]);
     return true;
   };
 

@@ -140,6 +140,8 @@ const DETAIL: Partial<Record<VerifyFailure["reason"], string>> = {
   factor_not_found: "No such factor for this user.",
   invalid_request: "Send exactly one of code, webauthn or backupCode.",
   rate_limited: "Another verification for this user is in progress: retry in a moment.",
+  factors_changed:
+    "The user's factors changed while the code was being checked: nothing was counted, retry in a moment.",
   additional_factor_required:
     "This sign-in comes from a new location: verify a second, different factor.",
 };
@@ -161,6 +163,16 @@ export function verifyFailure(
         failure.reason,
         { retryAfter, ...(detail ? { detail } : {}) },
         retryHeaders(retryAfterMs, policy),
+      );
+    }
+    case "factors_changed": {
+      // Nothing was decided or counted: like a store outage, a 503 the client retries shortly.
+      const retryAfter = Math.max(1, Math.ceil((failure.retryAfterMs ?? 1000) / 1000));
+      return fail(
+        mfa,
+        "rate_limited",
+        { status: 503, title: "Service unavailable", retryAfter, detail: detail! },
+        { [MfaHeaders.retryAfter]: String(retryAfter) },
       );
     }
     case "invalid_code":

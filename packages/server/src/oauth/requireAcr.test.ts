@@ -35,7 +35,8 @@ beforeAll(async () => {
       { ...(await exportJWK(ec.publicKey)), kid: "ec-1", alg: "ES256", use: "sig" },
     ],
   };
-});
+  // Two RSA key pairs: seconds on a busy machine.
+}, 60_000);
 
 const claims = (extra: JWTPayload = {}): JWTPayload => ({
   iss: ISSUER,
@@ -243,6 +244,16 @@ describe("requireAcr", () => {
     expect(!denied.ok && denied.response.headers.get("access-control-expose-headers")).toContain(
       "WWW-Authenticate",
     );
+    const preflight = await guard(
+      new Request(`${AUDIENCE}/transfers`, {
+        method: "OPTIONS",
+        headers: { Origin: "https://app.example.com", "Access-Control-Request-Method": "POST" },
+      }),
+    );
+    expect(!preflight.ok && preflight.response.status).toBe(204);
+    expect(
+      !preflight.ok && preflight.response.headers.get("access-control-allow-headers"),
+    ).toContain("Authorization");
     const ok = await guard(call(await sign(), { Origin: "https://app.example.com" }));
     expect(ok.ok && ok.headers?.get("access-control-allow-origin")).toBe("https://app.example.com");
   });

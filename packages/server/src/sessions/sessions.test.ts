@@ -164,7 +164,7 @@ describe("the token hash cache (sessions.tokenHashCache)", () => {
     const { kit, session, sha256 } = await counted();
     await kit.mfa.checkSession(session.token);
     // Revoked behind this instance's back, as another instance sharing the store would.
-    await kit.store.revokeSession(nodeCrypto.sha256(session.token));
+    await kit.store.revokeSession(nodeCrypto.sha256(session.token), kit.clock.now);
     sha256.mockClear();
     expect((await kit.mfa.checkSession(session.token)).ok).toBe(false); // from the cache: refused
     expect((await kit.mfa.checkSession(session.token)).ok).toBe(false); // forgotten: hashed again

@@ -211,10 +211,10 @@ export async function refreshSession(ctx: KitContext, token: unknown): Promise<S
   };
 }
 
-/** Revokes the session of `token`; `true` when there was one. */
+/** Revokes the session of `token`; `true` when it was live. */
 export async function revokeSession(ctx: KitContext, token: unknown): Promise<boolean> {
   if (typeof token !== "string" || !TOKEN.test(token)) return false;
   const hash = tokenHash(ctx, token);
   ctx.tokenHashes.delete(token);
-  return ctx.store.revokeSession(hash);
+  return ctx.store.revokeSession(hash, ctx.now());
 }

@@ -483,11 +483,11 @@ function createMemoryStore(): MemoryStore & StateAccess {
       sessions.set(tokenHash, touched);
       return touched;
     },
-    async revokeSession(tokenHash) {
+    async revokeSession(tokenHash, now) {
       const session = sessions.get(tokenHash);
       if (!session) return false;
       dropSession(tokenHash, session.userId);
-      return true;
+      return session.expiresAt > now;
     },
     async revokeUserSessions(userId, now) {
       let count = 0;

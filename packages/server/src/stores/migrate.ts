@@ -1,5 +1,6 @@
 import type { Pool, PoolClient } from "pg";
 import initial from "./migrations/0001_initial.sql?raw";
+import lifecycle from "./migrations/0002_lifecycle.sql?raw";
 import { schemaIdentifier } from "./postgres";
 import { StoreUnavailableError } from "./storeUnavailable";
 
@@ -20,6 +21,7 @@ export interface Migration {
  */
 export const migrations: readonly Migration[] = Object.freeze([
   Object.freeze({ name: "0001_initial", sql: initial }),
+  Object.freeze({ name: "0002_lifecycle", sql: lifecycle }),
 ]);
 
 /** Options of {@link migrate}. */

@@ -101,6 +101,32 @@ describe.skipIf(skipReason !== undefined)("postgresStore on a real PostgreSQL", 
       expect([...migrations.map((m) => m.name)].sort()).toEqual(migrations.map((m) => m.name));
     });
 
+    it("upgrades a schema the previous version migrated, keeping its data", async () => {
+      const schema = `m${process.pid}_${run++}`;
+      const client = await pool.connect();
+      try {
+        await client.query("BEGIN");
+        await client.query(`CREATE SCHEMA "${schema}"`);
+        await client.query(
+          `CREATE TABLE "${schema}".schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`,
+        );
+        await client.query(`SET LOCAL search_path TO "${schema}", pg_temp`);
+        await client.query(migrations[0]!.sql);
+        await client.query(`INSERT INTO "${schema}".schema_migrations (name) VALUES ($1)`, [
+          migrations[0]!.name,
+        ]);
+        await client.query(
+          "INSERT INTO factors (user_id, factor_id, fields) VALUES ('u', 'f', '{\"type\":\"totp\"}')",
+        );
+        await client.query("COMMIT");
+      } finally {
+        client.release();
+      }
+      expect(await migrate(pool, { schema })).toEqual(migrations.slice(1).map((m) => m.name));
+      const store = postgresStore(pool, { schema });
+      expect((await store.loadFactors("u")).factors).toEqual({ f: { type: "totp" } });
+    });
+
     it("lets several instances migrate one schema at the same time", async () => {
       const schema = `m${process.pid}_${run++}`;
       const other = new pg.Pool({ connectionString: server.url, max: 2 });
@@ -321,7 +347,7 @@ describe.skipIf(skipReason !== undefined)("postgresStore on a real PostgreSQL", 
       });
       expect(sent).toEqual(["SELECT"]);
       expect(found).toEqual([session(T + 1000, "a"), null, null, session(T + 9, "b")]);
-      await store.revokeSession("t1");
+      await store.revokeSession("t1", T);
       expect(await store.getSession("t1", T)).toBeNull();
     });
   });

@@ -103,7 +103,7 @@ interface SessionRead {
 /** The most session checks one `SELECT` answers. */
 const MAX_BATCH = 256;
 
-/** What `load_attempt` returns: the user's limiter, factors and the rows the attempt names. */
+/** What `load_user` returns: the user's limiter, factors and the rows the attempt names. */
 interface LoadedAttempt {
   rev: string;
   failures: number[];
@@ -328,8 +328,8 @@ export function postgresStore(pool: Pool, options: PostgresStoreOptions = {}): P
     await client.query("BEGIN ISOLATION LEVEL READ COMMITTED");
     const loaded = (
       await client.query<{ v: LoadedAttempt }>(
-        `SELECT ${s}.load_attempt($1, $2, $3, $4, $5) AS v`,
-        [userId, [...codes], [...challenges], [...markers], backup],
+        `SELECT ${s}.load_user($1, $2, $3, $4, $5, $6) AS v`,
+        [userId, [...codes], [...challenges], [...markers], backup, []],
       )
     ).rows[0]!.v;
     const before: Omit<UserState, "sessions"> = {
@@ -359,7 +359,7 @@ export function postgresStore(pool: Pool, options: PostgresStoreOptions = {}): P
         ? undefined
         : diff(before, scratch.exportUser(), attempt.policy.windowMs);
     if (changes) {
-      await client.query(`SELECT ${s}.save_attempt($1, $2)`, [userId, JSON.stringify(changes)]);
+      await client.query(`SELECT ${s}.save_user($1, $2)`, [userId, JSON.stringify(changes)]);
     }
     await client.query("COMMIT");
     return result;
@@ -485,11 +485,12 @@ export function postgresStore(pool: Pool, options: PostgresStoreOptions = {}): P
       );
       return rows[0] ? sessionOf(rows[0]) : null;
     },
-    async revokeSession(tokenHash) {
-      const { rowCount } = await query(`DELETE FROM ${s}.sessions WHERE token_hash = $1`, [
-        tokenHash,
-      ]);
-      return (rowCount ?? 0) > 0;
+    async revokeSession(tokenHash, now) {
+      const { rows } = await query<{ live: boolean }>(
+        `DELETE FROM ${s}.sessions WHERE token_hash = $1 RETURNING expires_at > $2 AS live`,
+        [tokenHash, num(now, "now")],
+      );
+      return rows[0]?.live === true;
     },
     async revokeUserSessions(userId, now) {
       const { rows } = await query<{ live: string }>(
@@ -531,7 +532,8 @@ export function postgresStore(pool: Pool, options: PostgresStoreOptions = {}): P
         `DELETE FROM ${s}.one_time_codes WHERE (user_id, factor_id) IN (SELECT user_id, factor_id FROM ${s}.one_time_codes WHERE until <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
         `DELETE FROM ${s}.challenges WHERE (user_id, key) IN (SELECT user_id, key FROM ${s}.challenges WHERE until <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
         `DELETE FROM ${s}.markers WHERE (user_id, key) IN (SELECT user_id, key FROM ${s}.markers WHERE until <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
-        `UPDATE ${s}.users SET failures = '{}', locked_until = 0, lock_level = 0, level_until = 0, limiter_until = 0 WHERE user_id IN (SELECT user_id FROM ${s}.users WHERE limiter_until > 0 AND limiter_until <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+        `DELETE FROM ${s}.throttles WHERE (user_id, key) IN (SELECT user_id, key FROM ${s}.throttles WHERE until <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+        `UPDATE ${s}.users SET failures = '{}', locked_until = 0, lock_level = 0, level_until = 0, limiter_until = 0, streak = 0, streak_until = 0, suspended = false WHERE user_id IN (SELECT user_id FROM ${s}.users WHERE limiter_until > 0 AND limiter_until <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
       ];
       let total = 0;
       for (const text of batches) {

@@ -190,7 +190,7 @@ describe.skipIf(skipReason !== undefined)("redisStore on a real redis-server", (
         await store.createSession("t1", session(T + 60_000), T);
         await store.createSession("t2", session(T + 60_000), T);
         expect(await store.touchSession("t1", T + 90_000, T + 1)).not.toBeNull();
-        expect(await store.revokeSession("t2")).toBe(true);
+        expect(await store.revokeSession("t2", T + 1)).toBe(true);
         expect(await store.revokeUserSessions("u", T + 2)).toBe(1);
         expect(await store.getSession("t1", T + 3)).toBeNull();
         expect(await admin.keys(`kp${process.pid}:*`)).toEqual([]);
@@ -323,7 +323,7 @@ describe.skipIf(skipReason !== undefined)("redisStore on a real redis-server", (
         createSession: (s) => s.createSession("t", session(T + 900_000), T),
         getSession: (s) => s.getSession("t", T),
         touchSession: (s) => s.touchSession("t", T + 1_000_000, T),
-        revokeSession: (s) => s.revokeSession("t"),
+        revokeSession: (s) => s.revokeSession("t", T),
         revokeUserSessions: (s) => s.revokeUserSessions("u", T),
         claim: (s) => s.claim("u", "k", 60_000, T),
         swap: (s) => s.swap("u", "k2", "v", 60_000, T),
@@ -407,7 +407,7 @@ describe.skipIf(skipReason !== undefined)("redisStore on a real redis-server", (
       expect(commands).toEqual(["mget"]);
       expect(found).toEqual([session(T + 1000, "a"), null, null, session(T + 9, "b")]);
       // A revocation that finished before a check began is seen by it.
-      await store.revokeSession("t1");
+      await store.revokeSession("t1", T);
       expect(await store.getSession("t1", T)).toBeNull();
     });
 

@@ -347,13 +347,14 @@ if redis.call('PTTL', index) < ttl(expiresAt, now) then
 end
 return value`,
 
-  // KEYS: session. ARGV: tokenHash.
+  // KEYS: session. ARGV: tokenHash, now.
   revokeSession: `
-local _, index = sessionParts(redis.call('GET', KEYS[1]))
+local expiresAt, index = sessionParts(redis.call('GET', KEYS[1]))
 if not index then return 0 end
 redis.call('DEL', KEYS[1])
 redis.call('ZREM', index, ARGV[1])
-return 1`,
+if expiresAt > tonumber(ARGV[2]) then return 1 end
+return 0`,
 
   // KEYS: the user's session index. ARGV: now, session key prefix.
   revokeUserSessions: `
@@ -780,8 +781,9 @@ export function redisStore(client: Redis, options: RedisStoreOptions = {}): Redi
         | null;
       return unpackSession(value, now);
     },
-    async revokeSession(tokenHash) {
-      return (await evalScript("revokeSession", [sessionKey(tokenHash)], [tokenHash])) === 1;
+    async revokeSession(tokenHash, now) {
+      const args = [tokenHash, num(now, "now")];
+      return (await evalScript("revokeSession", [sessionKey(tokenHash)], args)) === 1;
     },
     async revokeUserSessions(userId, now) {
       const keys = [userKey(userId, "sessions")];

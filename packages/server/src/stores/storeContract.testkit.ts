@@ -692,8 +692,19 @@ export function describeStoreContract(
 
       it("revokes one session", async () => {
         await store.createSession(`${user}-t1`, session(T + 1000), T);
-        expect(await store.revokeSession(`${user}-t1`)).toBe(true);
-        expect(await store.revokeSession(`${user}-t1`)).toBe(false);
+        expect(await store.revokeSession(`${user}-t1`, T)).toBe(true);
+        expect(await store.revokeSession(`${user}-t1`, T)).toBe(false);
+        expect(await store.getSession(`${user}-t1`, T)).toBeNull();
+      });
+
+      // Whether a store has collected an expired session yet is its own business (a Redis TTL, a
+      // sweep, a read that dropped it): the answer must not depend on it.
+      it("answers false for revoking a session that expired, collected yet or not", async () => {
+        await store.createSession(`${user}-t1`, session(T + 1000), T);
+        await store.createSession(`${user}-t2`, session(T + 1000), T);
+        expect(await store.getSession(`${user}-t2`, T + 1000)).toBeNull();
+        expect(await store.revokeSession(`${user}-t1`, T + 1000)).toBe(false);
+        expect(await store.revokeSession(`${user}-t2`, T + 1000)).toBe(false);
         expect(await store.getSession(`${user}-t1`, T)).toBeNull();
       });
 

@@ -112,8 +112,11 @@ export interface MfaStore {
   getSession(tokenHash: string, now: number): StoredSession | null | Promise<StoredSession | null>;
   /** Moves a live session's expiry to `expiresAt` and returns it, or `null` when not live. */
   touchSession(tokenHash: string, expiresAt: number, now: number): Promise<StoredSession | null>;
-  /** Revokes one session; `true` when the store held it. */
-  revokeSession(tokenHash: string): Promise<boolean>;
+  /**
+   * Revokes one session; `true` when it was live at `now` (an expired session is removed too, but
+   * answers `false`, whether or not the store had collected it yet).
+   */
+  revokeSession(tokenHash: string, now: number): Promise<boolean>;
   /** Revokes every session of a user; returns how many were live. */
   revokeUserSessions(userId: string, now: number): Promise<number>;
 

@@ -1,7 +1,10 @@
-import { describe, expect, it } from "vitest";
+import { mfaPath } from "@mfa-kit/protocol";
+import { describe, expect, it, vi } from "vitest";
 import { nodeCrypto } from "../crypto/node";
 import type { MfaCrypto } from "../crypto/types";
+import { memoryStore } from "../stores/memory";
 import { testKit, totpCode, userWithTotp, wrong } from "../testing/fixtures";
+import { testHandler } from "../testing/http";
 
 const fail3 = async (kit: ReturnType<typeof testKit>, code = "000000") => {
   const results = [];
@@ -115,7 +118,7 @@ describe("the failure limiter", () => {
       (r) => !r.ok && (r.reason === "invalid_code" || r.attemptsLeft !== undefined),
     );
     const locked = results.filter((r) => !r.ok && r.reason === "locked");
-    const busy = results.filter((r) => !r.ok && r.reason === "rate_limited");
+    const busy = results.filter((r) => !r.ok && r.reason === "factors_changed");
     expect(checked.length + locked.length + busy.length).toBe(100);
     expect(results.some((r) => r.ok)).toBe(false);
     // Three codes checked, window ±1: at most 3 × 3 TOTP HMACs.
@@ -124,5 +127,44 @@ describe("the failure limiter", () => {
     expect(kit.eventsOf("mfa.failed")).toHaveLength(3);
     expect(kit.eventsOf("mfa.locked")).toHaveLength(1);
     expect(busy.every((r) => !r.ok && r.retryAfterMs === 1000)).toBe(true);
+  });
+});
+
+describe("an attempt whose factors keep changing", () => {
+  // A verification recomputes its checks from a fresh read when the store answers `stale`; when
+  // the factors change under every try it gives up with a reason of its own (not `rate_limited`,
+  // which means the user sent too much) and nothing is counted.
+  it("answers factors_changed with a short wait after four tries, counting nothing", async () => {
+    const store = memoryStore();
+    const kit = testKit({ store });
+    const { secret } = await userWithTotp(kit);
+    const tries = vi
+      .spyOn(store, "verifyAttempt")
+      .mockResolvedValue({ ok: false, reason: "stale" });
+    const result = await kit.mfa.verify({ userId: "alice", code: totpCode(secret, kit.clock.now) });
+    expect(result).toEqual({ ok: false, reason: "factors_changed", retryAfterMs: 1000 });
+    expect(tries).toHaveBeenCalledTimes(4);
+    await kit.mfa.flushEvents();
+    expect(kit.eventsOf("mfa.failed")).toEqual([]);
+    tries.mockRestore();
+    // The next failure is the first one counted.
+    expect((await kit.mfa.verify({ userId: "alice", code: "000000" })).ok).toBe(false);
+    await kit.mfa.flushEvents();
+    expect(kit.eventsOf("mfa.failed")).toMatchObject([{ attemptsLeft: 2 }]);
+  });
+
+  it("is answered over HTTP with 503 and Retry-After, as a moment's unavailability", async () => {
+    const store = memoryStore();
+    const kit = testKit({ store });
+    const { secret } = await userWithTotp(kit);
+    vi.spyOn(store, "verifyAttempt").mockResolvedValue({ ok: false, reason: "stale" });
+    const { call } = testHandler(kit);
+    const r = await call("POST", mfaPath("verify", {}), {
+      body: { code: totpCode(secret, kit.clock.now) },
+    });
+    expect(r.status).toBe(503);
+    expect(r.headers.get("retry-after")).toBe("1");
+    expect(r.body).toMatchObject({ status: 503, retryAfter: 1 });
+    expect(String(r.body.detail)).toContain("factors changed");
   });
 });

@@ -1,3 +1,7 @@
+// The per-user attempt queue: verifications of one user take turns on an instance (`serialize`),
+// a lock the store reported is remembered until it ends (`knownLock`), and each attempt is decided
+// by one store call, retried from a fresh read while the user's factors change under it
+// (`runAttempt`). The failure policy itself (window, locks) is the store's: see `MfaStore`.
 import { emit, eventContext, type KitContext } from "../context";
 import type { VerifyContext } from "../events/types";
 import { cachedFactors, loadFactors, updateCachedFactors } from "../factors/factorCache";
@@ -14,7 +18,7 @@ import type {
 export const MAX_LOCKS = 10_000;
 /** How many times an attempt is recomputed from a fresh read when the store says `stale`. */
 const MAX_TRIES = 4;
-/** Suggested wait when the user's factors kept changing under an attempt. */
+/** Suggested wait when the user's factors kept changing under an attempt (`factors_changed`). */
 const BUSY_RETRY_MS = 1_000;
 
 /** The store's limiter policy from the kit's `limits` option. */
@@ -68,7 +72,7 @@ export interface AttemptPlan {
 
 /** A refused attempt, as `verify` answers it. */
 export type AttemptRefusal =
-  | { ok: false; reason: "locked" | "rate_limited"; retryAfterMs: number }
+  | { ok: false; reason: "locked" | "factors_changed"; retryAfterMs: number }
   | { ok: false; reason: CheckFailure; attemptsLeft: number }
   | { ok: false; reason: "factor_not_found" };
 
@@ -158,5 +162,5 @@ export async function runAttempt(
     return { ok: false, reason: "locked", retryAfterMs: result.lockedForMs };
   }
   // The user's factors changed under every try: nothing was checked, nothing counted.
-  return { ok: false, reason: "rate_limited", retryAfterMs: BUSY_RETRY_MS };
+  return { ok: false, reason: "factors_changed", retryAfterMs: BUSY_RETRY_MS };
 }
