@@ -72,6 +72,8 @@ describe.skipIf(!available)("the OpenID Provider example in Chromium", () => {
       .getByLabel("Verification code")
       .fill(generateSync({ secret: example.user.totpSecret }));
     await popup.getByRole("button", { name: "Verify" }).click();
+    // Offered a security key for next time: not now.
+    await popup.getByRole("button", { name: "Not now" }).click();
     await expect
       .poll(() => page.getByTestId("result").textContent(), { timeout: 20_000 })
       .toBe("Ten transfers: 10 of 10 succeeded");
@@ -106,10 +108,67 @@ describe.skipIf(!available)("the OpenID Provider example in Chromium", () => {
     await popup.getByRole("alert").getByText("That code is not right").waitFor();
     await popup.getByLabel("Backup code").fill(example.user.backupCodes[0]!);
     await popup.getByRole("button", { name: "Verify" }).click();
+    await popup.getByRole("button", { name: "Not now" }).click();
     await expect
       .poll(() => tab.getByTestId("result").textContent(), { timeout: 20_000 })
       .toBe("Transfer: 1 of 1 succeeded");
     expect(await tab.getByTestId("acr").textContent()).toBe("mfa");
+    await other.close();
+  });
+
+  test("a security key (a virtual WebAuthn authenticator) is added at the provider, then answers a step-up to phr", async () => {
+    const other = await browser.newContext();
+    // Each popup gets a virtual authenticator (one per page) holding the keys added so far.
+    const credentials: unknown[] = [];
+    const keysOf = new Map<Page, () => Promise<unknown[]>>();
+    other.on("page", async (p) => {
+      const cdp = await other.newCDPSession(p);
+      await cdp.send("WebAuthn.enable");
+      const { authenticatorId } = await cdp.send("WebAuthn.addVirtualAuthenticator", {
+        options: {
+          protocol: "ctap2",
+          transport: "usb",
+          hasResidentKey: true,
+          hasUserVerification: true,
+          isUserVerified: true,
+          automaticPresenceSimulation: true,
+        },
+      });
+      for (const credential of credentials) {
+        await cdp.send("WebAuthn.addCredential", { authenticatorId, credential } as never);
+      }
+      keysOf.set(
+        p,
+        async () => (await cdp.send("WebAuthn.getCredentials", { authenticatorId })).credentials,
+      );
+    });
+    const tab = await other.newPage();
+    tab.on("pageerror", (error) => errors.push(error.message));
+    await tab.goto(example.spa);
+    await tab.getByRole("button", { name: "Sign in" }).click();
+    await tab.getByLabel("Username").fill(example.user.username);
+    await tab.getByLabel("Password").fill(example.user.password);
+    await tab.getByRole("button", { name: "Sign in" }).click();
+    await tab.getByRole("heading", { name: "Signed in as demo" }).waitFor();
+
+    const first = other.waitForEvent("page");
+    await tab.getByRole("button", { name: "Send a transfer" }).click();
+    const popup = await first;
+    await popup.getByLabel("Backup code").fill(example.user.backupCodes[1]!);
+    await popup.getByRole("button", { name: "Verify" }).click();
+    await popup.getByRole("button", { name: "Add a security key" }).click();
+    const keys = keysOf.get(popup)!;
+    await expect.poll(async () => (await keys()).length).toBe(1);
+    credentials.push(...(await keys()));
+    await expect
+      .poll(() => tab.getByTestId("result").textContent(), { timeout: 20_000 })
+      .toBe("Transfer: 1 of 1 succeeded");
+
+    const second = other.waitForEvent("page");
+    await tab.getByRole("button", { name: "Confirm with a security key" }).click();
+    const keyPopup = await second;
+    await keyPopup.getByRole("button", { name: "Use a security key" }).click();
+    await expect.poll(() => tab.getByTestId("acr").textContent(), { timeout: 20_000 }).toBe("phr");
     await other.close();
   });
 

@@ -53,10 +53,12 @@ export interface MfaClient {
  */
 export function createMfaClient(options: MfaClientOptions = {}): MfaClient {
   const o = resolveOptions(options);
-  const engine = createEngine(o, options.onChallenge);
   const origins = createOrigins(o.origins, o.baseUrl);
+  // The engine's own requests go through `mfa.fetch`, made from the engine just below.
+  const engine = createEngine(o, options.onChallenge, (url, init, internal) =>
+    run(url, init, internal),
+  );
   const run = fetchAdapter(engine, origins);
-  engine.fetch = run;
   const { getSnapshot, subscribe, stepUp, clock, signOut, setChallengeHandler, cancelChallenge } =
     engine;
   return {

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { MfaServer } from "@mfa-kit/server";
 import Provider, { type InteractionDetails, interactionPolicy } from "oidc-provider";
-import { errorPage, page } from "./html";
+import { ceremony, errorPage, page, randomNonce } from "./html";
 
 /** The authentication context classes the provider issues, weakest first. */
 export const ACR_ORDER = ["pwd", "mfa", "phr"] as const;
@@ -22,6 +22,8 @@ export interface IdentityProviderOptions {
   signingKey: Record<string, unknown>;
   /** Secrets for the provider's cookies. */
   cookieKeys: string[];
+  /** Whether the MFA kit accepts security keys (its `webauthn` options are set). Defaults to `false`. */
+  webauthn?: boolean;
 }
 
 /** The rank of an acr in {@link ACR_ORDER}, -1 for anything else. */
@@ -33,6 +35,20 @@ export function satisfies(acr: string | undefined, acrValues: string | undefined
   if (wanted.length === 0) return true;
   return wanted.some((v) => rank(acr) >= rank(v));
 }
+
+const parseJson = (text: string): Record<string, unknown> => {
+  try {
+    const value: unknown = JSON.parse(text);
+    return value && typeof value === "object" ? (value as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+};
+
+const notFound = (res: ServerResponse) => {
+  res.writeHead(404, { "Content-Type": "application/json" }).end('{"title":"Not found"}');
+  return true;
+};
 
 const readForm = async (req: IncomingMessage): Promise<URLSearchParams> => {
   let body = "";
@@ -146,6 +162,14 @@ export function createIdentityProvider(options: IdentityProviderOptions) {
     pending.set(uid, accountId);
   };
 
+  /** Interactions whose second factor passed, offered a security key before they finish. */
+  const verified = new Map<string, { accountId: string; acr: string; amr: string[] }>();
+
+  const hasSecurityKey = async (userId: string) =>
+    (await mfa.listFactors(userId)).factors.some(
+      (f) => f.type === "webauthn" && f.status === "active",
+    );
+
   const login = (
     req: IncomingMessage,
     res: ServerResponse,
@@ -160,7 +184,14 @@ export function createIdentityProvider(options: IdentityProviderOptions) {
       { mergeWithLastSubmission: false },
     );
 
-  const mfaForm = (res: ServerResponse, details: InteractionDetails, error?: string) =>
+  const mfaForm = async (
+    res: ServerResponse,
+    details: InteractionDetails,
+    accountId: string,
+    error?: string,
+  ) => {
+    const key = options.webauthn && (await hasSecurityKey(accountId));
+    const nonce = randomNonce();
     page(
       res,
       "Confirm it's you",
@@ -171,8 +202,28 @@ export function createIdentityProvider(options: IdentityProviderOptions) {
         <label>Verification code <input name="code" inputmode="numeric" autocomplete="one-time-code" autofocus></label>
         <label>Backup code <input name="backupCode" autocomplete="off"></label>
         <button type="submit">Verify</button>
-      </form>`,
+      </form>
+      ${key ? `<p><button type="button" id="key">Use a security key</button></p>${ceremony(nonce, details.uid, "get")}` : ""}`,
+      200,
+      nonce,
     );
+  };
+
+  /** After the second factor: offer a security key for next time (WebAuthn, the `phr` class). */
+  const offerKey = (res: ServerResponse, details: InteractionDetails) => {
+    const nonce = randomNonce();
+    page(
+      res,
+      "Add a security key?",
+      `
+      <p>Next time, confirm it's you with a touch instead of a code.</p>
+      <p><button type="button" id="key">Add a security key</button></p>
+      <form method="post" action="/interaction/${details.uid}/done"><button type="submit">Not now</button></form>
+      ${ceremony(nonce, details.uid, "create")}`,
+      200,
+      nonce,
+    );
+  };
 
   const passwordForm = (res: ServerResponse, details: InteractionDetails, error?: string) =>
     page(
@@ -195,7 +246,8 @@ export function createIdentityProvider(options: IdentityProviderOptions) {
     );
 
   const interaction = async (req: IncomingMessage, res: ServerResponse, path: string) => {
-    const [, uid, step] = /^\/interaction\/([\w-]+)(?:\/(login|mfa))?$/.exec(path) ?? [];
+    const [, uid, step] =
+      /^\/interaction\/([\w-]+)(?:\/(login|mfa|done|key-options|key))?$/.exec(path) ?? [];
     if (!uid) return false;
     const details = await provider.interactionDetails(req, res);
     if (details.uid !== uid) throw new Error("interaction mismatch");
@@ -221,8 +273,29 @@ export function createIdentityProvider(options: IdentityProviderOptions) {
       const known = details.session?.accountId;
       if (known && details.prompt.reasons.some((r) => r === "acr_values" || r === "max_age")) {
         remember(uid, known);
-        mfaForm(res, details);
+        await mfaForm(res, details, known);
       } else passwordForm(res, details);
+      return true;
+    }
+
+    if (step === "key-options") {
+      // WebAuthn options for the page's ceremony: a registration after the second factor, or an
+      // authentication instead of a code.
+      const done = verified.get(uid);
+      const accountId = done?.accountId ?? pending.get(uid);
+      if (!accountId || !options.webauthn) return notFound(res);
+      let body: unknown;
+      if (done) body = await mfa.webauthnRegistrationOptions(accountId, { userName: accountId });
+      else {
+        const key = (await mfa.listFactors(accountId)).factors.find(
+          (f) => f.type === "webauthn" && f.status === "active",
+        );
+        const started = key && (await mfa.startChallenge(accountId, key.id));
+        if (!started?.ok) return notFound(res);
+        body = { challengeId: started.challengeId, options: started.webauthnOptions };
+      }
+      res.writeHead(200, { "Content-Type": "application/json", "Cache-Control": "no-store" });
+      res.end(JSON.stringify(body));
       return true;
     }
 
@@ -238,7 +311,30 @@ export function createIdentityProvider(options: IdentityProviderOptions) {
         return true;
       }
       remember(uid, username);
-      mfaForm(res, details);
+      await mfaForm(res, details, username);
+      return true;
+    }
+
+    if (step === "done" || step === "key") {
+      const done = verified.get(uid);
+      if (!done) {
+        passwordForm(res, details, "Sign in first.");
+        return true;
+      }
+      if (step === "key") {
+        // The registration response of the "Add a security key" page.
+        const registered = await mfa.verifyWebauthnRegistration(
+          done.accountId,
+          JSON.parse(form.get("response") ?? "null"),
+          { label: "Security key" },
+        );
+        if (!registered.ok) {
+          offerKey(res, details);
+          return true;
+        }
+      }
+      verified.delete(uid);
+      await login(req, res, done.accountId, done.acr, done.amr);
       return true;
     }
 
@@ -249,16 +345,23 @@ export function createIdentityProvider(options: IdentityProviderOptions) {
     }
     const code = form.get("code")?.trim();
     const backupCode = form.get("backupCode")?.trim();
+    const assertion = form.get("response");
+    const challengeId = form.get("challengeId");
     // A proof without an MFA session of the kit's own: the provider's session and tokens carry it.
     const result = await mfa.verifyOnce({
       userId: accountId,
-      ...(backupCode ? { backupCode } : { code: code ?? "" }),
+      ...(assertion && challengeId
+        ? { webauthn: parseJson(assertion), challengeId }
+        : backupCode
+          ? { backupCode }
+          : { code: code ?? "" }),
       context: { userAgent: req.headers["user-agent"] ?? "" },
     });
     if (!result.ok) {
-      mfaForm(
+      await mfaForm(
         res,
         details,
+        accountId,
         result.reason === "locked"
           ? "Too many wrong codes: wait a few minutes."
           : "That code is not right: try the current one.",
@@ -266,7 +369,14 @@ export function createIdentityProvider(options: IdentityProviderOptions) {
       return true;
     }
     pending.delete(uid);
-    await login(req, res, accountId, result.acr, ["pwd", ...result.amr]);
+    const amr = ["pwd", ...result.amr];
+    if (options.webauthn && !(await hasSecurityKey(accountId))) {
+      if (verified.size >= 1000) verified.delete(verified.keys().next().value!);
+      verified.set(uid, { accountId, acr: result.acr, amr });
+      offerKey(res, details);
+      return true;
+    }
+    await login(req, res, accountId, result.acr, amr);
     return true;
   };
 

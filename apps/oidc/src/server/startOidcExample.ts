@@ -40,7 +40,7 @@ const TYPES: Record<string, string> = {
   ".svg": "image/svg+xml",
 };
 
-async function listen(host: string, port: number) {
+async function listen(host: string, port: number, name = host) {
   let handler: RequestListener = (_req, res) => res.writeHead(503).end();
   const server: Server = createServer((req, res) => handler(req, res));
   await new Promise<void>((resolve, reject) => {
@@ -49,7 +49,7 @@ async function listen(host: string, port: number) {
   });
   const { port: bound } = server.address() as AddressInfo;
   return {
-    url: `http://${host}:${bound}`,
+    url: `http://${name}:${bound}`,
     set(h: RequestListener) {
       handler = h;
     },
@@ -107,11 +107,15 @@ export async function startOidcExample(options: OidcExampleOptions): Promise<Oid
   const host = options.host ?? "127.0.0.1";
   const [spa, provider, api] = await Promise.all([
     listen(host, options.ports?.spa ?? 0),
-    listen(host, options.ports?.provider ?? 0),
+    // WebAuthn needs a domain name as relying party id: the provider is at localhost.
+    listen(host, options.ports?.provider ?? 0, "localhost"),
     listen(host, options.ports?.api ?? 0),
   ]);
 
-  const mfa = createMfaServer({ issuer: "mfa-kit OIDC example" });
+  const mfa = createMfaServer({
+    issuer: "mfa-kit OIDC example",
+    webauthn: { rpID: "localhost", rpName: "mfa-kit OIDC example", origin: provider.url },
+  });
   const users = { demo: "demo-password" };
   const { factorId, secret } = await mfa.enrollTotp("demo", { label: "Authenticator app" });
   const activated = await mfa.activateFactor(
@@ -138,6 +142,7 @@ export async function startOidcExample(options: OidcExampleOptions): Promise<Oid
       users,
       signingKey,
       cookieKeys: [randomBytes(32).toString("base64url")],
+      webauthn: true,
     }),
   );
   const resource = createResourceApi({

@@ -86,6 +86,18 @@ export function App({
           Send ten transfers
         </button>
       </p>
+      <p>
+        <button
+          type="button"
+          onClick={() =>
+            void oidc
+              .signinPopup({ acr_values: "phr" })
+              .then(setUser, (error: Error) => setResult(`Sign-in: ${error.message}`))
+          }
+        >
+          Confirm with a security key
+        </button>
+      </p>
       <p role="status" data-testid="result">
         {result}
       </p>

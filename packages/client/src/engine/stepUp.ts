@@ -1,0 +1,198 @@
+import {
+  isProblem,
+  type ListFactorsResponse,
+  type MfaProblem,
+  type MfaProblemName,
+  parseStepUpChallenge,
+  problemName,
+  type StepUpChallenge,
+} from "@mfa-kit/protocol";
+import { answerError } from "./answerError";
+import type { ChallengeCoordinator, Settle } from "./challengeCoordinator";
+import { cancelled, required } from "./challengeCoordinator";
+import type { EngineCore } from "./core";
+import { type FailureLink, problemOf } from "./failure";
+import { MfaError } from "./mfaError";
+import type { MfaSession } from "./mfaSession";
+import { later } from "./retryer";
+import { sessionInfo, toSession } from "./session";
+
+/**
+ * Problems whose 401 asks for a verification even without an RFC 9470 `WWW-Authenticate` challenge
+ * (names compared exactly).
+ */
+const CHALLENGE_PROBLEMS: readonly MfaProblemName[] = [
+  "mfa_required",
+  "step_up_required",
+  "invalid_session",
+];
+
+/** The kit's own step-up (see {@link createStepUp}). */
+export type StepUp = ReturnType<typeof createStepUp>;
+
+/**
+ * The kit's own step-up: a 401 challenge (RFC 9470, or a problem naming MFA) is answered by the
+ * challenge handler, the answer is posted to `{base}/verify`, and the session it gives goes with the
+ * replay. One challenge is shared by every request that needs it; a one-shot call answers inline
+ * with `X-MFA-Token` instead and keeps no session.
+ */
+export function createStepUp(
+  core: EngineCore,
+  challenges: ChallengeCoordinator,
+  session: MfaSession,
+) {
+  const { o, clock, emit, call } = core;
+  const { ask, view, active } = challenges;
+  const { get: current, set } = session;
+
+  /** The verify loop: ask, verify, and ask again after a rejected answer, until a session. */
+  const verifyLoop =
+    (url: string): Settle =>
+    async (p) => {
+      const { signal } = p;
+      if (!challenges.answerable()) throw required(p.view.challenge, p.view.problem);
+      if (!p.view.problem?.factors) {
+        const res = await call(
+          new URL(o.paths.factors, url).href,
+          "GET",
+          undefined,
+          signal,
+          true,
+        ).catch(() => undefined);
+        const list = res?.status === 200 && (res.body as ListFactorsResponse | undefined);
+        if (list && Array.isArray(list.factors)) {
+          p.view = {
+            ...p.view,
+            factors: list.factors,
+            backupCodes: p.view.backupCodes || list.backupCodesRemaining > 0,
+          };
+        }
+      }
+      p.open();
+      for (;;) {
+        const answer = await ask(p.view, signal);
+        p.show({}, "verifying");
+        const res = await call(
+          new URL(o.paths.verify, url).href,
+          "POST",
+          answer,
+          signal,
+          true,
+        ).catch((cause) => {
+          throw signal.aborted
+            ? cancelled(signal.reason)
+            : new MfaError("STEP_UP_FAILED", "Verification got no answer.", { cause });
+        });
+        const next = res.status < 300 && toSession(res.body);
+        if (next) {
+          set(next);
+          emit("stepup.succeeded", { session: sessionInfo(next) });
+          return;
+        }
+        const error = answerError(res, clock.now());
+        if (!error) {
+          throw new MfaError("STEP_UP_FAILED", `Verification failed: HTTP ${res.status}.`, {
+            status: res.status,
+            problem: isProblem(res.body) ? res.body : null,
+          });
+        }
+        emit("stepup.failed", { error });
+        const { retryAfterMs, problem } = error;
+        const lockedUntil = retryAfterMs === undefined ? undefined : Date.now() + retryAfterMs;
+        p.show(
+          {
+            attempt: p.view.attempt + 1,
+            lastError: error,
+            attemptsLeft: error.attemptsLeft,
+            retryAfterMs,
+            lockedUntil,
+            // An answer that asks for more names the factors that may give it.
+            ...(problem?.factors && {
+              problem,
+              factors: problem.factors,
+              backupCodes: problem.backupCodes === true,
+            }),
+          },
+          error.code === "LOCKED" ? "locked" : "challenge",
+        );
+        // The lock ends on its own: then the challenge is open again.
+        if (lockedUntil) {
+          later(lockedUntil, () => {
+            if (p.view.lockedUntil === lockedUntil) {
+              p.show({ lockedUntil: undefined, retryAfterMs: undefined }, "challenge");
+            }
+          });
+        }
+      }
+    };
+
+  /** Waits on the shared challenge (opened if needed) for the API at `url`. */
+  const join = (
+    challenge: StepUpChallenge,
+    problem: MfaProblem | null,
+    url: string,
+    signal: AbortSignal | null | undefined,
+  ) => challenges.join(challenge, problem, verifyLoop(url), signal);
+
+  const handler: FailureLink = async (ctx, f) => {
+    if (ctx.internal) return;
+    const problem = await problemOf(f);
+    const name = problemName(problem);
+    const challenge =
+      parseStepUpChallenge(f.wwwAuthenticate) ??
+      (name && CHALLENGE_PROBLEMS.includes(name)
+        ? { acrValues: problem?.acrValues ?? [], maxAge: problem?.maxAge }
+        : null);
+    if (!challenge) return;
+    const token = current()?.token;
+    if (name === "invalid_session" && ctx.session && ctx.session === token) set(null);
+    else if (!active() && token && ctx.session !== token && challenge.maxAge !== 0 && !ctx.resent) {
+      // A newer session exists than the one this attempt carried (verified or refreshed since).
+      ctx.resent = true;
+      return "replay";
+    }
+    if (ctx.stepped) {
+      throw new MfaError("STEP_UP_FAILED", "Verification asked for again.", {
+        status: 401,
+        problem,
+        challenge,
+      });
+    }
+    ctx.stepped = true;
+    if (!ctx.oneShot) {
+      await join(challenge, problem, ctx.url(), ctx.signal);
+      return "replay";
+    }
+    // A one-shot call: the answer goes inline with the replay (X-MFA-Token); no session is kept.
+    const alone = view(challenge, problem);
+    emit("stepup.required", { challenge: alone });
+    const answer = (await ask(alone, ctx.signal ?? new AbortController().signal)) as {
+      code?: string;
+      backupCode?: string;
+    };
+    ctx.mfaToken = answer.code ?? answer.backupCode;
+    if (!ctx.mfaToken) throw new MfaError("STEP_UP_FAILED", "A one-shot call needs a code.");
+    return "replay";
+  };
+
+  return {
+    handler,
+    join,
+    /** Verifies now unless the session already satisfies `maxAge` / `acrValues`. */
+    async now(
+      options: { maxAge?: number; acrValues?: string[]; signal?: AbortSignal },
+      url: () => string,
+    ): Promise<void> {
+      const { maxAge, acrValues = [] } = options;
+      const s = current();
+      if (
+        !s ||
+        maxAge === 0 ||
+        clock.now() - s.authTime > (maxAge ?? Number.POSITIVE_INFINITY) * 1000 ||
+        (acrValues[0] && !acrValues.includes(s.acr))
+      ) {
+        await join({ acrValues, maxAge }, null, url(), options.signal);
+      }
+    },
+  };
+}
