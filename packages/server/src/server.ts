@@ -24,7 +24,6 @@ import { createKeyRing, type EncryptionKeys } from "./secrets/keyRing";
 import {
   checkSession,
   checkSessionNow,
-  type MfaSessionClaims,
   refreshSession,
   revokeSession,
   SESSION_CHECK_NOW,
@@ -395,5 +394,3 @@ function requireUser(userId: unknown): asserts userId is string {
     throw new TypeError("userId must be a non-empty string.");
   }
 }
-
-export type { MfaSessionClaims };
