@@ -18,6 +18,10 @@ export interface Pending {
   show(patch?: Partial<PendingChallenge>, phase?: ChallengePhase): void;
   /** Publishes the challenge (once its factors are known) and tells `stepup.required`. */
   open(): void;
+  /** Whether {@link open} was called. */
+  readonly ready: boolean;
+  /** Settles the wait to prompt of a tab coordinated with others: another tab's verification arrived. */
+  answered?: () => void;
 }
 
 /** How a challenge gets answered: resolves once the credential the API asked for is in place. */
@@ -110,6 +114,17 @@ export function createChallengeCoordinator(
     pending: (): Pending | null => (pending?.ready ? pending : null),
     /** Whether a challenge is open, published or not. */
     active: () => !!pending,
+
+    /**
+     * For the origin's other tabs: `answered` settles this tab's wait to prompt (another tab's
+     * verification arrived), `cancelled` ends it (the prompt was cancelled there). Neither touches
+     * a challenge this tab shows already.
+     */
+    fromTab(event: "answered" | "cancelled"): void {
+      if (!pending || pending.ready) return;
+      if (event === "answered") pending.answered?.();
+      else pending.ac.abort(cancel());
+    },
 
     /** A challenge for one request only (a one-shot call's), not shared nor published. */
     view,

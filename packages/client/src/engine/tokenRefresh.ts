@@ -30,7 +30,11 @@ export function createTokenRefresh(core: EngineCore, failed: (error: MfaError) =
     core.publish(1);
     let error: MfaError;
     try {
-      const token = await o.refreshAccessToken!();
+      // Across tabs, one of them refreshes and the others take its token.
+      const tabs = await core.tabs();
+      const token = await (tabs
+        ? tabs.refresh(stale, o.refreshAccessToken!)
+        : o.refreshAccessToken!());
       if (token && typeof token === "string") {
         adopt(stale, token);
         core.emit("token.refreshed");
