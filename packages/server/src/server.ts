@@ -39,7 +39,6 @@ import {
   checkSession,
   checkSessionNow,
   issueSession,
-  type MfaSessionClaims,
   refreshSession,
   revokeSession,
   SESSION_CHECK_NOW,
@@ -580,5 +579,3 @@ function requireUser(userId: unknown): asserts userId is string {
     throw new TypeError("userId must be a non-empty string.");
   }
 }
-
-export type { MfaSessionClaims };

@@ -17,7 +17,7 @@ import type { TotpHelper } from "./totpHelper";
 export type MfaLayerOptions = Partial<Omit<MfaServerOptions, "now" | "onEvent">>;
 
 /** The result of an MFA guard: the session, or the kit's 401 to answer with. */
-export type GuardResult = { ok: true; session: SessionInfo } | { ok: false; response: Response };
+type GuardResult = { ok: true; session: SessionInfo } | { ok: false; response: Response };
 
 /** The server kit wired into the demo: its routes, the two guards and the event feed. */
 export interface MfaLayer {
@@ -44,7 +44,7 @@ const METHOD_NAMES: Record<string, string> = {
 };
 
 /** A feed entry for one of the kit's events: what happened, for people. */
-export function describeKitEvent(event: MfaEvent): NewDemoEvent {
+function describeKitEvent(event: MfaEvent): NewDemoEvent {
   const base = { type: event.type, userId: event.userId };
   switch (event.type) {
     case "mfa.verified":

@@ -37,7 +37,7 @@ export function maskContact(channel: ContactChannel, to: string): string {
 }
 
 /** A uniformly random string of `digits` decimal digits (rejection sampling, no modulo bias). */
-export function randomDigits(ctx: KitContext, digits: number): string {
+function randomDigits(ctx: KitContext, digits: number): string {
   let out = "";
   while (out.length < digits) {
     for (const byte of ctx.crypto.randomBytes(digits * 2)) {

@@ -64,7 +64,7 @@ export class AccountLabelError extends TypeError {
  * trimmed, at most 128 characters, never with a colon (Key Uri Format: "Neither issuer nor account
  * name may themselves contain a colon"). Throws an {@link AccountLabelError} otherwise.
  */
-export async function accountLabel(
+async function accountLabel(
   ctx: KitContext,
   userId: string,
   label: unknown,
@@ -160,7 +160,7 @@ const ALGORITHMS: Record<string, "SHA1" | "SHA256" | "SHA512"> = {
  * algorithm, digits (6 to 8), period, counter, and the account name of its label. Throws a
  * `TypeError` naming what is wrong.
  */
-export function parseOtpauthUri(uri: string): {
+function parseOtpauthUri(uri: string): {
   type: "totp" | "hotp";
   secret: string;
   algorithm: "SHA1" | "SHA256" | "SHA512";

@@ -193,7 +193,7 @@ export async function expectChallenge(ctx: KitContext, userId: string, challenge
 }
 
 /** The challenge a WebAuthn response signed, read from its `clientDataJSON`; `null` if unreadable. */
-export function signedChallenge(response: unknown): string | null {
+function signedChallenge(response: unknown): string | null {
   const data = (response as { response?: { clientDataJSON?: unknown } } | null)?.response
     ?.clientDataJSON;
   if (typeof data !== "string" || data.length > 8192) return null;

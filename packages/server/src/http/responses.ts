@@ -39,7 +39,7 @@ export function noContent(mfa: MfaServer): Response {
 }
 
 /** An `application/problem+json` answer. */
-export function problemResponse(mfa: MfaServer, body: MfaProblem, extra?: HeadersInit): Response {
+function problemResponse(mfa: MfaServer, body: MfaProblem, extra?: HeadersInit): Response {
   const headers = baseHeaders(mfa, PROBLEM_CONTENT_TYPE);
   if (extra) for (const [k, v] of new Headers(extra)) headers.set(k, v);
   return new Response(JSON.stringify(body), { status: body.status, headers });
@@ -127,7 +127,7 @@ const policyField = (p: LimitHints) =>
   formatRateLimitPolicy(RATE_POLICY, p.maxFailures, p.windowMs / 1000);
 
 /** `RateLimit` fields for a counted failure that did not lock: how many tries are left. */
-export const remainingHeaders = (attemptsLeft: number, policy: LimitHints) => ({
+const remainingHeaders = (attemptsLeft: number, policy: LimitHints) => ({
   [MfaHeaders.rateLimit]: formatRateLimit(RATE_POLICY, attemptsLeft, policy.windowMs / 1000),
   [MfaHeaders.rateLimitPolicy]: policyField(policy),
 });

@@ -22,7 +22,7 @@ const MAX_TRIES = 4;
 const BUSY_RETRY_MS = 1_000;
 
 /** The store's limiter policy from the kit's `limits` option. */
-export const limitPolicy = (ctx: KitContext): LimitPolicy => ctx.options.limits;
+const limitPolicy = (ctx: KitContext): LimitPolicy => ctx.options.limits;
 
 /**
  * Runs `task` once every earlier task of the same user on this instance has finished: concurrent
@@ -53,7 +53,7 @@ export async function serialize<T>(
  * a lock only ends when its time is up (no success can happen during one), so an attempt refused
  * here would have been refused by the store.
  */
-export function knownLock(ctx: KitContext, userId: string, now: number): number {
+function knownLock(ctx: KitContext, userId: string, now: number): number {
   const until = ctx.locks.get(userId);
   if (until === undefined) return 0;
   if (until > now) return until - now;

@@ -66,7 +66,7 @@ export async function issueSession(
 }
 
 /** Whether a session's `acr` satisfies the acceptable values (`phr` also satisfies `mfa`). */
-export const acrSatisfies = (acr: string, acrValues: string[] | undefined) =>
+const acrSatisfies = (acr: string, acrValues: string[] | undefined) =>
   !acrValues ||
   acrValues.length === 0 ||
   acrValues.includes(acr) ||
