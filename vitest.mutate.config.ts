@@ -30,6 +30,6 @@ export default defineConfig({
     ],
     // A mutant that leaves a promise pending fails its test here, in the same worker, instead of
     // waiting for Stryker's timeout and a restart of the worker (about half a minute each).
-    testTimeout: 10_000,
+    testTimeout: 20_000,
   },
 });

@@ -14,7 +14,11 @@ const FOLDERS = {
   engine: "packages/client/src/engine",
 };
 
-const names = process.argv.slice(2);
+// Folder names, then any Stryker options (`npm run mutate -- engine --concurrency 1`).
+const args = process.argv.slice(2);
+const firstOption = args.findIndex((arg) => arg.startsWith("--"));
+const names = firstOption === -1 ? args : args.slice(0, firstOption);
+const options = firstOption === -1 ? [] : args.slice(firstOption);
 for (const name of names) {
   if (!(name in FOLDERS)) {
     console.error(`Unknown folder "${name}"; choose from: ${Object.keys(FOLDERS).join(", ")}`);
@@ -29,7 +33,7 @@ for (const name of names.length > 0 ? names : Object.keys(FOLDERS)) {
   console.log(`\n> mutation testing ${folder}`);
   const run = spawnSync(
     join(root, "node_modules", ".bin", "stryker"),
-    ["run", "stryker.config.mjs"],
+    ["run", "stryker.config.mjs", ...options],
     {
       cwd: root,
       stdio: "inherit",

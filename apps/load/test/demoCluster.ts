@@ -11,9 +11,7 @@ import { generateSync } from "otplib";
 import { type NodeProcess, startNodeProcess } from "../src/nodeProcess";
 
 /** The demo's Node server as built by `npm run build` (`vite build --ssr src/server/node.ts`). */
-export const demoServerScript = fileURLToPath(
-  new URL("../../demo/dist/server/node.js", import.meta.url),
-);
+const demoServerScript = fileURLToPath(new URL("../../demo/dist/server/node.js", import.meta.url));
 
 /** One demo instance: its base URL and process. */
 export interface Instance {

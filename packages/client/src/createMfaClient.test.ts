@@ -96,6 +96,28 @@ describe("createMfaClient", () => {
     }
   });
 
+  // max_age=0 asks for a verification made for this very action: a session verified a moment ago
+  // (here: in the same millisecond, on a frozen clock) does not satisfy it.
+  it("verifies again for stepUp({ maxAge: 0 }) in the very millisecond of the last verification", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(new Date("2030-01-01T00:00:00.000Z"));
+    try {
+      const api = new FakeApi(server);
+      // The client reads the server's clock from whole-second Date headers (midpoint: +500 ms);
+      // a server 500 ms ahead puts the session's authTime exactly at the client's now.
+      api.skewMs = 500;
+      const onChallenge = vi.fn(answer);
+      const mfa = client({ onChallenge });
+      const first = await mfa.stepUp();
+      expect(mfa.clock.now()).toBe(first.authTime);
+      await mfa.stepUp({ maxAge: 0 });
+      expect(onChallenge).toHaveBeenCalledTimes(2);
+      expect(api.verifyBodies).toHaveLength(2);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it("rejects stepUp() with STEP_UP_REQUIRED without a handler", async () => {
     await expect(client().stepUp()).rejects.toMatchObject({ code: "STEP_UP_REQUIRED" });
   });

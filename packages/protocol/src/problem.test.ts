@@ -11,7 +11,7 @@ import {
 const NAMES = Object.keys(MfaProblemTypes) as MfaProblemName[];
 
 describe("MfaProblemTypes", () => {
-  it("has a stable URN for each of the ten problems of the reference API", () => {
+  it("has a stable URN for each of the thirteen problems of the reference API", () => {
     expect(MfaProblemTypes).toStrictEqual({
       mfa_required: "urn:mfa-kit:problem:mfa-required",
       step_up_required: "urn:mfa-kit:problem:step-up-required",
@@ -23,11 +23,25 @@ describe("MfaProblemTypes", () => {
       factor_not_found: "urn:mfa-kit:problem:factor-not-found",
       invalid_session: "urn:mfa-kit:problem:invalid-session",
       invalid_request: "urn:mfa-kit:problem:invalid-request",
+      service_unavailable: "urn:mfa-kit:problem:service-unavailable",
+      delivery_failed: "urn:mfa-kit:problem:delivery-failed",
+      internal_error: "urn:mfa-kit:problem:internal-error",
     });
   });
 });
 
 describe("problem", () => {
+  // Regression: a store outage and a failed delivery were answered as `rate_limited`, which
+  // clients read as a lock; each now has a type of its own.
+  it("tells an outage, a failed delivery and a fault apart by type and status", () => {
+    expect(problem("service_unavailable")).toMatchObject({
+      title: "Service unavailable",
+      status: 503,
+    });
+    expect(problem("delivery_failed")).toMatchObject({ title: "Delivery failed", status: 502 });
+    expect(problem("internal_error")).toMatchObject({ title: "Internal error", status: 500 });
+  });
+
   it("builds RFC 9457 problem details with the usual status and a title", () => {
     expect(problem("locked", { retryAfter: 30 })).toStrictEqual({
       type: "urn:mfa-kit:problem:locked",
@@ -44,11 +58,12 @@ describe("problem", () => {
     });
   });
 
-  it("gives every problem a 4xx status and a sentence-case title", () => {
+  it("gives every problem a 4xx status (5xx for the server's own faults) and a sentence-case title", () => {
+    const serverFaults = ["service_unavailable", "delivery_failed", "internal_error"];
     for (const name of NAMES) {
       const { status, title } = problem(name);
-      expect(status).toBeGreaterThanOrEqual(400);
-      expect(status).toBeLessThan(500);
+      expect(status).toBeGreaterThanOrEqual(serverFaults.includes(name) ? 500 : 400);
+      expect(status).toBeLessThan(serverFaults.includes(name) ? 600 : 500);
       expect(title).toMatch(/^[A-Z][A-Za-z ]+$/);
     }
   });

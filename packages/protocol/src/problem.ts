@@ -26,6 +26,12 @@ const STATUS = {
   invalid_session: 401,
   /** The request is malformed: bad JSON, wrong types, too large, bad headers. */
   invalid_request: 400,
+  /** The server cannot answer now (its store is unreachable); retry after `retryAfter` seconds. */
+  service_unavailable: 503,
+  /** The SMS / e-mail code could not be delivered; ask for a new one. */
+  delivery_failed: 502,
+  /** An unexpected fault on the server; nothing was decided. */
+  internal_error: 500,
 };
 
 /** The short name of a problem type: `"invalid_code"`, `"locked"`, ... */
@@ -50,6 +56,9 @@ type Kebab<S extends string> = S extends `${infer A}_${infer B}` ? `${A}-${Kebab
  * | factor_not_found | 404 | No such factor for this user. |
  * | invalid_session | 401 | The MFA session token is unknown, expired or revoked. |
  * | invalid_request | 400 | Malformed request: bad JSON, wrong types, too large, bad headers. |
+ * | service_unavailable | 503 | The server cannot answer now; retry after `retryAfter` seconds. |
+ * | delivery_failed | 502 | The SMS / e-mail code could not be delivered; ask for a new one. |
+ * | internal_error | 500 | An unexpected fault on the server; nothing was decided. |
  */
 export const MfaProblemTypes = Object.fromEntries(
   Object.keys(STATUS).map((name) => [name, BASE + name.replace(/_/g, "-")]),
@@ -86,7 +95,7 @@ export interface MfaProblem {
   backupCodes?: boolean;
   /** The challenge this problem belongs to. */
   challengeId?: string;
-  /** Seconds to wait, on `locked` / `rate_limited` (also sent as `Retry-After`). */
+  /** Seconds to wait, on `locked` / `rate_limited` / `service_unavailable` (also sent as `Retry-After`). */
   retryAfter?: number;
   /** Tries left before a lock, on `invalid_code`. */
   attemptsLeft?: number;

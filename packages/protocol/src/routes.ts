@@ -98,6 +98,11 @@ export interface ActivateFactorRequest {
 export interface ActivateFactorResponse {
   factor: FactorSummary;
   backupCodes?: string[];
+  /**
+   * The MFA session the activation opened (the code just entered proves the factor), so the
+   * user is not asked for another code moments later. Send it as `X-Session-Token`.
+   */
+  session?: MfaSessionResponse;
 }
 
 /** Body of `POST {base}/webauthn/registration/verify`. */

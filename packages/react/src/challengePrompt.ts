@@ -1,7 +1,7 @@
 import type { ChallengeAnswer, ChallengeHandler, PendingChallenge } from "@mfa-kit/client";
 
 /** A challenge the client is waiting to have answered by the user. */
-export interface PromptRequest {
+interface PromptRequest {
   /** The pending challenge, as the client handed it to the handler. */
   challenge: PendingChallenge;
   /** 1 for the first prompt, +1 per failed answer. */

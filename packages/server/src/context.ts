@@ -28,6 +28,8 @@ export interface KitContext {
   locks: BoundedMap<string, number>;
   /** Live sessions' token hashes by token (see `sessions.tokenHashCache`): process memory only, bounded. */
   tokenHashes: BoundedMap<string, string>;
+  /** Whether `clock.suspect` was emitted (once per instance). */
+  clockSuspected: boolean;
 }
 
 /** Distributes over the event union, so each member keeps its own fields. */

@@ -1,6 +1,7 @@
 export type { HashAlgorithm, MfaCrypto } from "./crypto/types";
 export type {
   BackupCodeUsedEvent,
+  ClockSuspectEvent,
   EventContext,
   FactorEnrolledEvent,
   FactorImportedEvent,
@@ -12,6 +13,8 @@ export type {
   MfaEvent,
   MfaEventType,
   NewDeviceEvent,
+  SuspendedEvent,
+  UnlockedEvent,
   VerifiedEvent,
   VerifyContext,
 } from "./events/types";
@@ -22,6 +25,7 @@ export { type Cors, type CorsOptions, createCors } from "./http/cors";
 export { createMfaHandler, type MfaHandlerOptions } from "./http/handler";
 export { type MfaGuardResult, type RequireMfaOptions, requireMfa } from "./http/requireMfa";
 export type {
+  EnrollmentOptions,
   HotpOptions,
   LimitOptions,
   MfaServerOptions,
@@ -47,7 +51,9 @@ export type {
   SessionRequirements,
 } from "./sessions/sessions";
 export { type MemoryStore, type MemoryStoreDump, memoryStore } from "./stores/memory";
+export { StoreUnavailableError } from "./stores/storeUnavailable";
 export type {
+  ActivationOutcome,
   AttemptFailure,
   AttemptResult,
   BackupCodeSet,
@@ -56,9 +62,11 @@ export type {
   FactorRecord,
   LimitPolicy,
   MfaStore,
+  SessionScope,
   StoredCode,
   StoredSession,
   SuccessSteps,
+  ThrottleLimit,
   UserFactors,
   VerifyAttempt,
 } from "./stores/types";

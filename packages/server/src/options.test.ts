@@ -14,17 +14,27 @@ describe("createMfaServer options", () => {
       window: 1,
       secretBytes: 20,
     });
-    expect(o.otp).toMatchObject({ ttlMs: 600_000, digits: 6, resendAfterMs: 30_000 });
+    expect(o.otp).toMatchObject({
+      ttlMs: 600_000,
+      digits: 6,
+      resendAfterMs: 60_000,
+      maxSendsPerHour: 5,
+    });
     expect(o.sessions).toEqual({
       ttlMs: 900_000,
       maxLifetimeMs: 43_200_000,
       tokenHashCache: 10_000,
+      clockToleranceMs: 5_000,
     });
+    expect(o.enrollment).toEqual({ pendingTtlMs: 600_000, maxPending: 5 });
+    expect(o.risk.unknownCountry).toBe("hold");
     expect(o.limits).toEqual({
       maxFailures: 3,
       windowMs: 300_000,
       lockoutsMs: [30_000, 60_000, 120_000, 300_000],
       levelTtlMs: 86_400_000,
+      maxConsecutiveFailures: 100,
+      consecutiveTtlMs: 365 * 86_400_000,
     });
     expect(o.hotp).toEqual({ algorithm: "SHA1", digits: 6, lookAhead: 10, resyncWindow: 100 });
     expect(o.backupCodeCount).toBe(10);

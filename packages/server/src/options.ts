@@ -54,8 +54,18 @@ export interface OtpOptions {
   ttlMs?: number;
   /** Code length. Defaults to `6`. */
   digits?: number;
-  /** Minimum time between two codes sent to one factor. Defaults to `30_000`. */
+  /** Minimum time between two codes sent to one factor. Defaults to `60_000`. */
   resendAfterMs?: number;
+  /** Most codes sent to one factor within an hour (against SMS pumping). Defaults to `5`. */
+  maxSendsPerHour?: number;
+}
+
+/** Pending (not yet activated) factors. */
+export interface EnrollmentOptions {
+  /** How long a pending factor can be activated before it expires and is purged. Defaults to `600_000` (10 minutes). */
+  pendingTtlMs?: number;
+  /** Most pending factors a user has at once. Defaults to `5`. */
+  maxPending?: number;
 }
 
 /** WebAuthn relying party settings (through `@simplewebauthn/server`). */
@@ -98,6 +108,12 @@ export interface SessionOptions {
    * Defaults to `10_000` (about 2 MB).
    */
   tokenHashCache?: number;
+  /**
+   * How far in this instance's future a session's `authTime` may lie (clock differences between
+   * instances) before the session counts as fresh for no `max_age` and `clock.suspect` fires.
+   * Defaults to `5_000`.
+   */
+  clockToleranceMs?: number;
 }
 
 /** The failure limiter. */
@@ -110,6 +126,14 @@ export interface LimitOptions {
   lockoutsMs?: number[];
   /** How long the lock level is remembered after a lock ends. Defaults to `86_400_000` (24 hours). */
   levelTtlMs?: number;
+  /**
+   * Failures without a success after which code factors (TOTP, HOTP, SMS, e-mail) are suspended
+   * until a success by WebAuthn or a backup code, or `unlock(userId)` (NIST SP 800-63B-4 caps
+   * consecutive failures at 100). Defaults to `100`.
+   */
+  maxConsecutiveFailures?: number;
+  /** How long failures without a success are remembered. Defaults to 365 days. */
+  consecutiveTtlMs?: number;
 }
 
 /** Risk signals drawn from the verification context. */
@@ -118,6 +142,12 @@ export interface RiskOptions {
   additionalFactorOnCountryChange?: boolean;
   /** How long a device stays known after its last success. Defaults to 180 days. */
   deviceMemoryMs?: number;
+  /**
+   * With the country rule on, what a context without a usable country (a GeoIP miss, a malformed
+   * value, `XX`) does once the user has succeeded from a known one: `"hold"` for the additional
+   * factor, or `"allow"`. Defaults to `"hold"`.
+   */
+  unknownCountry?: "hold" | "allow";
 }
 
 /** Options of {@link createMfaServer}. */
@@ -156,6 +186,8 @@ export interface MfaServerOptions {
   risk?: RiskOptions;
   /** Backup codes per set. Defaults to `10`. */
   backupCodeCount?: number;
+  /** Pending factors. Defaults to 10 minutes to activate, at most 5 at once. */
+  enrollment?: EnrollmentOptions;
   /** Receives events, asynchronously; a throwing or hanging listener never affects verification. Defaults to none. */
   onEvent?: (event: MfaEvent) => void | Promise<void>;
   /** How long a listener may take before the kit stops waiting for it. Defaults to `5_000`. */
@@ -189,6 +221,7 @@ export interface ResolvedOptions {
   sessions: Required<SessionOptions>;
   limits: Required<LimitOptions>;
   risk: Required<RiskOptions>;
+  enrollment: Required<EnrollmentOptions>;
   backupCodeCount: number;
   eventTimeoutMs: number;
 }
@@ -201,6 +234,11 @@ const positive = (name: string, value: number | undefined, fallback: number, min
     throw new TypeError(`${name} must be a finite number >= ${min}, got ${String(value)}.`);
   }
   return value;
+};
+
+const unknownCountry = (value: unknown): "hold" | "allow" => {
+  if (value === undefined || value === "hold" || value === "allow") return value ?? "hold";
+  throw new TypeError(`risk.unknownCountry must be "hold" or "allow", got ${String(value)}.`);
 };
 
 /** Merges the defaults into `options` and checks them; throws a `TypeError` naming a bad option. */
@@ -282,7 +320,8 @@ export function resolveOptions(options: MfaServerOptions): ResolvedOptions {
       send: options.otp?.send,
       ttlMs: positive("otp.ttlMs", options.otp?.ttlMs, 600_000),
       digits: positive("otp.digits", options.otp?.digits, 6, 6),
-      resendAfterMs: positive("otp.resendAfterMs", options.otp?.resendAfterMs, 30_000, 0),
+      resendAfterMs: positive("otp.resendAfterMs", options.otp?.resendAfterMs, 60_000, 0),
+      maxSendsPerHour: positive("otp.maxSendsPerHour", options.otp?.maxSendsPerHour, 5),
     },
     webauthn: webauthn && {
       rpIDs: rpIDs as string[],
@@ -303,16 +342,33 @@ export function resolveOptions(options: MfaServerOptions): ResolvedOptions {
       tokenHashCache: Math.floor(
         positive("sessions.tokenHashCache", options.sessions?.tokenHashCache, 10_000, 0),
       ),
+      clockToleranceMs: positive(
+        "sessions.clockToleranceMs",
+        options.sessions?.clockToleranceMs,
+        5_000,
+        0,
+      ),
     },
     limits: {
       maxFailures: positive("limits.maxFailures", limits.maxFailures, 3),
       windowMs: positive("limits.windowMs", limits.windowMs, 300_000),
       lockoutsMs: [...lockoutsMs],
       levelTtlMs: positive("limits.levelTtlMs", limits.levelTtlMs, DAY, 0),
+      maxConsecutiveFailures: positive(
+        "limits.maxConsecutiveFailures",
+        limits.maxConsecutiveFailures,
+        100,
+      ),
+      consecutiveTtlMs: positive("limits.consecutiveTtlMs", limits.consecutiveTtlMs, 365 * DAY),
     },
     risk: {
       additionalFactorOnCountryChange: options.risk?.additionalFactorOnCountryChange ?? true,
       deviceMemoryMs: positive("risk.deviceMemoryMs", options.risk?.deviceMemoryMs, 180 * DAY),
+      unknownCountry: unknownCountry(options.risk?.unknownCountry),
+    },
+    enrollment: {
+      pendingTtlMs: positive("enrollment.pendingTtlMs", options.enrollment?.pendingTtlMs, 600_000),
+      maxPending: Math.floor(positive("enrollment.maxPending", options.enrollment?.maxPending, 5)),
     },
     backupCodeCount: positive("backupCodeCount", options.backupCodeCount, 10),
     eventTimeoutMs: positive("eventTimeoutMs", options.eventTimeoutMs, 5_000),

@@ -79,7 +79,7 @@ describe("verify results", () => {
       string[] | undefined
     >();
     expectTypeOf<Extract<StartChallengeResult, { ok: false }>["reason"]>().toEqualTypeOf<
-      "factor_not_found" | "locked" | "rate_limited" | "delivery_failed"
+      "factor_not_found" | "locked" | "rate_limited" | "delivery_failed" | "mfa_required"
     >();
     expectTypeOf<SessionRefresh>().toEqualTypeOf<
       { ok: true; session: MfaSessionResponse } | { ok: false; reason: "invalid_session" }

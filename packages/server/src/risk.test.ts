@@ -3,10 +3,10 @@ import { testKit, totpCode, userWithTotp } from "./testing/fixtures";
 
 async function twoFactorUser() {
   const kit = testKit();
-  const { secret, factorId } = await userWithTotp(kit);
+  const { secret, factorId, sessionToken } = await userWithTotp(kit);
   const sms = await kit.mfa.enrollContact("alice", { channel: "sms", to: "+15551234567" });
   const smsId = sms.ok ? sms.factorId : "";
-  await kit.mfa.activateFactor("alice", smsId, kit.sent.at(-1)!.code);
+  await kit.mfa.activateFactor("alice", smsId, kit.sent.at(-1)!.code, { sessionToken });
   const code = () => totpCode(secret, kit.clock.now);
   return { kit, secret, totpId: factorId, smsId, code };
 }
@@ -102,6 +102,47 @@ describe("a country change", () => {
     expect(kit.eventsOf("location.changed")).toMatchObject([
       { from: "US", to: "BR", additionalFactorRequired: false },
     ]);
+  });
+
+  // Regression: with the country rule on, a context without a country (a GeoIP miss) or with a
+  // malformed one issued a session without the additional factor.
+  it("holds a verification without a usable country once the user succeeded from a known one", async () => {
+    const { kit, code } = await twoFactorUser();
+    kit.tick(30_000);
+    // Without any known country before, an unknown one is no change.
+    expect((await kit.mfa.verify({ userId: "alice", code: code(), context: {} })).ok).toBe(true);
+    kit.tick(30_000);
+    expect(
+      (await kit.mfa.verify({ userId: "alice", code: code(), context: { country: "DE" } })).ok,
+    ).toBe(true);
+    for (const country of [undefined, "", "D3", "xx", "Deutschland", 49]) {
+      kit.tick(30_000);
+      const context = country === undefined ? {} : { country: country as string };
+      expect(await kit.mfa.verify({ userId: "alice", code: code(), context })).toMatchObject({
+        ok: false,
+        reason: "additional_factor_required",
+      });
+    }
+    await kit.mfa.flushEvents();
+    expect(kit.eventsOf("location.changed").at(-1)).toMatchObject({
+      from: "DE",
+      to: "XX",
+      additionalFactorRequired: true,
+    });
+    // DE is still the last known country.
+    kit.tick(30_000);
+    expect(
+      (await kit.mfa.verify({ userId: "alice", code: code(), context: { country: "de" } })).ok,
+    ).toBe(true);
+  });
+
+  it("lets an unknown country through with risk.unknownCountry: allow", async () => {
+    const kit = testKit({ risk: { unknownCountry: "allow" } });
+    const { secret } = await userWithTotp(kit);
+    const at = () => totpCode(secret, kit.clock.now);
+    await kit.mfa.verify({ userId: "alice", code: at(), context: { country: "DE" } });
+    kit.tick(30_000);
+    expect((await kit.mfa.verify({ userId: "alice", code: at(), context: {} })).ok).toBe(true);
   });
 
   it("can be turned off", async () => {

@@ -22,9 +22,27 @@ export type RiskVerdict =
   | { hold: false; acr: string; amr: string[] }
   | { hold: true; factors: FactorInfo[]; backupCodes: boolean };
 
+/** What stands for a country the context does not tell (`XX`, as CDNs report a GeoIP miss). */
+const UNKNOWN_COUNTRY = "XX";
+
+/** The context's country, upper-cased; `undefined` when missing, malformed or `XX`. */
 const countryOf = (context: VerifyContext | undefined) => {
   const c = context?.country;
-  return typeof c === "string" && /^[A-Za-z]{2,3}$/.test(c) ? c.toUpperCase() : undefined;
+  if (typeof c !== "string" || !/^[A-Za-z]{2,3}$/.test(c)) return undefined;
+  const upper = c.toUpperCase();
+  return upper === UNKNOWN_COUNTRY ? undefined : upper;
+};
+
+/**
+ * The country the country rule compares: the context's, or — when it has none and
+ * `risk.unknownCountry` is `"hold"` — {@link UNKNOWN_COUNTRY}, which differs from every country a
+ * user succeeded from, so a GeoIP miss cannot skip the additional factor. `undefined` when the
+ * rule does not apply.
+ */
+const ruleCountry = (ctx: KitContext, context: VerifyContext | undefined) => {
+  const { additionalFactorOnCountryChange, unknownCountry } = ctx.options.risk;
+  if (!additionalFactorOnCountryChange) return undefined;
+  return countryOf(context) ?? (unknownCountry === "hold" ? UNKNOWN_COUNTRY : undefined);
 };
 
 const parse = <T>(raw: string | null): T | null => {
@@ -63,10 +81,10 @@ export function successMarkers(
   const device =
     typeof deviceId === "string" && deviceId !== "" ? deviceKey(ctx, userId, deviceId) : null;
   if (device) swap.push({ key: device, value: "1", ttlMs: ctx.options.risk.deviceMemoryMs });
+  // Only a known country is remembered; an unknown one is held against the last known one.
+  const compared = ruleCountry(ctx, context);
   return {
-    ...(country && ctx.options.risk.additionalFactorOnCountryChange
-      ? { hold: { key: LAST_COUNTRY, value: country } }
-      : {}),
+    ...(compared ? { hold: { key: LAST_COUNTRY, value: compared } } : {}),
     swap,
     settle(previous) {
       const seenBefore = (previous[seenAt] ?? null) !== null;
@@ -96,7 +114,7 @@ export async function assessLocation(
   last: string,
 ): Promise<RiskVerdict> {
   const pass: RiskVerdict = { hold: false, acr: proof.acr, amr: proof.amr };
-  const country = countryOf(context);
+  const country = ruleCountry(ctx, context);
   if (!country) return pass;
   const now = ctx.now();
   const key = proof.factorId ?? "backup_code";

@@ -16,11 +16,13 @@ describe("what the store holds", () => {
     needles.push(totp.secret, totp.secret.toLowerCase(), toHex(raw), toBase64Url(raw));
     needles.push(Buffer.from(raw).toString("base64"), ...totp.backupCodes);
     needles.push(...totp.backupCodes.map((c) => normalizeBackupCode(c)!));
+    needles.push(totp.sessionToken);
 
     // HOTP.
     const hotp = await kit.mfa.enrollHotp("alice");
     needles.push(hotp.secret, toHex(fromBase32(hotp.secret)!));
-    await kit.mfa.activateFactor("alice", hotp.factorId, hotpCode(hotp.secret, 0));
+    const proof = { sessionToken: totp.sessionToken };
+    await kit.mfa.activateFactor("alice", hotp.factorId, hotpCode(hotp.secret, 0), proof);
 
     // SMS and e-mail: the addresses and every code sent.
     const sms = await kit.mfa.enrollContact("alice", { channel: "sms", to: "+15557654321" });
@@ -29,9 +31,9 @@ describe("what the store holds", () => {
       to: "alice.private@mail.test",
     });
     needles.push("+15557654321", "5557654321", "alice.private@mail.test");
-    if (sms.ok) await kit.mfa.activateFactor("alice", sms.factorId, kit.sent[0]!.code);
-    if (email.ok) await kit.mfa.activateFactor("alice", email.factorId, kit.sent[1]!.code);
-    kit.tick(30_000);
+    if (sms.ok) await kit.mfa.activateFactor("alice", sms.factorId, kit.sent[0]!.code, proof);
+    if (email.ok) await kit.mfa.activateFactor("alice", email.factorId, kit.sent[1]!.code, proof);
+    kit.tick(60_000);
     if (sms.ok) await kit.mfa.startChallenge("alice", sms.factorId);
 
     // WebAuthn.
@@ -39,7 +41,7 @@ describe("what the store holds", () => {
     const regOptions = (await kit.mfa.webauthnRegistrationOptions("alice")) as {
       challenge: string;
     };
-    await kit.mfa.verifyWebauthnRegistration("alice", await key.register(regOptions));
+    await kit.mfa.verifyWebauthnRegistration("alice", await key.register(regOptions), proof);
 
     // Verifications with each kind of credential; every token issued.
     const results = [
@@ -81,6 +83,7 @@ describe("what the store holds", () => {
     for (const needle of needles) expect(haystack, needle).not.toContain(needle);
     // ... and it does hold what it should: four factors' records, backup hashes, sessions.
     expect(Object.keys(held.factors.alice!)).toHaveLength(5);
-    expect(Object.keys(held.sessions)).toHaveLength(4);
+    // Four verifications' sessions and the four code factors' activation sessions.
+    expect(Object.keys(held.sessions)).toHaveLength(8);
   });
 });

@@ -14,7 +14,14 @@ import { createEventBus } from "./events/eventBus";
 import { issueBackupCodes } from "./factors/backupCodes";
 import { enrollContact, normalizeContact, sendCode } from "./factors/contactCodes";
 import { forgetFactors, loadFactors, MAX_USERS } from "./factors/factorCache";
-import { type FactorInfo, factorType, isActive, toSummary } from "./factors/factorRecord";
+import {
+  type FactorInfo,
+  factorType,
+  isActive,
+  isLive,
+  isLivePending,
+  toSummary,
+} from "./factors/factorRecord";
 import { CACHE_SIZE as SECRET_CACHE_SIZE } from "./factors/secret";
 import { enrollOtpApp, type ImportedTotp, importOtpApp, type TotpEnrollment } from "./factors/totp";
 import {
@@ -31,13 +38,14 @@ import { createKeyRing, type EncryptionKeys } from "./secrets/keyRing";
 import {
   checkSession,
   checkSessionNow,
-  type MfaSessionClaims,
+  issueSession,
   refreshSession,
   revokeSession,
   SESSION_CHECK_NOW,
   type SessionCheck,
   type SessionRefresh,
   type SessionRequirements,
+  tokenHash,
 } from "./sessions/sessions";
 import { memoryStore } from "./stores/memory";
 import type { FactorRecord } from "./stores/types";
@@ -72,9 +80,21 @@ export type StartChallengeResult =
   | ({ ok: true } & StartChallengeResponse)
   | {
       ok: false;
-      reason: "factor_not_found" | "locked" | "rate_limited" | "delivery_failed";
+      /** `mfa_required`: a pending factor of a user with an active one needs a fresh MFA session. */
+      reason: "factor_not_found" | "locked" | "rate_limited" | "delivery_failed" | "mfa_required";
       retryAfterMs?: number;
     };
+
+/**
+ * The caller's MFA session, for the steps that need a fresh one once the user has an active
+ * factor (activating or challenging a pending factor, registering a security key).
+ */
+export interface StepUpProof {
+  /** The caller's `X-Session-Token`. */
+  sessionToken?: string;
+  /** How fresh its verification must be. Defaults to `300_000` (5 minutes). */
+  maxAgeMs?: number;
+}
 
 /** The server kit: every operation on factors, challenges, verifications and sessions. */
 export interface MfaServer {
@@ -90,10 +110,28 @@ export interface MfaServer {
     userId: string,
     contact: { channel: ContactChannel; to: string },
   ): Promise<EnrollContactResult>;
-  /** Activates a pending factor with a first code; the user's first factor comes with backup codes. */
-  activateFactor(userId: string, factorId: string, code: string): Promise<ActivateResult>;
-  /** Starts a verification: sends an SMS / e-mail code, or returns WebAuthn options to sign. */
-  startChallenge(userId: string, factorId: string): Promise<StartChallengeResult>;
+  /**
+   * Activates a pending factor with a first code; the user's first factor comes with backup codes.
+   * A right code opens an MFA session (`session`). Once the user has another active factor, this
+   * needs a fresh MFA session of theirs (`proof`), decided atomically in the store, else
+   * `mfa_required`; an expired pending factor is `factor_not_found`.
+   */
+  activateFactor(
+    userId: string,
+    factorId: string,
+    code: string,
+    proof?: StepUpProof,
+  ): Promise<ActivateResult>;
+  /**
+   * Starts a verification: sends an SMS / e-mail code, or returns WebAuthn options to sign. A
+   * pending SMS / e-mail factor (a new activation code) needs `proof` once the user has an
+   * active factor, else `mfa_required`.
+   */
+  startChallenge(
+    userId: string,
+    factorId: string,
+    proof?: StepUpProof,
+  ): Promise<StartChallengeResult>;
   /** Verifies a code, a WebAuthn assertion or a backup code; a success issues a session. */
   verify(input: VerifyInput): Promise<VerifyResult>;
   /** Verifies like `verify` without issuing a session (one-shot `X-MFA-Token` calls). */
@@ -104,11 +142,23 @@ export interface MfaServer {
   refreshSession(token: string): Promise<SessionRefresh>;
   /** Revokes one session (sign-out); `true` when there was one. */
   revokeSession(token: string): Promise<boolean>;
-  /** Revokes every session of a user; returns how many. */
-  revokeSessions(userId: string): Promise<number>;
+  /**
+   * Revokes every MFA session of a user but `except` (a session token, usually the caller's own),
+   * and returns how many were live. Call it on a password change or reset, with revoking the
+   * app's own tokens.
+   */
+  revokeSessions(userId: string, options?: { except?: string }): Promise<number>;
+  /**
+   * Lifts a user's lock and the suspension of their code factors (an administrator's action,
+   * after checking who asks); emits `limit.unlocked`. `true` when the user was locked or suspended.
+   */
+  unlock(userId: string): Promise<boolean>;
   /** The user's factors (secrets never included) and how many backup codes are left. */
   listFactors(userId: string): Promise<ListFactorsResponse & { factors: FactorInfo[] }>;
-  /** Removes a factor; removing the last one also deletes the backup codes. */
+  /**
+   * Removes a factor and revokes every session opened with it; removing the last one also deletes
+   * the backup codes and revokes every session of the user.
+   */
   removeFactor(
     userId: string,
     factorId: string,
@@ -121,18 +171,21 @@ export interface MfaServer {
   ): Promise<
     { ok: true; factor: FactorInfo } | { ok: false; reason: "factor_not_found" | "invalid_label" }
   >;
-  /** A new set of backup codes (shown once); the old set stops working. */
+  /** A new set of backup codes (shown once); the old set stops working, and so does every session a backup code opened. */
   regenerateBackupCodes(userId: string): Promise<{ backupCodes: string[] }>;
   /** WebAuthn registration options for `startRegistration()`. */
   webauthnRegistrationOptions(
     userId: string,
     user?: { userName?: string; userDisplayName?: string },
   ): Promise<WebAuthnJSON>;
-  /** Verifies a registration response and adds the credential as an active factor. */
+  /**
+   * Verifies a registration response and adds the credential as an active factor. Once the user
+   * has another active factor, this needs a fresh MFA session (`options`), else `mfa_required`.
+   */
   verifyWebauthnRegistration(
     userId: string,
     response: WebAuthnJSON,
-    options?: { label?: string },
+    options?: { label?: string } & StepUpProof,
   ): Promise<ActivateResult>;
   /**
    * Imports a TOTP (or, from an `otpauth://hotp/` URI, HOTP) factor from another provider, active
@@ -171,6 +224,9 @@ export interface MfaServer {
   /** The delivery of the `webhooks` option (`deliver()` now, `idle()`, `close()` to stop polling); `null` without endpoints. */
   readonly webhooks: WebhookDispatcher | null;
 }
+
+/** How fresh a session must be to stand as a step-up, unless the caller says. */
+const DEFAULT_STEP_UP_MS = 300_000;
 
 // Dev only: with the default memory store nothing outlives the process, so a random key is fine.
 const ephemeralKeys = (ctx: Pick<KitContext, "crypto">): EncryptionKeys => ({
@@ -220,12 +276,14 @@ export function createMfaServer(options: MfaServerOptions): MfaServer {
     queues: new Map(),
     locks: new BoundedMap(MAX_LOCKS),
     tokenHashes: new BoundedMap(resolved.sessions.tokenHashCache),
+    clockSuspected: false,
   };
 
   const activated = async (
     userId: string,
     factorId: string,
     record: Record<string, string>,
+    opened?: { acr: string; amr: string[]; authTime: number },
   ): Promise<ActivateResult> => {
     emit(ctx, {
       type: "factor.enrolled",
@@ -234,12 +292,26 @@ export function createMfaServer(options: MfaServerOptions): MfaServer {
       factorType: factorType(record) ?? "totp",
     });
     const backupCodes = await issueBackupCodes(ctx, userId, true);
+    const session = opened && (await issueSession(ctx, userId, { ...opened, factorId }));
     return {
       ok: true,
       factor: toSummary(ctx, factorId, record),
       ...(backupCodes ? { backupCodes } : {}),
+      ...(session ? { session } : {}),
     };
   };
+
+  /** Whether `proof` is a fresh MFA session of `userId`. */
+  const steppedUp = async (userId: string, proof: StepUpProof | undefined): Promise<boolean> => {
+    if (typeof proof?.sessionToken !== "string" || proof.sessionToken === "") return false;
+    const maxAgeMs = proof.maxAgeMs ?? DEFAULT_STEP_UP_MS;
+    const check = await checkSession(ctx, proof.sessionToken, { maxAgeMs });
+    return check.ok && check.claims.userId === userId;
+  };
+
+  /** Whether the user has an active factor other than `factorId`. */
+  const hasOtherActive = (factors: Record<string, FactorRecord>, factorId: string) =>
+    Object.entries(factors).some(([id, r]) => id !== factorId && isActive(r));
 
   const imported = (userId: string, factorId: string, record: FactorRecord): FactorInfo => {
     emit(ctx, {
@@ -271,16 +343,34 @@ export function createMfaServer(options: MfaServerOptions): MfaServer {
       if (!to || (channel !== "sms" && channel !== "email")) {
         return { ok: false, reason: "invalid_request" };
       }
+      // Each new contact factor gets a code at once: cap those per user, or new factors would
+      // sidestep the per-factor send throttle (SMS pumping with only the primary login).
+      const { otp } = resolved;
+      const wait = await store.throttle(
+        userId,
+        "send:enroll",
+        { intervalMs: 0, max: otp.maxSendsPerHour, windowMs: 3_600_000 },
+        ctx.now(),
+      );
+      if (wait > 0) return { ok: false, reason: "rate_limited", retryAfterMs: wait };
       const { factorId, send } = await enrollContact(ctx, userId, channel, to);
       return send.ok
         ? { ok: true, factorId, challengeId: send.challengeId, expiresAt: send.expiresAt }
         : { ok: false, reason: send.reason, factorId, retryAfterMs: send.retryAfterMs };
     },
 
-    async activateFactor(userId, factorId, code) {
+    async activateFactor(userId, factorId, code, proof) {
       requireUser(userId);
       if (typeof factorId !== "string") return { ok: false, reason: "factor_not_found" };
+      const stepUp = await steppedUp(userId, proof);
       return serialize(ctx, userId, async () => {
+        // Refused before the code is spent; the store decides again atomically below.
+        if (!stepUp) {
+          const { factors } = await loadFactors(ctx, userId);
+          if (!isActive(factors[factorId]) && hasOtherActive(factors, factorId)) {
+            return { ok: false, reason: "mfa_required" };
+          }
+        }
         // The first code, checked like any verification (counted, replay-guarded), no session.
         let record: FactorRecord | undefined;
         const attempt = await runAttempt(
@@ -288,7 +378,9 @@ export function createMfaServer(options: MfaServerOptions): MfaServer {
           userId,
           async (user, now) => {
             record = user.factors[factorId];
-            if (!isCodeFactor(record)) return null;
+            if (!isCodeFactor(record) || !(isActive(record) || isLivePending(record, now))) {
+              return null;
+            }
             return {
               checks: [await codeCheck(ctx, userId, factorId, record, code, undefined, true, now)],
             };
@@ -299,22 +391,36 @@ export function createMfaServer(options: MfaServerOptions): MfaServer {
         if (record!.status === "active") {
           return { ok: true, factor: toSummary(ctx, factorId, record!) };
         }
-        const patched = await store.patchFactor(userId, factorId, { status: "active" });
+        const outcome = await store.activateFactor(userId, factorId, { stepUp }, attempt.now);
         forgetFactors(ctx, userId);
-        if (!patched) return { ok: false, reason: "factor_not_found" };
-        return activated(userId, factorId, { ...record!, status: "active" });
+        if (outcome === "step_up_required") return { ok: false, reason: "mfa_required" };
+        if (outcome !== "activated") return { ok: false, reason: "factor_not_found" };
+        const { pendingUntil: _, ...active } = record!;
+        return activated(
+          userId,
+          factorId,
+          { ...active, status: "active" },
+          { acr: attempt.check.acr, amr: attempt.check.amr, authTime: attempt.now },
+        );
       });
     },
 
-    async startChallenge(userId, factorId) {
+    async startChallenge(userId, factorId, proof) {
       requireUser(userId);
-      const record =
-        typeof factorId === "string" ? (await loadFactors(ctx, userId)).factors[factorId] : null;
+      const user = typeof factorId === "string" ? await loadFactors(ctx, userId) : null;
+      const record = user?.factors[factorId];
+      const now = ctx.now();
       const contact = record?.type === "sms" || record?.type === "email";
-      if (!record || !(isActive(record) || (contact && record.status === "pending"))) {
+      if (!record || !(isActive(record) || (contact && isLivePending(record, now)))) {
         return { ok: false, reason: "factor_not_found" };
       }
-      const now = ctx.now();
+      if (
+        !isActive(record) &&
+        hasOtherActive(user!.factors, factorId) &&
+        !(await steppedUp(userId, proof))
+      ) {
+        return { ok: false, reason: "mfa_required" };
+      }
       const locked = await store.lockedFor(userId, now);
       if (locked > 0) return { ok: false, reason: "locked", retryAfterMs: locked };
       if (contact) {
@@ -342,16 +448,28 @@ export function createMfaServer(options: MfaServerOptions): MfaServer {
     checkSession: (token, requirements) => checkSession(ctx, token, requirements),
     refreshSession: (token) => refreshSession(ctx, token),
     revokeSession: (token) => revokeSession(ctx, token),
-    async revokeSessions(userId) {
+    async revokeSessions(userId, opts = {}) {
       requireUser(userId);
-      return store.revokeUserSessions(userId, ctx.now());
+      const except =
+        typeof opts.except === "string" && opts.except !== ""
+          ? { except: tokenHash(ctx, opts.except) }
+          : {};
+      return store.revokeUserSessions(userId, ctx.now(), except);
+    },
+    async unlock(userId) {
+      requireUser(userId);
+      const wasLocked = await store.unlock(userId, ctx.now());
+      ctx.locks.delete(userId);
+      emit(ctx, { type: "limit.unlocked", userId, wasLocked });
+      return wasLocked;
     },
 
     async listFactors(userId) {
       requireUser(userId);
       const { factors: all, backupCodes: backup } = await loadFactors(ctx, userId);
+      const now = ctx.now();
       const factors = Object.entries(all)
-        .filter(([, r]) => factorType(r) !== null)
+        .filter(([, r]) => isLive(r, now))
         .map(([id, r]) => toSummary(ctx, id, r))
         .sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
       return { factors, backupCodesRemaining: backup?.remaining ?? 0 };
@@ -364,15 +482,20 @@ export function createMfaServer(options: MfaServerOptions): MfaServer {
       const deleted = record !== undefined && (await store.deleteFactor(userId, factorId));
       forgetFactors(ctx, userId);
       if (!record || !deleted) return { ok: false, reason: "factor_not_found" };
+      // What the factor opened goes with it.
+      await store.revokeUserSessions(userId, ctx.now(), { factorId });
       emit(ctx, {
         type: "factor.removed",
         userId,
         factorId,
         factorType: factorType(record) ?? "totp",
       });
-      if (Object.keys((await loadFactors(ctx, userId)).factors).length === 0) {
+      const left = (await loadFactors(ctx, userId)).factors;
+      if (!Object.values(left).some((r) => isActive(r))) {
+        // No factor left: the backup codes and every session go too.
         await store.setBackupCodes(userId, { salt: "", hashes: [] });
         forgetFactors(ctx, userId);
+        await store.revokeUserSessions(userId, ctx.now());
       }
       return { ok: true };
     },
@@ -397,7 +520,10 @@ export function createMfaServer(options: MfaServerOptions): MfaServer {
 
     async regenerateBackupCodes(userId) {
       requireUser(userId);
-      return { backupCodes: (await issueBackupCodes(ctx, userId, false))! };
+      const backupCodes = (await issueBackupCodes(ctx, userId, false))!;
+      // A session a code of the old set opened is as void as the set.
+      await store.revokeUserSessions(userId, ctx.now(), { backupCode: true });
+      return { backupCodes };
     },
 
     async webauthnRegistrationOptions(userId, user) {
@@ -406,7 +532,8 @@ export function createMfaServer(options: MfaServerOptions): MfaServer {
     },
     async verifyWebauthnRegistration(userId, response, opts = {}) {
       requireUser(userId);
-      const result = await verifyRegistration(ctx, userId, response, opts.label);
+      const stepUp = await steppedUp(userId, opts);
+      const result = await verifyRegistration(ctx, userId, response, opts.label, stepUp);
       if (!result.ok) return { ok: false, reason: result.reason };
       return activated(userId, result.factorId, result.record);
     },
@@ -452,5 +579,3 @@ function requireUser(userId: unknown): asserts userId is string {
     throw new TypeError("userId must be a non-empty string.");
   }
 }
-
-export type { MfaSessionClaims };

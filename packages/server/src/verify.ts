@@ -36,7 +36,9 @@ export type VerifyFailureReason =
   | "invalid_request"
   | "factor_not_found"
   | "locked"
+  | "suspended"
   | "rate_limited"
+  | "mfa_required"
   /** The user's factors changed under every try (an enrollment or removal racing it): retry. */
   | "factors_changed"
   | "additional_factor_required";
@@ -84,7 +86,14 @@ export function codeCheck(
     case "email":
       return contactCheck(ctx, userId, factorId, record, code, challengeId, strict, now);
     default:
-      return { factorId, acr: "mfa", amr: [], kind: "none", failure: "invalid_code" };
+      return {
+        factorId,
+        acr: "mfa",
+        amr: [],
+        kind: "none",
+        failure: "invalid_code",
+        guessable: true,
+      };
   }
 }
 

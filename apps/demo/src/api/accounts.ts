@@ -19,7 +19,7 @@ export interface TokenPair {
 }
 
 /** Why a refresh was refused. */
-export type RefreshFailure = "unknown" | "expired" | "reused";
+type RefreshFailure = "unknown" | "expired" | "reused";
 
 /** A user to create, with the password in clear (hashed on creation). */
 export interface NewUser {
@@ -80,9 +80,9 @@ interface RefreshGrant extends AccessGrant {
 }
 
 /** Usernames: 3 to 64 letters, digits and `. _ @ -`. */
-export const USERNAME_PATTERN = /^[A-Za-z0-9._@-]{3,64}$/;
+const USERNAME_PATTERN = /^[A-Za-z0-9._@-]{3,64}$/;
 /** The password length the demo accepts. */
-export const PASSWORD_LENGTH = { min: 8, max: 128 } as const;
+const PASSWORD_LENGTH = { min: 8, max: 128 } as const;
 
 /** Why a username or password is not acceptable, or `null` when it is. */
 export function credentialProblem(username: unknown, password: unknown): string | null {

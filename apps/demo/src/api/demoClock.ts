@@ -9,7 +9,7 @@ export interface DemoClock {
 }
 
 /** The largest skew the demo accepts: one day either way. */
-export const MAX_CLOCK_SKEW_MS = 24 * 60 * 60 * 1000;
+const MAX_CLOCK_SKEW_MS = 24 * 60 * 60 * 1000;
 
 /** A clock reading `realNow()` (defaults to `Date.now`) plus an adjustable skew. */
 export function createDemoClock(realNow: () => number = () => Date.now()): DemoClock {

@@ -7,7 +7,7 @@ import type { MfaLayer } from "./mfaLayer";
 import type { TotpHelper } from "./totpHelper";
 
 /** The longest an events request waits for news, in seconds. */
-export const MAX_EVENTS_WAIT_SECONDS = 25;
+const MAX_EVENTS_WAIT_SECONDS = 25;
 
 /** What the `/demo/` routes work with. */
 export interface DemoRoutesContext {

@@ -1,5 +1,5 @@
 /** How much a security event matters to the account's owner. */
-export type EventSeverity = "info" | "warning" | "critical";
+type EventSeverity = "info" | "warning" | "critical";
 
 /** One entry of the security-event feed, as `GET /demo/events` answers it. */
 export interface DemoEvent {

@@ -24,9 +24,9 @@ export interface FaultInjector {
 }
 
 /** The most requests one arming may fail. */
-export const MAX_FAULT_COUNT = 20;
+const MAX_FAULT_COUNT = 20;
 /** The longest `Retry-After` the demo sends, in seconds. */
-export const MAX_FAULT_RETRY_AFTER_SECONDS = 120;
+const MAX_FAULT_RETRY_AFTER_SECONDS = 120;
 
 /** An injector with nothing armed. */
 export function createFaultInjector(): FaultInjector {

@@ -27,7 +27,7 @@ export function noContent(): Response {
 }
 
 /** The largest request body the demo API reads. */
-export const MAX_BODY_BYTES = 16 * 1024;
+const MAX_BODY_BYTES = 16 * 1024;
 
 /** A parsed JSON object body, or the 4xx problem response to answer instead. */
 export type JsonBody =

@@ -17,7 +17,7 @@ import type { TotpHelper } from "./totpHelper";
 export type MfaLayerOptions = Partial<Omit<MfaServerOptions, "now" | "onEvent">>;
 
 /** The result of an MFA guard: the session, or the kit's 401 to answer with. */
-export type GuardResult = { ok: true; session: SessionInfo } | { ok: false; response: Response };
+type GuardResult = { ok: true; session: SessionInfo } | { ok: false; response: Response };
 
 /** The server kit wired into the demo: its routes, the two guards and the event feed. */
 export interface MfaLayer {
@@ -44,7 +44,7 @@ const METHOD_NAMES: Record<string, string> = {
 };
 
 /** A feed entry for one of the kit's events: what happened, for people. */
-export function describeKitEvent(event: MfaEvent): NewDemoEvent {
+function describeKitEvent(event: MfaEvent): NewDemoEvent {
   const base = { type: event.type, userId: event.userId };
   switch (event.type) {
     case "mfa.verified":
@@ -109,6 +109,24 @@ export function describeKitEvent(event: MfaEvent): NewDemoEvent {
           event.additionalFactorRequired ? ": a second factor is required" : ""
         }.`,
       };
+    case "limit.suspended":
+      return {
+        ...base,
+        severity: "critical",
+        message: `${event.maxConsecutiveFailures} failed codes in a row: codes are suspended until a security key or a backup code is used.`,
+      };
+    case "limit.unlocked":
+      return {
+        ...base,
+        severity: "warning",
+        message: "An administrator unlocked the account.",
+      };
+    case "clock.suspect":
+      return {
+        ...base,
+        severity: "warning",
+        message: `A session's verification time lies ${Math.ceil(event.aheadMs / 1000)} s in the future: a server clock is wrong.`,
+      };
   }
 }
 
@@ -133,6 +151,18 @@ export function createMfaLayer(
     // Authenticator apps show the username the user signs in with, not the internal id.
     accountName: (userId) => accounts.findUser(userId)?.username ?? userId,
     ...kitOptions,
+    // The demo's stand-in phone and mailbox: a sent code shows in the security events.
+    otp: {
+      send: ({ channel, to, code, userId }) => {
+        events.publish({
+          type: "demo.code.sent",
+          userId,
+          severity: "info",
+          message: `${channel === "sms" ? "Text message to" : "E-mail to"} ${to}: your code is ${code}.`,
+        });
+      },
+      ...kitOptions.otp,
+    },
     now,
     onEvent: (event) => {
       events.publish(describeKitEvent(event));

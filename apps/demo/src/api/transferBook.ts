@@ -18,7 +18,7 @@ export interface TransferOrder {
 }
 
 /** The largest amount of one transfer. */
-export const MAX_TRANSFER_AMOUNT = 10_000;
+const MAX_TRANSFER_AMOUNT = 10_000;
 /** Every account opens with this balance. */
 export const OPENING_BALANCE = 2_500;
 
@@ -50,10 +50,10 @@ export function readTransferOrder(
 }
 
 /** Why a transfer was refused. */
-export type TransferRefusal = "insufficient_funds" | "idempotency_mismatch";
+type TransferRefusal = "insufficient_funds" | "idempotency_mismatch";
 
 /** What executing an order answered. */
-export type TransferOutcome =
+type TransferOutcome =
   | { ok: true; transfer: Transfer; balance: number; replayed: boolean }
   | { ok: false; reason: TransferRefusal; balance: number };
 

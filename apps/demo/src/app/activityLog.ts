@@ -1,5 +1,5 @@
 /** One line of the client-activity panel. */
-export interface ActivityEntry {
+interface ActivityEntry {
   id: number;
   /** Epoch milliseconds on this device's clock. */
   at: number;

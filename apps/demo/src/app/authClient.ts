@@ -2,7 +2,7 @@ import { isProblem } from "@mfa-kit/protocol";
 import type { TokenPair, User } from "../api/accounts";
 
 /** What the app knows about the primary sign-in. */
-export interface AuthSnapshot {
+interface AuthSnapshot {
   user: User | null;
 }
 
@@ -23,7 +23,7 @@ export interface AuthClient {
 }
 
 /** A failed sign-in or refresh, with the server's explanation. */
-export class AuthError extends Error {
+class AuthError extends Error {
   override name = "AuthError";
   constructor(
     message: string,

@@ -6,10 +6,10 @@ export interface RequestHandlerLike {
 }
 
 /** The path prefixes the demo API answers; anything else goes to the network untouched. */
-export const API_PREFIXES = ["/api/", "/mfa/", "/demo/"] as const;
+const API_PREFIXES = ["/api/", "/mfa/", "/demo/"] as const;
 
 /** Whether `url` is a request for the demo API served at `origin`. */
-export function isApiRequest(url: string, origin: string): boolean {
+function isApiRequest(url: string, origin: string): boolean {
   const u = new URL(url);
   return u.origin === origin && API_PREFIXES.some((p) => u.pathname.startsWith(p));
 }

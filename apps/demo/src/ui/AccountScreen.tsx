@@ -1,4 +1,3 @@
-import type { FactorsState } from "@mfa-kit/react";
 import { useState } from "react";
 import { FactorsCard } from "./FactorsCard";
 import { PasswordCard } from "./PasswordCard";
@@ -7,14 +6,14 @@ import { SessionCard } from "./SessionCard";
 import { TransferCard } from "./TransferCard";
 
 /** The account page: every protected route of the reference API, and the factors. */
-export function AccountScreen({ factors }: { factors: FactorsState }) {
+export function AccountScreen() {
   const [version, setVersion] = useState(0);
   return (
     <>
       <ProfileCard version={version} />
       <SessionCard />
       <TransferCard onTransferred={() => setVersion((v) => v + 1)} />
-      <FactorsCard factors={factors} />
+      <FactorsCard />
       <PasswordCard />
     </>
   );

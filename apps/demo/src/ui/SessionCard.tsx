@@ -5,7 +5,7 @@ import { formatClockOffset, formatDuration, formatTime } from "./format";
 import { useNow } from "./useNow";
 
 /** Freshness the sensitive routes demand, as the API is configured (max_age=300). */
-export const STEP_UP_MAX_AGE_MS = 300_000;
+const STEP_UP_MAX_AGE_MS = 300_000;
 
 /** The MFA session as the client sees it, with live countdowns on the server's clock. */
 export function SessionCard() {

@@ -27,6 +27,15 @@ export function SignInScreen() {
   return (
     <section className="card" aria-labelledby={`${id}h`}>
       <h2 id={`${id}h`}>Sign in</h2>
+      <p>
+        mfa-kit makes calling and protecting an API that asks for a second factor routine: the
+        client adds the credentials, refreshes tokens and asks for a code only when the API wants
+        one. Sign in, set up the authenticator app, then send money and try the demo tools (a moved
+        server clock, wrong codes, failures) to see how the client and the server kit react.
+      </p>
+      <p className="hint">
+        The demo's server runs inside this tab: reloading the page starts over, signed out.
+      </p>
       <p className="hint">
         Demo account: username <code>{DEMO_USER.username}</code>, password{" "}
         <code>{DEMO_USER.password}</code>.

@@ -51,5 +51,5 @@ export function SignedInArea() {
       </>
     );
   }
-  return <AccountScreen factors={factors} />;
+  return <AccountScreen />;
 }

@@ -31,6 +31,31 @@ describe.each(adapterCases)("clock drift ($name)", ({ send }) => {
     expect(events.filter((e) => e.type === "clock.skew")).toHaveLength(1);
   });
 
+  // clock.skew is news, not a status: one event when the offset goes beyond 30 s, the next one
+  // only after it came back within 30 s and went beyond again; every sample in between is quiet.
+  it("tells clock.skew once per excursion beyond 30 s, however many samples it lasts", async () => {
+    const api = new FakeApi(server);
+    const events: MfaEvent[] = [];
+    const mfa = client({ onEvent: (e) => events.push(e) });
+    const skews = () => events.filter((e) => e.type === "clock.skew");
+    for (let i = 0; i < 3; i++) {
+      // A server clock that keeps drifting: each sample moves the estimate.
+      api.skewMs = 5 * 60_000 + i * 5_000;
+      await send(mfa, "/data/plain");
+      vi.setSystemTime(Date.now() + 10_000);
+    }
+    expect(Math.abs(mfa.clock.offsetMs - api.skewMs)).toBeLessThan(1000);
+    expect(skews()).toHaveLength(1);
+    api.skewMs = 0;
+    await send(mfa, "/data/plain");
+    expect(Math.abs(mfa.clock.offsetMs)).toBeLessThan(1000);
+    vi.setSystemTime(Date.now() + 10_000);
+    api.skewMs = -2 * 60_000;
+    await send(mfa, "/data/plain");
+    expect(skews()).toHaveLength(2);
+    expect(skews()[1]).toEqual({ type: "clock.skew", offsetMs: mfa.clock.offsetMs });
+  });
+
   it("reads the Date of error responses too, and stays quiet about a small offset", async () => {
     const api = new FakeApi(server);
     api.skewMs = -4_000;

@@ -85,6 +85,29 @@ describe.each(adapterCases)("step-up ($name)", ({ send }) => {
     expect(api.verifyBodies).toHaveLength(2);
   });
 
+  // APIs other than the reference one answer a wrong code with 422 (or 404 for an unknown factor):
+  // the challenge stays open and the user is asked again, as after the reference API's 400.
+  it("asks again with lastError after a 422 answer to the verification", async () => {
+    const api = new FakeApi(server);
+    let verifies = 0;
+    server.use(
+      http.post(`${ORIGIN}/mfa/verify`, async ({ request }) => {
+        if (verifies++ > 0) return undefined;
+        await request.json();
+        return api.json(problem("invalid_code", { status: 422, attemptsLeft: 4 }), 422);
+      }),
+    );
+    const onChallenge = vi.fn<ChallengeHandler>(answer);
+    const res = await send(client({ onChallenge }), "/data/mfa/one");
+    expect(res.status).toBe(200);
+    expect(onChallenge).toHaveBeenCalledTimes(2);
+    expect(onChallenge.mock.calls[1]![1].lastError).toMatchObject({
+      code: "INVALID_CODE",
+      status: 422,
+      attemptsLeft: 4,
+    });
+  });
+
   it("asks again with the new factors when a right answer needs an additional factor, without a token refresh", async () => {
     const api = new FakeApi(server);
     const sms: FactorSummary = { id: "f-sms", type: "sms", status: "active", createdAt: 0 };

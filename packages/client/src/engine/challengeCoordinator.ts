@@ -5,7 +5,7 @@ import type { ChallengeAnswer, ChallengeHandler, PendingChallenge } from "./type
 import { abortable } from "./wait";
 
 /** Where a pending challenge is: waiting for an answer, checking one, or locked for a while. */
-export type ChallengePhase = "challenge" | "verifying" | "locked";
+type ChallengePhase = "challenge" | "verifying" | "locked";
 
 /** A challenge waiting for an answer, and the requests waiting on it. */
 export interface Pending {
@@ -18,6 +18,10 @@ export interface Pending {
   show(patch?: Partial<PendingChallenge>, phase?: ChallengePhase): void;
   /** Publishes the challenge (once its factors are known) and tells `stepup.required`. */
   open(): void;
+  /** Whether {@link open} was called. */
+  readonly ready: boolean;
+  /** Settles the wait to prompt of a tab coordinated with others: another tab's verification arrived. */
+  answered?: () => void;
 }
 
 /** How a challenge gets answered: resolves once the credential the API asked for is in place. */
@@ -110,6 +114,17 @@ export function createChallengeCoordinator(
     pending: (): Pending | null => (pending?.ready ? pending : null),
     /** Whether a challenge is open, published or not. */
     active: () => !!pending,
+
+    /**
+     * For the origin's other tabs: `answered` settles this tab's wait to prompt (another tab's
+     * verification arrived), `cancelled` ends it (the prompt was cancelled there). Neither touches
+     * a challenge this tab shows already.
+     */
+    fromTab(event: "answered" | "cancelled"): void {
+      if (!pending || pending.ready) return;
+      if (event === "answered") pending.answered?.();
+      else pending.ac.abort(cancel());
+    },
 
     /** A challenge for one request only (a one-shot call's), not shared nor published. */
     view,

@@ -1,3 +1,4 @@
+import type { TabCoordinator } from "../tabs/tabCoordinator";
 import type { Clock } from "./clock";
 import type { Coordinator } from "./coordinator";
 import type { MfaEvent } from "./events";
@@ -12,6 +13,8 @@ export interface EngineCore {
   clock: Clock;
   /** Who runs shared work (a refresh, a prompt): this client alone, or every tab of the origin. */
   coordinator: Coordinator;
+  /** The origin's other tabs, once loaded (`session.storage: "localStorage"`); `null` when off. */
+  tabs(): Promise<TabCoordinator | null>;
   /** Tells `onEvent`; a throwing listener is ignored. */
   emit<T extends MfaEvent["type"]>(
     type: T,

@@ -1,3 +1,4 @@
+import type { TabCoordinator } from "../tabs/tabCoordinator";
 import { createChallengeCoordinator } from "./challengeCoordinator";
 import { createClockSampler } from "./clockSampler";
 import { type Coordinator, localCoordinator } from "./coordinator";
@@ -62,12 +63,15 @@ export function createEngine(
     }
   };
   const { clock, sample } = createClockSampler(store, emit);
+  // The origin's other tabs: loaded on demand, so that a client without them does not carry it.
+  let tabs: Promise<TabCoordinator | null> | undefined;
   const core: EngineCore = {
     o,
     store,
     clock,
     coordinator,
     emit,
+    tabs: () => (tabs ??= Promise.resolve(null)),
     publish(delta = 0) {
       busy += delta;
       const p = challenges.pending();
@@ -210,13 +214,35 @@ export function createEngine(
     /** Rejects every request waiting on the pending challenge with `STEP_UP_CANCELLED`. */
     cancelChallenge: challenges.cancel,
 
-    /** Forgets the session and the refreshed token, and cancels a pending challenge. */
+    /** Forgets the session and the refreshed token, and cancels a pending challenge (in every tab, when coordinated). */
     signOut(): void {
-      challenges.cancel();
-      tokens.forget();
-      session.set(null);
-      retry.showLimit(null);
+      forget();
+      void core.tabs().then((t) => t?.signedOut());
     },
   };
+
+  const forget = () => {
+    challenges.cancel();
+    tokens.forget();
+    session.set(null);
+    retry.showLimit(null);
+  };
+
+  if (o.tabs) {
+    tabs = import("../tabs/tabCoordinator").then(
+      ({ createTabCoordinator }) =>
+        createTabCoordinator(o.storageKey, {
+          session(next) {
+            const known = session.get()?.token;
+            session.adopt(next);
+            if (next && next.token !== known) challenges.fromTab("answered");
+          },
+          token: tokens.adopt,
+          signOut: forget,
+          cancelled: () => challenges.fromTab("cancelled"),
+        }),
+      () => null,
+    );
+  }
   return e;
 }

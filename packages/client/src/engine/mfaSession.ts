@@ -60,6 +60,13 @@ export function createMfaSession(core: EngineCore) {
     /** The session, with its token, or `null`. */
     get: () => session,
     set,
+    /** Takes the session another tab stored (or removed), without storing it again. */
+    adopt(next: MfaSessionResponse | null): void {
+      session = next;
+      store.set({ session: next && sessionInfo(next) });
+    },
+    /** The session in storage now (another tab may have stored it). */
+    stored: () => persistence.load(),
     /** Whether the session is due for a refresh (and did not just fail to refresh). */
     due: () =>
       !!session && clock.now() >= session.expiresAt - o.refreshBeforeMs && Date.now() >= retryAt,

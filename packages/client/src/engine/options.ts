@@ -28,8 +28,8 @@ export interface MfaPaths {
 export interface MfaSessionOptions {
   /** Refresh the session this long before it expires (server clock). Defaults to 60 000 ms. */
   refreshBeforeMs?: number;
-  /** Where the session survives reloads. Defaults to `"memory"` (it does not). */
-  storage?: "memory" | "sessionStorage" | StorageLike;
+  /** Where the session survives reloads: `"localStorage"` shares it with the origin's other tabs (see `tabs`). Defaults to `"memory"` (it does not). */
+  storage?: "memory" | "sessionStorage" | "localStorage" | StorageLike;
   /** The storage key. Defaults to `"mfa-kit.session"`. */
   storageKey?: string;
 }
@@ -60,6 +60,8 @@ export interface MfaClientOptions {
   onEvent?: MfaEventListener;
   /** The `fetch` used by `mfa.fetch`. Defaults to `globalThis.fetch` at call time. */
   fetch?: typeof fetch;
+  /** Coordinate with the origin's other tabs: one token refresh (Web Locks), one step-up prompt, sign-out everywhere. Defaults to `true` with `session.storage: "localStorage"`, else `false`. */
+  tabs?: boolean;
   /**
    * A step-up of another kind, asked about each 401 with credentials before the kit's own
    * (`@mfa-kit/client/oauth` sets it to re-authorize at the OpenID Provider): `true` replays the
@@ -86,6 +88,7 @@ export interface ResolvedOptions
   refreshBeforeMs: number;
   storage: MfaSessionOptions["storage"];
   storageKey: string;
+  tabs: boolean;
   retry: RetryOptions | null;
   timeoutMs: number;
 }
@@ -117,6 +120,7 @@ export function resolveOptions(options: MfaClientOptions): ResolvedOptions {
     refreshBeforeMs: check("session.refreshBeforeMs", session.refreshBeforeMs ?? 60_000),
     storage: session.storage,
     storageKey: session.storageKey ?? "mfa-kit.session",
+    tabs: options.tabs ?? session.storage === "localStorage",
     retry: r,
     timeoutMs: check("timeoutMs", options.timeoutMs ?? 10_000, 1, 30_000),
   };

@@ -31,12 +31,12 @@ export const sessionInfo = ({
 }: MfaSessionResponse): MfaSessionInfo => Object.freeze({ expiresAt, acr, amr, authTime });
 
 /**
- * Where the session survives reloads: `sessionStorage`, a {@link StorageLike}, or nowhere
+ * Where the session survives reloads: `sessionStorage`, `localStorage`, a {@link StorageLike}, or nowhere
  * (`"memory"`). Never throws: an unreadable value loads as `null`, a failing storage only loses
  * persistence (the session stays in memory).
  */
 export function sessionPersistence(
-  option: "memory" | "sessionStorage" | StorageLike | undefined,
+  option: "memory" | "sessionStorage" | "localStorage" | StorageLike | undefined,
   key: string,
 ) {
   let storage: StorageLike | undefined;
@@ -45,9 +45,11 @@ export function sessionPersistence(
     storage =
       option === "sessionStorage"
         ? globalThis.sessionStorage
-        : option === "memory"
-          ? undefined
-          : option;
+        : option === "localStorage"
+          ? globalThis.localStorage
+          : option === "memory"
+            ? undefined
+            : option;
   } catch {}
   return {
     load(): MfaSessionResponse | null {

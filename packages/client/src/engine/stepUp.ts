@@ -27,9 +27,6 @@ const CHALLENGE_PROBLEMS: readonly MfaProblemName[] = [
   "invalid_session",
 ];
 
-/** The kit's own step-up (see {@link createStepUp}). */
-export type StepUp = ReturnType<typeof createStepUp>;
-
 /**
  * The kit's own step-up: a 401 challenge (RFC 9470, or a problem naming MFA) is answered by the
  * challenge handler, the answer is posted to `{base}/verify`, and the session it gives goes with the
@@ -68,62 +65,82 @@ export function createStepUp(
           };
         }
       }
-      p.open();
-      for (;;) {
-        const answer = await ask(p.view, signal);
-        p.show({}, "verifying");
-        const res = await call(
-          new URL(o.paths.verify, url).href,
-          "POST",
-          answer,
-          signal,
-          true,
-        ).catch((cause) => {
-          throw signal.aborted
-            ? cancelled(signal.reason)
-            : new MfaError("STEP_UP_FAILED", "Verification got no answer.", { cause });
-        });
-        const next = res.status < 300 && toSession(res.body);
-        if (next) {
-          set(next);
-          emit("stepup.succeeded", { session: sessionInfo(next) });
+      const begun = current()?.token;
+      const tabs = await core.tabs();
+      const prompt = async (): Promise<void> => {
+        // The tab that prompted before may have verified just now: its session is in storage.
+        if (signal.aborted) throw cancelled(signal.reason);
+        const stored = tabs && session.stored();
+        if (stored && stored.token !== begun) {
+          set(stored);
           return;
         }
-        const error = answerError(res, clock.now());
-        if (!error) {
-          throw new MfaError("STEP_UP_FAILED", `Verification failed: HTTP ${res.status}.`, {
-            status: res.status,
-            problem: isProblem(res.body) ? res.body : null,
+        p.open();
+        for (;;) {
+          const answer = await ask(p.view, signal);
+          p.show({}, "verifying");
+          const res = await call(
+            new URL(o.paths.verify, url).href,
+            "POST",
+            answer,
+            signal,
+            true,
+          ).catch((cause) => {
+            throw signal.aborted
+              ? cancelled(signal.reason)
+              : new MfaError("STEP_UP_FAILED", "Verification got no answer.", { cause });
           });
+          const next = res.status < 300 && toSession(res.body);
+          if (next) {
+            set(next);
+            emit("stepup.succeeded", { session: sessionInfo(next) });
+            return;
+          }
+          const error = answerError(res, clock.now());
+          if (!error) {
+            throw new MfaError("STEP_UP_FAILED", `Verification failed: HTTP ${res.status}.`, {
+              status: res.status,
+              problem: isProblem(res.body) ? res.body : null,
+            });
+          }
+          emit("stepup.failed", { error });
+          const { retryAfterMs, problem } = error;
+          const lockedUntil = retryAfterMs === undefined ? undefined : Date.now() + retryAfterMs;
+          p.show(
+            {
+              attempt: p.view.attempt + 1,
+              lastError: error,
+              attemptsLeft: error.attemptsLeft,
+              retryAfterMs,
+              lockedUntil,
+              // An answer that asks for more names the factors that may give it.
+              ...(problem?.factors && {
+                problem,
+                factors: problem.factors,
+                backupCodes: problem.backupCodes === true,
+              }),
+            },
+            error.code === "LOCKED" ? "locked" : "challenge",
+          );
+          // The lock ends on its own: then the challenge is open again.
+          if (lockedUntil) {
+            later(lockedUntil, () => {
+              if (p.view.lockedUntil === lockedUntil) {
+                p.show({ lockedUntil: undefined, retryAfterMs: undefined }, "challenge");
+              }
+            });
+          }
         }
-        emit("stepup.failed", { error });
-        const { retryAfterMs, problem } = error;
-        const lockedUntil = retryAfterMs === undefined ? undefined : Date.now() + retryAfterMs;
-        p.show(
-          {
-            attempt: p.view.attempt + 1,
-            lastError: error,
-            attemptsLeft: error.attemptsLeft,
-            retryAfterMs,
-            lockedUntil,
-            // An answer that asks for more names the factors that may give it.
-            ...(problem?.factors && {
-              problem,
-              factors: problem.factors,
-              backupCodes: problem.backupCodes === true,
-            }),
-          },
-          error.code === "LOCKED" ? "locked" : "challenge",
-        );
-        // The lock ends on its own: then the challenge is open again.
-        if (lockedUntil) {
-          later(lockedUntil, () => {
-            if (p.view.lockedUntil === lockedUntil) {
-              p.show({ lockedUntil: undefined, retryAfterMs: undefined }, "challenge");
-            }
-          });
-        }
-      }
+      };
+      if (!tabs) return prompt();
+      // Across tabs, one prompts at a time; a verification in another tab answers this one.
+      await tabs.prompt(signal, new Promise((done) => (p.answered = done)), () =>
+        prompt().catch((error: MfaError) => {
+          // Cancelled here, while this tab holds the prompt: the other tabs' calls give up too.
+          if (error.code === "STEP_UP_CANCELLED" && p.ready) tabs.cancelled();
+          throw error;
+        }),
+      );
     };
 
   /** Waits on the shared challenge (opened if needed) for the API at `url`. */

@@ -4,9 +4,6 @@ import { MfaError } from "./mfaError";
 import { OWN_AUTHORIZATION, type RequestContext } from "./requestContext";
 import { abortable } from "./wait";
 
-/** The app's access token, and one refresh of it at a time after the API rejected it. */
-export type TokenRefresh = ReturnType<typeof createTokenRefresh>;
-
 /**
  * Owns the access token each attempt carries: the app's (`getAccessToken`) unless it is the very one
  * a refresh replaced, and the single-flight refresh (`refreshAccessToken`) shared by every request
@@ -33,7 +30,11 @@ export function createTokenRefresh(core: EngineCore, failed: (error: MfaError) =
     core.publish(1);
     let error: MfaError;
     try {
-      const token = await o.refreshAccessToken!();
+      // Across tabs, one of them refreshes and the others take its token.
+      const tabs = await core.tabs();
+      const token = await (tabs
+        ? tabs.refresh(stale, o.refreshAccessToken!)
+        : o.refreshAccessToken!());
       if (token && typeof token === "string") {
         adopt(stale, token);
         core.emit("token.refreshed");

@@ -9,7 +9,7 @@ import {
 import { ORIGIN } from "./fakeApi";
 
 /** One request as the suite sends it. */
-export interface SendInit {
+interface SendInit {
   method?: string;
   headers?: Record<string, string>;
   body?: unknown;
@@ -18,7 +18,7 @@ export interface SendInit {
 }
 
 /** What came back, whatever the adapter: the status and the parsed body. */
-export interface Sent {
+interface Sent {
   status: number;
   body: unknown;
 }
@@ -32,7 +32,7 @@ export interface AdapterCase {
 const instances = new WeakMap<MfaClient, AxiosInstance>();
 
 /** The axios instance of a client, wrapped once. */
-export const axiosOf = (mfa: MfaClient): AxiosInstance => {
+const axiosOf = (mfa: MfaClient): AxiosInstance => {
   let api = instances.get(mfa);
   if (!api) {
     api = mfa.wrap(axios.create({ baseURL: ORIGIN }));

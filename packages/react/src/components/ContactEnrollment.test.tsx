@@ -1,6 +1,7 @@
 import { problem } from "@mfa-kit/protocol";
 import { act, screen } from "@testing-library/react";
 import { HttpResponse, http } from "msw";
+import { useState } from "react";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { seriousViolations } from "../test/axe";
 import { startMswServer } from "../test/msw";
@@ -16,6 +17,17 @@ vi.setConfig({ testTimeout: 30_000 });
 afterEach(() => {
   vi.useRealTimers();
 });
+
+/** An app that closes the form as soon as the factor is added, as the demo does. */
+function ClosingForm() {
+  const [open, setOpen] = useState(true);
+  return (
+    <>
+      {open && <ContactEnrollment channel="sms" onComplete={() => setOpen(false)} />}
+      <FactorList />
+    </>
+  );
+}
 
 describe("ContactEnrollment", () => {
   it("adds a phone number with the keyboard only: number, code, confirm; the list shows it", async () => {
@@ -99,5 +111,14 @@ describe("ContactEnrollment", () => {
     await user.click(screen.getByRole("button", { name: "Send a new code" }));
     expect(await screen.findByText("A new code is on its way.")).toBeVisible();
     expect(screen.queryByRole("alert")).toBeNull();
+  });
+
+  // Regression: the list was refreshed from a state update that the closed form never ran.
+  it("refreshes the factor list even when the app closes the form on completion", async () => {
+    const { user } = renderWithMfa(<ClosingForm />, server, { factors: [totpFactor] });
+    await user.type(screen.getByLabelText("Phone number"), "+447700900123{Enter}");
+    await user.type(await screen.findByLabelText("Enter the 6-digit code"), "123456");
+    expect(await screen.findByRole("button", { name: "Remove “•••”" })).toBeVisible();
+    expect(screen.queryByLabelText("Phone number")).toBeNull();
   });
 });

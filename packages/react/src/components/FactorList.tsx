@@ -275,8 +275,8 @@ function FactorItem({
     <li className="mfa-factor">
       <strong>{name}</strong>{" "}
       <span className="mfa-muted">
-        {m.types[factor.type]}
-        {factor.hint && factor.hint !== name ? ` · ${factor.hint}` : ""}
+        {/* The type and the masked contact, unless the name says them already. */}
+        {[m.types[factor.type], factor.hint].filter((t) => t && t !== name).join(" · ")}
       </span>
       <br />
       <span className="mfa-muted">

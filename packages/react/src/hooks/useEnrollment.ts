@@ -109,14 +109,16 @@ export function useEnrollment(): EnrollmentState {
       if (!factorId || state.step !== "confirm" || !clean) return null;
       return step(
         { step: "activating" },
-        () => client.api.activateFactor(factorId, clean),
-        (activated) => {
-          // The new factor appears in every factor list; with backup codes, only once they were
-          // shown and acknowledged (`<BackupCodes>` does it), so that a screen that changes with
-          // the list cannot take them away before the user saved them.
+        async () => {
+          const activated = await client.api.activateFactor(factorId, clean);
+          // The new factor appears in every factor list (here, not in a state update, which an
+          // unmounted component never runs); with backup codes only once they were shown and
+          // acknowledged (`<BackupCodes>` does it), so that a screen that changes with the list
+          // cannot take them away before the user saved them.
           if (!activated.backupCodes?.length) void invalidate(client, FACTORS);
-          return { step: "done", activated };
+          return activated;
         },
+        (activated) => ({ step: "done", activated }),
       );
     },
     reset: () => {

@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { generateSync } from "otplib";
 import { createMfaServer, type MfaServer } from "../server";
 import { memoryStore } from "../stores/memory";
+import { StoreUnavailableError } from "../stores/storeUnavailable";
 import type { MfaStore } from "../stores/types";
 
 /** A kit on a memory store whose reads can be made to fail, like a store whose backend is down. */
@@ -47,7 +48,7 @@ export function kitFixture(): KitFixture {
       return (...args: unknown[]) => {
         fixture.calls.push(String(name));
         return fixture.storeDown
-          ? Promise.reject(new Error("store backend unreachable"))
+          ? Promise.reject(new StoreUnavailableError("store backend unreachable"))
           : value.apply(target, args);
       };
     },

@@ -189,7 +189,7 @@ export function toFetchRequest(
 }
 
 /** A problem+json answer written straight to a Node response (for errors before the handler runs). */
-export function writeProblem(
+function writeProblem(
   res: ServerResponse,
   status: number,
   title: string,

@@ -4,6 +4,7 @@ import { parseStepUpChallenge } from "@mfa-kit/protocol";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createMfaServer } from "../server";
 import { memoryStore } from "../stores/memory";
+import { StoreUnavailableError } from "../stores/storeUnavailable";
 import type { MfaStore } from "../stores/types";
 import { type KitFixture, kitFixture, listen } from "./kitFixture.testkit";
 import { createMfaNodeHandler, requireMfaNode } from "./nodeMfa";
@@ -272,7 +273,7 @@ describe("requireMfaNode without authenticate", () => {
       get(target, name, receiver) {
         if (name === "getSession") {
           return () => {
-            throw new Error("store backend unreachable");
+            throw new StoreUnavailableError("store backend unreachable");
           };
         }
         const value = Reflect.get(target, name, receiver);

@@ -4,7 +4,7 @@ import { createMfaServer } from "../server";
 import { isLoopback, MAX_RETRY_WINDOW_MS, RETRY_WINDOW_MS } from "../webhooks/dispatcher";
 
 /** The verdict of one checklist row. */
-export type DoctorStatus = "pass" | "warn" | "fail";
+type DoctorStatus = "pass" | "warn" | "fail";
 
 /** One row of the pre-launch checklist. */
 export interface DoctorRow {

@@ -106,6 +106,36 @@ export interface LocationChangedEvent extends EventBase {
   context: EventContext;
 }
 
+/**
+ * `limits.maxConsecutiveFailures` failures without a success: the user's code factors (TOTP, HOTP,
+ * SMS, e-mail) are suspended until a success by WebAuthn or a backup code, or `unlock(userId)`.
+ * Someone is guessing: notify the user (and usually an administrator).
+ */
+export interface SuspendedEvent extends EventBase {
+  type: "limit.suspended";
+  notify: "user";
+  maxConsecutiveFailures: number;
+  context: EventContext;
+}
+
+/** An administrator lifted a user's lock and suspension with `unlock(userId)`. */
+export interface UnlockedEvent extends EventBase {
+  type: "limit.unlocked";
+  /** Whether the user was locked or suspended at that moment. */
+  wasLocked: boolean;
+}
+
+/**
+ * A session's `authTime` lies further in this instance's future than `sessions.clockToleranceMs`:
+ * the clock of the instance that issued it (or this one) is wrong. Such a session is fresh for no
+ * `max_age`. Fires once per instance.
+ */
+export interface ClockSuspectEvent extends EventBase {
+  type: "clock.suspect";
+  /** How far in the future the session's `authTime` lies, in milliseconds. */
+  aheadMs: number;
+}
+
 /** Everything `onEvent` receives. Events never carry secrets, codes, tokens or device ids. */
 export type MfaEvent =
   | VerifiedEvent
@@ -116,7 +146,10 @@ export type MfaEvent =
   | FactorRemovedEvent
   | BackupCodeUsedEvent
   | NewDeviceEvent
-  | LocationChangedEvent;
+  | LocationChangedEvent
+  | SuspendedEvent
+  | UnlockedEvent
+  | ClockSuspectEvent;
 
 /** The `type` of an {@link MfaEvent}. */
 export type MfaEventType = MfaEvent["type"];

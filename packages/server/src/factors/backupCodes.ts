@@ -34,7 +34,7 @@ const hashCode = (ctx: KitContext, salt: string, code: string) =>
   toHex(ctx.crypto.hmac("sha256", fromBase64(salt) ?? utf8(salt), utf8(code)));
 
 /** A new set: the codes to show once, and what the store keeps (a random salt and the hashes). */
-export function generateBackupCodes(ctx: KitContext): { codes: string[]; set: BackupCodeSet } {
+function generateBackupCodes(ctx: KitContext): { codes: string[]; set: BackupCodeSet } {
   const salt = toBase64Url(ctx.crypto.randomBytes(16));
   const codes = Array.from({ length: ctx.options.backupCodeCount }, () => newCode(ctx));
   const hashes = codes.map((code) => hashCode(ctx, salt, normalizeBackupCode(code)!));

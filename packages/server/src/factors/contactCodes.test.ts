@@ -8,7 +8,7 @@ async function userWithSms(overrides = {}) {
   if (!enrolled.ok) throw new Error(enrolled.reason);
   const activation = kit.sent.at(-1)!;
   expect((await kit.mfa.activateFactor("alice", enrolled.factorId, activation.code)).ok).toBe(true);
-  kit.tick(30_000);
+  kit.tick(60_000);
   return { kit, factorId: enrolled.factorId };
 }
 
@@ -85,7 +85,7 @@ describe("SMS and e-mail codes", () => {
     const { kit, factorId } = await userWithSms();
     const first = await kit.mfa.startChallenge("alice", factorId);
     const oldCode = kit.sent.at(-1)!.code;
-    kit.tick(30_000);
+    kit.tick(60_000);
     await kit.mfa.startChallenge("alice", factorId);
     const newCode = kit.sent.at(-1)!.code;
     const oldChallenge = first.ok ? first.challengeId : "";
@@ -101,16 +101,43 @@ describe("SMS and e-mail codes", () => {
     expect((await kit.mfa.verify({ userId: "alice", factorId, code: newCode })).ok).toBe(true);
   });
 
-  it("sends at most one code per factor every 30 seconds", async () => {
+  it("sends at most one code per factor every 60 seconds", async () => {
     const { kit, factorId } = await userWithSms();
     expect((await kit.mfa.startChallenge("alice", factorId)).ok).toBe(true);
+    kit.tick(10_000);
     expect(await kit.mfa.startChallenge("alice", factorId)).toEqual({
       ok: false,
       reason: "rate_limited",
-      retryAfterMs: 30_000,
+      retryAfterMs: 50_000,
     });
-    kit.tick(30_000);
+    kit.tick(50_000);
     expect((await kit.mfa.startChallenge("alice", factorId)).ok).toBe(true);
+  });
+
+  // Regression (SMS pumping): a caller with the primary login could have a code sent every
+  // 30 seconds, forever, 120 messages an hour per factor at the app's expense.
+  it("sends at most otp.maxSendsPerHour codes to a factor per hour, nothing beyond", async () => {
+    const { kit, factorId } = await userWithSms();
+    const before = kit.sent.length; // the activation code, sent at T0
+    const answers = [];
+    for (let i = 0; i < 60; i++) {
+      answers.push(await kit.mfa.startChallenge("alice", factorId));
+      kit.tick(60_000);
+    }
+    // One hour of asking every minute: 4 more codes (5 in the hour with the activation's).
+    const sent = kit.sent.length - before;
+    expect(answers.filter((a) => a.ok)).toHaveLength(sent);
+    expect(sent).toBeLessThanOrEqual(5);
+    expect(answers.find((a) => !a.ok)).toMatchObject({
+      ok: false,
+      reason: "rate_limited",
+      retryAfterMs: expect.any(Number),
+    });
+    // In any hour (sent times are expiresAt - ttl), at most 5 codes.
+    const times = kit.sent.filter((m) => m.factorId === factorId).map((m) => m.expiresAt);
+    for (const t of times) {
+      expect(times.filter((u) => u >= t && u < t + 3_600_000).length).toBeLessThanOrEqual(5);
+    }
   });
 
   it("reports a failed delivery as a result", async () => {
@@ -150,7 +177,7 @@ describe("SMS and e-mail codes", () => {
     });
     const factorId = enrolled.ok ? enrolled.factorId : "";
     await kit.mfa.activateFactor("alice", factorId, kit.sent.at(-1)!.code);
-    kit.tick(30_000);
+    kit.tick(60_000);
     await kit.mfa.startChallenge("alice", factorId);
     const result = await kit.mfa.verify({ userId: "alice", factorId, code: kit.sent.at(-1)!.code });
     expect(result).toMatchObject({ ok: true, session: { amr: ["otp", "mfa"] } });

@@ -4,7 +4,7 @@ import { toHex, utf8 } from "../crypto/encoding";
 import { openText } from "../secrets/keyRing";
 import type { CredentialCheck, FactorRecord } from "../stores/types";
 import { forgetFactors } from "./factorCache";
-import { newFactorId, sealContext } from "./factorRecord";
+import { createPending, newFactorId, sealContext } from "./factorRecord";
 import { normalizeCode } from "./hotp";
 
 const E164 = /^\+[1-9][0-9]{6,14}$/;
@@ -37,7 +37,7 @@ export function maskContact(channel: ContactChannel, to: string): string {
 }
 
 /** A uniformly random string of `digits` decimal digits (rejection sampling, no modulo bias). */
-export function randomDigits(ctx: KitContext, digits: number): string {
+function randomDigits(ctx: KitContext, digits: number): string {
   let out = "";
   while (out.length < digits) {
     for (const byte of ctx.crypto.randomBytes(digits * 2)) {
@@ -67,9 +67,13 @@ export type SendResult =
   | { ok: true; challengeId: string; expiresAt: number }
   | { ok: false; reason: "rate_limited" | "delivery_failed"; retryAfterMs: number };
 
+const HOUR = 3_600_000;
+
 /**
- * Sends a fresh code to an SMS / e-mail factor: at most one per `otp.resendAfterMs` per factor;
- * the new code voids the previous one; only its keyed hash is stored.
+ * Sends a fresh code to an SMS / e-mail factor: at most one per `otp.resendAfterMs` and
+ * `otp.maxSendsPerHour` per factor (one atomic `throttle` step; a refused send sends nothing and a
+ * failed delivery still counts, so a failing provider cannot be pumped either); the new code voids
+ * the previous one; only its keyed hash is stored.
  */
 export async function sendCode(
   ctx: KitContext,
@@ -83,9 +87,13 @@ export async function sendCode(
     throw new TypeError("createMfaServer: `otp.send` is required to send SMS / e-mail codes.");
   }
   const now = ctx.now();
-  if (!(await ctx.store.claim(userId, `send:${factorId}`, otp.resendAfterMs, now))) {
-    return { ok: false, reason: "rate_limited", retryAfterMs: otp.resendAfterMs };
-  }
+  const wait = await ctx.store.throttle(
+    userId,
+    `send:${factorId}`,
+    { intervalMs: otp.resendAfterMs, max: otp.maxSendsPerHour, windowMs: HOUR },
+    now,
+  );
+  if (wait > 0) return { ok: false, reason: "rate_limited", retryAfterMs: wait };
   const context = sealContext(userId, factorId);
   const opened = await openText(ctx.keys, record.to ?? "", context);
   if (!opened) throw new Error(`The contact of factor ${factorId} cannot be opened with any key.`);
@@ -129,11 +137,11 @@ export async function enrollContact(
       type: channel,
       status: "pending",
       createdAt: String(ctx.now()),
+      pendingUntil: String(ctx.now() + ctx.options.enrollment.pendingTtlMs),
       hint: maskContact(channel, to),
       to: await ctx.keys.seal(utf8(to), sealContext(userId, factorId)),
     };
-    if (!(await ctx.store.createFactor(userId, factorId, record))) continue;
-    forgetFactors(ctx, userId);
+    if (!(await createPending(ctx, userId, factorId, record))) continue;
     return { factorId, send: await sendCode(ctx, userId, factorId, record) };
   }
 }
@@ -158,6 +166,7 @@ export function contactCheck(
     expect: { status: record.status ?? "" },
     acr: "mfa",
     amr: record.type === "sms" ? ["sms", "mfa"] : ["otp", "mfa"],
+    guessable: true,
   };
   const code = normalizeCode(rawCode, ctx.options.otp.digits);
   if (code === null) return { ...base, kind: "none", failure: "invalid_code" };

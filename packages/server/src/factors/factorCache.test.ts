@@ -89,12 +89,11 @@ describe("verifications from the instance's snapshot of the user's factors", () 
 
   it("accept a code of a factor another instance enrolled since the snapshot", async () => {
     const { a, b } = twoInstances();
-    await userWithTotp(a);
+    const { sessionToken } = await userWithTotp(a);
     await a.mfa.listFactors("alice");
     const { factorId, secret } = await b.mfa.enrollTotp("alice");
-    expect((await b.mfa.activateFactor("alice", factorId, totpCode(secret, a.clock.now))).ok).toBe(
-      true,
-    );
+    const code = totpCode(secret, a.clock.now);
+    expect((await b.mfa.activateFactor("alice", factorId, code, { sessionToken })).ok).toBe(true);
     a.tick(30_000);
     expect((await a.mfa.verify({ userId: "alice", code: totpCode(secret, a.clock.now) })).ok).toBe(
       true,

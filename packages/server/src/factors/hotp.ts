@@ -116,6 +116,7 @@ export function otpCheckStart(
       expect: { status: record.status ?? "", [field]: record[field] ?? "" },
       acr: "mfa",
       amr: ["otp", "mfa"],
+      guessable: true,
     },
     digits,
     code: normalizeCode(rawCode, digits),

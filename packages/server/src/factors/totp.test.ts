@@ -44,9 +44,14 @@ describe("TOTP factors", () => {
 
   it("gives backup codes with the first factor only", async () => {
     const kit = testKit();
-    await userWithTotp(kit);
+    const { sessionToken } = await userWithTotp(kit);
     const { factorId, secret } = await kit.mfa.enrollTotp("alice", { label: "second phone" });
-    const result = await kit.mfa.activateFactor("alice", factorId, totpCode(secret, kit.clock.now));
+    const result = await kit.mfa.activateFactor(
+      "alice",
+      factorId,
+      totpCode(secret, kit.clock.now),
+      { sessionToken },
+    );
     expect(result.ok).toBe(true);
     expect(result.ok && result.backupCodes).toBeUndefined();
   });

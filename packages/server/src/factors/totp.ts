@@ -5,7 +5,7 @@ import { toBase32, utf8 } from "../crypto/encoding";
 import type { HashAlgorithm, MfaCrypto } from "../crypto/types";
 import type { CredentialCheck, FactorRecord } from "../stores/types";
 import { forgetFactors } from "./factorCache";
-import { newFactorId, sealContext } from "./factorRecord";
+import { createPending, newFactorId, sealContext } from "./factorRecord";
 import { codesEqual, hashName, hotp, otpCheckStart } from "./hotp";
 import { factorSecret } from "./secret";
 
@@ -64,7 +64,7 @@ export class AccountLabelError extends TypeError {
  * trimmed, at most 128 characters, never with a colon (Key Uri Format: "Neither issuer nor account
  * name may themselves contain a colon"). Throws an {@link AccountLabelError} otherwise.
  */
-export async function accountLabel(
+async function accountLabel(
   ctx: KitContext,
   userId: string,
   label: unknown,
@@ -105,7 +105,10 @@ const otpauthUri = (
     ...(type === "totp" ? { period: Number(record.period) } : { counter: Number(record.counter) }),
   });
 
-/** Creates a pending TOTP (or HOTP) factor with a fresh sealed secret. */
+/**
+ * Creates a pending TOTP (or HOTP) factor with a fresh sealed secret: activatable for
+ * `enrollment.pendingTtlMs`; beyond `enrollment.maxPending` the user's oldest pending one goes.
+ */
 export async function enrollOtpApp(
   ctx: KitContext,
   userId: string,
@@ -125,14 +128,14 @@ export async function enrollOtpApp(
       status: "pending",
       label,
       createdAt: String(ctx.now()),
+      pendingUntil: String(ctx.now() + ctx.options.enrollment.pendingTtlMs),
       secret: await ctx.keys.seal(utf8(secret), sealContext(userId, factorId)),
       algorithm: cfg.algorithm,
       digits: String(cfg.digits),
     };
     if (type === "totp") record.period = String(ctx.options.totp.period);
     else record.counter = String(counter);
-    if (!(await ctx.store.createFactor(userId, factorId, record))) continue;
-    forgetFactors(ctx, userId);
+    if (!(await createPending(ctx, userId, factorId, record))) continue;
     return { factorId, secret, otpauthUri: otpauthUri(ctx, type, label, secret, record) };
   }
 }
@@ -157,7 +160,7 @@ const ALGORITHMS: Record<string, "SHA1" | "SHA256" | "SHA512"> = {
  * algorithm, digits (6 to 8), period, counter, and the account name of its label. Throws a
  * `TypeError` naming what is wrong.
  */
-export function parseOtpauthUri(uri: string): {
+function parseOtpauthUri(uri: string): {
   type: "totp" | "hotp";
   secret: string;
   algorithm: "SHA1" | "SHA256" | "SHA512";

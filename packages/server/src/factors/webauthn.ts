@@ -12,7 +12,7 @@ import type { KitContext } from "../context";
 import { fromBase64, fromUtf8, toBase64Url, utf8 } from "../crypto/encoding";
 import type { CredentialCheck, FactorRecord } from "../stores/types";
 import { forgetFactors, loadFactors } from "./factorCache";
-import { isActive, newFactorId } from "./factorRecord";
+import { createPending, isActive, newFactorId } from "./factorRecord";
 
 const REGISTRATION_KEY = "webauthn-registration";
 const challengeKey = (challenge: string) => `webauthn:${challenge}`;
@@ -81,14 +81,20 @@ export async function registrationOptions(
 /** The outcome of a registration. */
 export type RegistrationOutcome =
   | { ok: true; factorId: string; record: FactorRecord }
-  | { ok: false; reason: "code_expired" | "invalid_code" };
+  | { ok: false; reason: "code_expired" | "invalid_code" | "mfa_required" };
 
-/** Verifies a registration response against the pending challenge and stores the credential. */
+/**
+ * Verifies a registration response against the pending challenge and stores the credential: as
+ * a pending factor first, then activated by the store's atomic `activateFactor`, which refuses
+ * (`mfa_required`, the pending record is dropped) when the user has another active factor at
+ * that moment and the caller showed no fresh MFA session (`stepUp`).
+ */
 export async function verifyRegistration(
   ctx: KitContext,
   userId: string,
   response: unknown,
   label: string | undefined,
+  stepUp: boolean,
 ): Promise<RegistrationOutcome> {
   const config = rp(ctx);
   const expected = await ctx.store.takeChallenge(userId, REGISTRATION_KEY, ctx.now());
@@ -113,8 +119,9 @@ export async function verifyRegistration(
     const factorId = newFactorId(ctx);
     const record: FactorRecord = {
       type: "webauthn",
-      status: "active",
+      status: "pending",
       createdAt: String(ctx.now()),
+      pendingUntil: String(ctx.now() + ctx.options.enrollment.pendingTtlMs),
       label: (label || "Security key").slice(0, 128),
       credentialId: credential.id,
       publicKey: toBase64Url(credential.publicKey),
@@ -124,10 +131,16 @@ export async function verifyRegistration(
       backedUp: String(info.credentialBackedUp),
       aaguid: info.aaguid,
     };
-    if (await ctx.store.createFactor(userId, factorId, record)) {
-      forgetFactors(ctx, userId);
-      return { ok: true, factorId, record };
+    if (!(await createPending(ctx, userId, factorId, record))) continue;
+    const outcome = await ctx.store.activateFactor(userId, factorId, { stepUp }, ctx.now());
+    forgetFactors(ctx, userId);
+    if (outcome === "activated") {
+      const { pendingUntil: _, ...active } = record;
+      return { ok: true, factorId, record: { ...active, status: "active" } };
     }
+    await ctx.store.deleteFactor(userId, factorId);
+    forgetFactors(ctx, userId);
+    return { ok: false, reason: outcome === "step_up_required" ? "mfa_required" : "code_expired" };
   }
 }
 
@@ -180,7 +193,7 @@ export async function expectChallenge(ctx: KitContext, userId: string, challenge
 }
 
 /** The challenge a WebAuthn response signed, read from its `clientDataJSON`; `null` if unreadable. */
-export function signedChallenge(response: unknown): string | null {
+function signedChallenge(response: unknown): string | null {
   const data = (response as { response?: { clientDataJSON?: unknown } } | null)?.response
     ?.clientDataJSON;
   if (typeof data !== "string" || data.length > 8192) return null;

@@ -4,12 +4,17 @@ import { softAuthenticator } from "../testing/softAuthenticator";
 
 type Options = { challenge: string; rp: { id: string }; pubKeyCredParams: { alg: number }[] };
 
-async function registerWith(kit: ReturnType<typeof testKit>, rpId: string, origin: string) {
+async function registerWith(
+  kit: ReturnType<typeof testKit>,
+  rpId: string,
+  origin: string,
+  userId = "alice",
+) {
   const key = await softAuthenticator(rpId, origin);
-  const options = (await kit.mfa.webauthnRegistrationOptions("alice")) as Options;
+  const options = (await kit.mfa.webauthnRegistrationOptions(userId)) as Options;
   return {
     key,
-    result: await kit.mfa.verifyWebauthnRegistration("alice", await key.register(options)),
+    result: await kit.mfa.verifyWebauthnRegistration(userId, await key.register(options)),
   };
 }
 
@@ -52,16 +57,17 @@ describe("WebAuthn options", () => {
     expect(options.rp.id).toBe("example.com");
     const web = await registerWith(kit, "example.com", "https://example.com");
     expect(web.result.ok).toBe(true);
-    const other = await registerWith(kit, "login.example.org", "https://login.example.org");
+    // (each a first factor: a second one would need a fresh MFA session)
+    const other = await registerWith(kit, "login.example.org", "https://login.example.org", "bob");
     expect(other.result.ok).toBe(true);
-    const app = await registerWith(kit, "example.com", "android:apk-key-hash:abc");
+    const app = await registerWith(kit, "example.com", "android:apk-key-hash:abc", "carol");
     expect(app.result.ok).toBe(true);
     // and signs in from any of them
     const factorId = app.result.ok ? app.result.factor.id : "";
-    const started = await kit.mfa.startChallenge("alice", factorId);
+    const started = await kit.mfa.startChallenge("carol", factorId);
     if (!started.ok || !started.webauthnOptions) throw new Error("no WebAuthn options");
     const assertion = await app.key.authenticate(started.webauthnOptions as { challenge: string });
-    expect((await kit.mfa.verify({ userId: "alice", webauthn: assertion })).ok).toBe(true);
+    expect((await kit.mfa.verify({ userId: "carol", webauthn: assertion })).ok).toBe(true);
   });
 
   it("still refuses an origin or RP id not listed", async () => {

@@ -1,5 +1,5 @@
 /** The largest request body the handler reads. */
-export const MAX_BODY_BYTES = 64 * 1024;
+const MAX_BODY_BYTES = 64 * 1024;
 
 /** A parsed JSON body, or the 4xx to answer with. */
 export type BodyResult =

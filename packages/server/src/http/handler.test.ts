@@ -9,6 +9,7 @@ import {
 } from "@mfa-kit/protocol";
 import { describe, expect, it } from "vitest";
 import { memoryStore } from "../stores/memory";
+import { StoreUnavailableError } from "../stores/storeUnavailable";
 import type { MfaStore } from "../stores/types";
 import { testKit, totpCode, wrong } from "../testing/fixtures";
 import { testHandler } from "../testing/http";
@@ -186,7 +187,8 @@ describe("createMfaHandler: enrollment and verification", () => {
   });
 
   it("answers an expired SMS code with 400 code_expired", async () => {
-    const kit = testKit();
+    // A pending factor outlives its first code here, so the code's own expiry shows.
+    const kit = testKit({ enrollment: { pendingTtlMs: 1_200_000 } });
     const { call } = testHandler(kit);
     const enrolled = await call("POST", p("enrollContact"), {
       body: { channel: "sms", to: "+15551234567" },
@@ -202,7 +204,7 @@ describe("createMfaHandler: enrollment and verification", () => {
     expect(r.body.type).toBe(MfaProblemTypes.code_expired);
   });
 
-  it("answers a second code request within 30 s with 429 rate_limited", async () => {
+  it("answers a second code request within 60 s with 429 rate_limited", async () => {
     const kit = testKit();
     const { call } = testHandler(kit);
     const enrolled = await call("POST", p("enrollContact"), {
@@ -210,11 +212,12 @@ describe("createMfaHandler: enrollment and verification", () => {
     });
     const r = await call("POST", p("challenge"), { body: { factorId: enrolled.body.factorId } });
     expect(r.status).toBe(429);
-    expect(r.body).toMatchObject({ type: MfaProblemTypes.rate_limited, retryAfter: 30 });
-    expect(r.headers.get("retry-after")).toBe("30");
+    expect(r.body).toMatchObject({ type: MfaProblemTypes.rate_limited, retryAfter: 60 });
+    expect(r.headers.get("retry-after")).toBe("60");
   });
 
-  it("answers a failed delivery with 503 and Retry-After, naming the pending factor", async () => {
+  // Regression: a failed delivery answered 503 `rate_limited`, which clients show as a lock.
+  it("answers a failed delivery with 502 delivery_failed and Retry-After, naming the pending factor", async () => {
     const kit = testKit({
       otp: {
         send: () => {
@@ -226,9 +229,13 @@ describe("createMfaHandler: enrollment and verification", () => {
     const r = await call("POST", p("enrollContact"), {
       body: { channel: "sms", to: "+15551234567" },
     });
-    expect(r.status).toBe(503);
-    expect(r.headers.get("retry-after")).toBe("30");
-    expect(r.body).toMatchObject({ factorId: expect.stringMatching(/^f_/), retryAfter: 30 });
+    expect(r.status).toBe(502);
+    expect(r.headers.get("retry-after")).toBe("60");
+    expect(r.body).toMatchObject({
+      type: MfaProblemTypes.delivery_failed,
+      factorId: expect.stringMatching(/^f_/),
+      retryAfter: 60,
+    });
     expect(JSON.stringify(r.body)).not.toContain("provider down");
   });
 
@@ -520,15 +527,50 @@ describe("createMfaHandler: bad input", () => {
     expect(r.status).toBe(400);
   });
 
-  it("answers a store outage with 503 and Retry-After, never a stack trace", async () => {
+  // Regression: a store outage and an unexpected error both answered 503 `rate_limited`, which
+  // clients show as a lock that does not exist.
+  it("answers a store outage with 503 service_unavailable and Retry-After, and tells onError", async () => {
     const kit = testKit();
+    const outage = new StoreUnavailableError("ECONNREFUSED at redis.connect (/srv/app.js:1:1)", {
+      retryAfterSeconds: 3,
+    });
     const broken = new Proxy(memoryStore(), {
-      get: () => () => Promise.reject(new Error("ECONNREFUSED at redis.connect (/srv/app.js:1:1)")),
+      get: () => () => Promise.reject(outage),
     }) as MfaStore;
-    const { call } = testHandler({ ...kit, mfa: testKit({ store: broken }).mfa });
+    const seen: [unknown, string][] = [];
+    const { call } = testHandler(
+      { ...kit, mfa: testKit({ store: broken }).mfa },
+      { onError: (error, { request }) => void seen.push([error, request.url]) },
+    );
     const r = await call("GET", p("listFactors"));
     expect(r.status).toBe(503);
-    expect(r.headers.get("retry-after")).toBe("1");
+    expect(r.headers.get("retry-after")).toBe("3");
+    expect(r.body).toMatchObject({ type: MfaProblemTypes.service_unavailable, retryAfter: 3 });
     expect(JSON.stringify(r.body)).not.toMatch(/ECONNREFUSED|app\.js/);
+    expect(seen).toEqual([[outage, `https://api.example.com${p("listFactors")}`]]);
+  });
+
+  it("answers an unexpected error with 500 internal_error, no stack trace, even when onError throws", async () => {
+    const kit = testKit();
+    const bug = new TypeError("Cannot read properties of undefined (reading 'x') at /srv/app.js:9");
+    const broken = new Proxy(memoryStore(), {
+      get: () => () => Promise.reject(bug),
+    }) as MfaStore;
+    const seen: unknown[] = [];
+    const { call } = testHandler(
+      { ...kit, mfa: testKit({ store: broken }).mfa },
+      {
+        onError: (error) => {
+          seen.push(error);
+          throw new Error("logger down");
+        },
+      },
+    );
+    const r = await call("POST", p("verify"), { body: { code: "123456" } });
+    expect(r.status).toBe(500);
+    expect(r.headers.get("retry-after")).toBeNull();
+    expect(r.body).toMatchObject({ type: MfaProblemTypes.internal_error, status: 500 });
+    expect(JSON.stringify(r.body)).not.toMatch(/Cannot read|app\.js|logger/);
+    expect(seen).toEqual([bug]);
   });
 });

@@ -14,14 +14,15 @@ import { optionalObject, optionalString, readHeader, readJsonBody } from "./body
 import { type CorsOptions, createCors } from "./cors";
 import {
   badRequest,
+  errorResponse,
   type FactorHints,
   fail,
   json,
   noContent,
+  type OnError,
   retryHeaders,
   stepUp,
   unauthenticated,
-  unavailable,
   verifyFailure,
 } from "./responses";
 
@@ -38,6 +39,11 @@ export interface MfaHandlerOptions {
   stepUpMaxAgeMs?: number;
   /** The verification context (IP, country, device) of a request. Defaults to the `User-Agent` only. */
   context?: (req: Request) => VerifyContext | Promise<VerifyContext>;
+  /**
+   * Told of every error the handler turned into a 503 (store unreachable) or 500 (anything
+   * else), to log it: the answer never carries it. A throwing hook is ignored. Defaults to none.
+   */
+  onError?: OnError;
   /**
    * Cross-origin access for browser apps on other origins: preflights answered, the allowed
    * origin echoed (`Vary: Origin`), the headers the client reads exposed. Defaults to none
@@ -94,8 +100,11 @@ const toSummary = (f: FactorSummary): FactorSummary => {
  *
  * Every answer carries `Date` and `Cache-Control: no-store`; every error is
  * `application/problem+json` of one of the protocol's types; bad input gets a 4xx, never a 5xx.
- * Adding a factor needs an MFA session once the user has an active factor; removing a factor or
- * regenerating backup codes needs one at most `stepUpMaxAgeMs` old.
+ * Adding, activating or challenging a pending factor needs an MFA session at most `stepUpMaxAgeMs`
+ * old once the user has an active factor (the activation decides it atomically in the store);
+ * so do removing a factor and regenerating backup codes, which also revoke the sessions the
+ * factor or the old codes opened. A store outage answers 503 `service_unavailable`, a failed
+ * delivery 502 `delivery_failed`, anything unexpected 500 `internal_error` (told to `onError`).
  */
 export function createMfaHandler(
   mfa: MfaServer,
@@ -155,6 +164,21 @@ export function createMfaHandler(
     return session instanceof Response ? session : undefined;
   };
 
+  /** The caller's session, for the steps that need a fresh one once the user has a factor. */
+  const proofOf = (req: Request) => {
+    const token = readHeader(req, MfaHeaders.sessionToken);
+    return { ...(token ? { sessionToken: token } : {}), maxAgeMs: stepUpMaxAgeMs };
+  };
+
+  /** 401 asking for a fresh MFA session (a pending factor of a user who has an active one). */
+  const needsStepUp = async (userId: string) =>
+    stepUp(
+      mfa,
+      "step_up_required",
+      { acrValues: ["mfa"], maxAge: Math.floor(stepUpMaxAgeMs / 1000) },
+      await hints(userId),
+    );
+
   const body = async (req: Request) => {
     const parsed = await readJsonBody(req);
     return parsed.ok ? parsed.value : badRequest(mfa, parsed.detail, parsed.status);
@@ -209,7 +233,7 @@ export function createMfaHandler(
         );
       }
       // The pending factor exists: the client can ask for a code again with /challenge.
-      return sendFailure(result.reason, result.retryAfterMs ?? 30_000, {
+      return sendFailure(result.reason, result.retryAfterMs ?? 60_000, {
         ...(result.factorId !== undefined ? { factorId: result.factorId } : {}),
       });
     },
@@ -220,11 +244,16 @@ export function createMfaHandler(
       const code = optionalString(b, "code", 64);
       if (!code.ok || code.value === undefined)
         return badRequest(mfa, "`code` (a string) is required.");
-      const result = await mfa.activateFactor(userId, factorId!, code.value);
-      if (!result.ok) return verifyFailure(mfa, result, limits);
+      const result = await mfa.activateFactor(userId, factorId!, code.value, proofOf(req));
+      if (!result.ok) {
+        return result.reason === "mfa_required"
+          ? needsStepUp(userId)
+          : verifyFailure(mfa, result, limits);
+      }
       return json(mfa, {
         factor: toSummary(result.factor),
         ...(result.backupCodes ? { backupCodes: result.backupCodes } : {}),
+        ...(result.session ? { session: result.session } : {}),
       });
     },
 
@@ -253,12 +282,15 @@ export function createMfaHandler(
       }
       const denied = await requireSessionIfEnrolled(req, userId);
       if (denied) return denied;
-      const result = await mfa.verifyWebauthnRegistration(
-        userId,
-        response.value,
-        label.value ? { label: label.value } : {},
-      );
-      if (!result.ok) return verifyFailure(mfa, result, limits);
+      const result = await mfa.verifyWebauthnRegistration(userId, response.value, {
+        ...(label.value ? { label: label.value } : {}),
+        ...proofOf(req),
+      });
+      if (!result.ok) {
+        return result.reason === "mfa_required"
+          ? needsStepUp(userId)
+          : verifyFailure(mfa, result, limits);
+      }
       return json(mfa, {
         factor: toSummary(result.factor),
         ...(result.backupCodes ? { backupCodes: result.backupCodes } : {}),
@@ -299,7 +331,7 @@ export function createMfaHandler(
       const factorId = optionalString(b, "factorId", 128);
       if (!factorId.ok || !factorId.value)
         return badRequest(mfa, "`factorId` (a string) is required.");
-      const result = await mfa.startChallenge(userId, factorId.value);
+      const result = await mfa.startChallenge(userId, factorId.value, proofOf(req));
       if (result.ok) {
         const { ok: _ok, ...response } = result;
         return json(mfa, response);
@@ -307,6 +339,7 @@ export function createMfaHandler(
       if (result.reason === "factor_not_found") {
         return fail(mfa, "factor_not_found", { detail: "No such factor for this user." });
       }
+      if (result.reason === "mfa_required") return needsStepUp(userId);
       if (result.reason === "locked") {
         return verifyFailure(
           mfa,
@@ -314,7 +347,7 @@ export function createMfaHandler(
           limits,
         );
       }
-      return sendFailure(result.reason, result.retryAfterMs ?? 30_000);
+      return sendFailure(result.reason, result.retryAfterMs ?? 60_000);
     },
 
     async verify(req, userId) {
@@ -383,19 +416,17 @@ export function createMfaHandler(
           "rate_limited",
           {
             retryAfter,
-            detail: "A code was sent moments ago: wait before asking for another.",
+            detail: "Codes were sent moments ago: wait before asking for another.",
             ...extra,
           },
           retryHeaders(retryAfterMs, limits),
         )
       : fail(
           mfa,
-          "rate_limited",
+          "delivery_failed",
           {
-            status: 503,
-            title: "Code delivery failed",
             retryAfter,
-            detail: "The code could not be sent: try again shortly.",
+            detail: "The code could not be delivered: ask for a new one shortly.",
             ...extra,
           },
           { [MfaHeaders.retryAfter]: String(retryAfter) },
@@ -458,9 +489,9 @@ export function createMfaHandler(
     let response: Response;
     try {
       response = await dispatch(req, route);
-    } catch {
-      // A store outage or a bug: no stack trace leaves the server; the client retries later.
-      response = unavailable(mfa);
+    } catch (error) {
+      // A store outage (503) or a bug (500): the app's onError hears of it, the client never.
+      response = errorResponse(mfa, error, req, options.onError);
     }
     return cors ? cors.apply(req, response) : response;
   };

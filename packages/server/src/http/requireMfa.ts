@@ -6,10 +6,11 @@ import { readHeader } from "./body";
 import { type Cors, type CorsOptions, createCors } from "./cors";
 import {
   badRequest,
+  errorResponse,
   type FactorHints,
   fail,
+  type OnError,
   stepUp,
-  unavailable,
   verifyFailure,
 } from "./responses";
 
@@ -26,6 +27,11 @@ export interface RequireMfaOptions {
   authenticate?: (req: Request) => string | null | undefined | Promise<string | null | undefined>;
   /** The verification context of a request, for one-shot codes. Defaults to the `User-Agent` only. */
   context?: (req: Request) => VerifyContext | Promise<VerifyContext>;
+  /**
+   * Told of every error the guard turned into a 503 (store unreachable) or 500 (anything else),
+   * to log it; the request is refused either way. A throwing hook is ignored. Defaults to none.
+   */
+  onError?: OnError;
   /**
    * Cross-origin access (see `createMfaHandler`): a preflight is answered as a denial (send
    * `response`; the route does not run), every denial carries the CORS headers, and an accepted
@@ -160,13 +166,14 @@ export function requireMfa(
     return deny(stepUp(mfa, "mfa_required", base, await hints(userId)));
   };
 
-  // Fail closed: when the store cannot answer (Redis down), refuse with 503 and `Retry-After`
-  // (the same answer as the handler's), never let the request through or reject the route.
+  // Fail closed: when the store cannot answer (Redis down), refuse with 503 and `Retry-After`,
+  // and with 500 on anything else (the same answers as the handler's); never let the request
+  // through or reject the route.
   const guarded = (req: Request) =>
     guard(req).catch(
-      (): MfaGuardResult => ({
+      (error: unknown): MfaGuardResult => ({
         ok: false,
-        response: unavailable(mfa),
+        response: errorResponse(mfa, error, req, options.onError),
       }),
     );
   return options.cors ? withCors(createCors(options.cors), guarded) : guarded;

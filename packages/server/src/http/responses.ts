@@ -11,6 +11,7 @@ import {
   type StepUpChallenge,
 } from "@mfa-kit/protocol";
 import type { MfaServer } from "../server";
+import { StoreUnavailableError } from "../stores/storeUnavailable";
 import type { VerifyFailure } from "../verify";
 
 const RATE_POLICY = "mfa";
@@ -38,7 +39,7 @@ export function noContent(mfa: MfaServer): Response {
 }
 
 /** An `application/problem+json` answer. */
-export function problemResponse(mfa: MfaServer, body: MfaProblem, extra?: HeadersInit): Response {
+function problemResponse(mfa: MfaServer, body: MfaProblem, extra?: HeadersInit): Response {
   const headers = baseHeaders(mfa, PROBLEM_CONTENT_TYPE);
   if (extra) for (const [k, v] of new Headers(extra)) headers.set(k, v);
   return new Response(JSON.stringify(body), { status: body.status, headers });
@@ -126,7 +127,7 @@ const policyField = (p: LimitHints) =>
   formatRateLimitPolicy(RATE_POLICY, p.maxFailures, p.windowMs / 1000);
 
 /** `RateLimit` fields for a counted failure that did not lock: how many tries are left. */
-export const remainingHeaders = (attemptsLeft: number, policy: LimitHints) => ({
+const remainingHeaders = (attemptsLeft: number, policy: LimitHints) => ({
   [MfaHeaders.rateLimit]: formatRateLimit(RATE_POLICY, attemptsLeft, policy.windowMs / 1000),
   [MfaHeaders.rateLimitPolicy]: policyField(policy),
 });
@@ -140,6 +141,8 @@ const DETAIL: Partial<Record<VerifyFailure["reason"], string>> = {
   factor_not_found: "No such factor for this user.",
   invalid_request: "Send exactly one of code, webauthn or backupCode.",
   rate_limited: "Another verification for this user is in progress: retry in a moment.",
+  suspended:
+    "Too many failed codes: verify with a security key or a backup code, or ask support to unlock the account.",
   factors_changed:
     "The user's factors changed while the code was being checked: nothing was counted, retry in a moment.",
   additional_factor_required:
@@ -192,6 +195,9 @@ export function verifyFailure(
     }
     case "factor_not_found":
       return fail(mfa, "factor_not_found", { detail: detail! });
+    case "suspended":
+      // No countdown: code factors stay suspended until a WebAuthn or backup-code success.
+      return fail(mfa, "locked", { status: 403, suspended: true, detail: detail! });
     case "additional_factor_required":
       return stepUp(
         mfa,
@@ -206,13 +212,48 @@ export function verifyFailure(
 }
 
 /**
- * 503 with `Retry-After: 1`: the store is unreachable (or an unexpected fault). The kit fails
- * closed — nothing is accepted — and no stack trace leaves the server; clients retry shortly.
+ * 503 `service_unavailable` with `Retry-After`: the store is unreachable. The kit fails closed —
+ * nothing is accepted — and clients retry after `retryAfterSeconds`.
  */
-export const unavailable = (mfa: MfaServer): Response =>
-  fail(
+export const unavailable = (mfa: MfaServer, retryAfterSeconds = 1): Response => {
+  const retryAfter = Math.max(1, Math.ceil(retryAfterSeconds));
+  return fail(
     mfa,
-    "rate_limited",
-    { status: 503, title: "Service unavailable", retryAfter: 1, detail: "Try again in a moment." },
-    { [MfaHeaders.retryAfter]: "1" },
+    "service_unavailable",
+    { retryAfter, detail: "The service cannot answer right now: try again in a moment." },
+    { [MfaHeaders.retryAfter]: String(retryAfter) },
   );
+};
+
+/** 500 `internal_error`: an unexpected fault. Nothing was decided; no stack trace leaves the server. */
+export const internalError = (mfa: MfaServer): Response =>
+  fail(mfa, "internal_error", { detail: "Something went wrong on the server: try again." });
+
+/** What an app's `onError` is told besides the error. */
+export interface ErrorInfo {
+  /** The request being answered. */
+  request: Request;
+}
+
+/** The app's error hook (logging): never allowed to change or break the answer. */
+export type OnError = (error: unknown, info: ErrorInfo) => void;
+
+/**
+ * The answer to an error thrown while serving `request`: 503 for a store outage, 500 otherwise,
+ * after telling `onError` (whose own failure is swallowed).
+ */
+export function errorResponse(
+  mfa: MfaServer,
+  error: unknown,
+  request: Request,
+  onError: OnError | undefined,
+): Response {
+  try {
+    onError?.(error, { request });
+  } catch {
+    // A logger that throws must not turn a 503 into something else.
+  }
+  return StoreUnavailableError.is(error)
+    ? unavailable(mfa, error.retryAfterSeconds)
+    : internalError(mfa);
+}

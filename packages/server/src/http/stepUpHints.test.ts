@@ -15,7 +15,7 @@ async function userWithSms() {
   if (!sms.ok) throw new Error(sms.reason);
   const activated = await kit.mfa.activateFactor("alice", sms.factorId, kit.sent.at(-1)!.code);
   if (!activated.ok) throw new Error(activated.reason);
-  kit.tick(30_000);
+  kit.tick(60_000);
   const challenge = await kit.mfa.startChallenge("alice", sms.factorId);
   if (!challenge.ok) throw new Error(challenge.reason);
   const verified = await kit.mfa.verify({

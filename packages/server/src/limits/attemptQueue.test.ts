@@ -52,19 +52,18 @@ describe("the failure limiter", () => {
 
   it("holds the lock across factors, challenges, backup codes and activations", async () => {
     const kit = testKit();
-    const { backupCodes } = await userWithTotp(kit);
+    const { backupCodes, sessionToken } = await userWithTotp(kit);
     await fail3(kit);
     const sms = await kit.mfa.enrollContact("alice", { channel: "sms", to: "+15551234567" });
     const smsId = sms.ok ? sms.factorId : (sms.factorId ?? "");
     expect(await kit.mfa.verify({ userId: "alice", backupCode: backupCodes[0]! })).toMatchObject({
       reason: "locked",
     });
-    expect(await kit.mfa.activateFactor("alice", smsId, kit.sent.at(-1)?.code ?? "")).toMatchObject(
-      {
-        reason: "locked",
-      },
-    );
-    expect(await kit.mfa.startChallenge("alice", smsId)).toMatchObject({ reason: "locked" });
+    const proof = { sessionToken };
+    expect(
+      await kit.mfa.activateFactor("alice", smsId, kit.sent.at(-1)?.code ?? "", proof),
+    ).toMatchObject({ reason: "locked" });
+    expect(await kit.mfa.startChallenge("alice", smsId, proof)).toMatchObject({ reason: "locked" });
     expect(await kit.mfa.lockedFor("alice")).toBe(30_000);
     // Other users are not affected.
     const bob = await userWithTotp(kit, "bob");
@@ -166,5 +165,68 @@ describe("an attempt whose factors keep changing", () => {
     expect(r.headers.get("retry-after")).toBe("1");
     expect(r.body).toMatchObject({ status: 503, retryAfter: 1 });
     expect(String(r.body.detail)).toContain("factors changed");
+  });
+});
+
+describe("the attempt queue across instances", () => {
+  it("refuses from the store's lock another instance started, then from memory without asking", async () => {
+    const store = memoryStore();
+    const a = testKit({ store });
+    const { secret } = await userWithTotp(a);
+    const b = testKit({ store });
+    b.clock.now = a.clock.now;
+    await fail3(a, wrong(totpCode(secret, a.clock.now)));
+    const tries = vi.spyOn(store, "verifyAttempt");
+    const right = () => totpCode(secret, b.clock.now);
+    expect(await b.mfa.verify({ userId: "alice", code: right() })).toEqual({
+      ok: false,
+      reason: "locked",
+      retryAfterMs: 30_000,
+    });
+    expect(tries).toHaveBeenCalledTimes(1);
+    b.tick(29_999);
+    expect(await b.mfa.verify({ userId: "alice", code: right() })).toEqual({
+      ok: false,
+      reason: "locked",
+      retryAfterMs: 1,
+    });
+    expect(tries).toHaveBeenCalledTimes(1);
+    // The lock ends at its deadline exactly: the store is asked again, and the code passes.
+    b.tick(1);
+    expect((await b.mfa.verify({ userId: "alice", code: right() })).ok).toBe(true);
+    expect(tries).toHaveBeenCalledTimes(2);
+  });
+
+  it("reads afresh when its snapshot names no factor, rather than answering factor_not_found", async () => {
+    const store = memoryStore();
+    const a = testKit({ store });
+    const b = testKit({ store });
+    // b caches alice without factors; she then enrolls her first one through a.
+    await b.mfa.listFactors("alice");
+    const { secret } = await userWithTotp(a);
+    b.clock.now = a.clock.now;
+    expect((await b.mfa.verify({ userId: "alice", code: totpCode(secret, b.clock.now) })).ok).toBe(
+      true,
+    );
+    expect(await b.mfa.verify({ userId: "bob", code: "123456" })).toEqual({
+      ok: false,
+      reason: "factor_not_found",
+    });
+  });
+
+  it("names the factor in mfa.failed when the attempt named one, and raises the lock level", async () => {
+    const kit = testKit();
+    const { secret, factorId } = await userWithTotp(kit);
+    const bad = wrong(totpCode(secret, kit.clock.now));
+    await kit.mfa.verify({ userId: "alice", factorId, code: bad });
+    await kit.mfa.verify({ userId: "alice", code: bad });
+    await kit.mfa.verify({ userId: "alice", code: bad });
+    kit.tick(30_000);
+    await fail3(kit, wrong(totpCode(secret, kit.clock.now)));
+    await kit.mfa.flushEvents();
+    const failed = kit.eventsOf("mfa.failed");
+    expect(failed[0]).toMatchObject({ factorId });
+    expect(failed[1]).not.toHaveProperty("factorId");
+    expect(kit.eventsOf("mfa.locked").map((e) => e.level)).toEqual([1, 2]);
   });
 });

@@ -22,7 +22,7 @@ const MAX_TRIES = 4;
 const BUSY_RETRY_MS = 1_000;
 
 /** The store's limiter policy from the kit's `limits` option. */
-export const limitPolicy = (ctx: KitContext): LimitPolicy => ctx.options.limits;
+const limitPolicy = (ctx: KitContext): LimitPolicy => ctx.options.limits;
 
 /**
  * Runs `task` once every earlier task of the same user on this instance has finished: concurrent
@@ -53,7 +53,7 @@ export async function serialize<T>(
  * a lock only ends when its time is up (no success can happen during one), so an attempt refused
  * here would have been refused by the store.
  */
-export function knownLock(ctx: KitContext, userId: string, now: number): number {
+function knownLock(ctx: KitContext, userId: string, now: number): number {
   const until = ctx.locks.get(userId);
   if (until === undefined) return 0;
   if (until > now) return until - now;
@@ -73,6 +73,7 @@ export interface AttemptPlan {
 /** A refused attempt, as `verify` answers it. */
 export type AttemptRefusal =
   | { ok: false; reason: "locked" | "factors_changed"; retryAfterMs: number }
+  | { ok: false; reason: "suspended" }
   | { ok: false; reason: CheckFailure; attemptsLeft: number }
   | { ok: false; reason: "factor_not_found" };
 
@@ -138,6 +139,7 @@ export async function runAttempt(
       rememberLock(ctx, userId, now + result.retryAfterMs);
       return { ok: false, reason: "locked", retryAfterMs: result.retryAfterMs };
     }
+    if (result.reason === "suspended") return { ok: false, reason: "suspended" };
     const reason = worstFailure(result.failures);
     const context = ctx.events.enabled ? eventContext(options.context) : {};
     emit(ctx, {
@@ -148,6 +150,15 @@ export async function runAttempt(
       context,
       ...(options.factorId !== undefined ? { factorId: options.factorId } : {}),
     });
+    if (result.suspended) {
+      emit(ctx, {
+        type: "limit.suspended",
+        userId,
+        notify: "user",
+        maxConsecutiveFailures: ctx.options.limits.maxConsecutiveFailures,
+        context,
+      });
+    }
     if (result.lockedForMs === undefined) {
       return { ok: false, reason, attemptsLeft: result.attemptsLeft };
     }

@@ -246,7 +246,7 @@ export function requireAcr(options: RequireAcrOptions): (req: Request) => Promis
           answer(
             503,
             {
-              type: MfaProblemTypes.rate_limited,
+              type: MfaProblemTypes.service_unavailable,
               title: "Service unavailable",
               retryAfter: 5,
               detail: "The token's keys cannot be fetched right now: try again shortly.",

@@ -10,7 +10,7 @@ export interface EncryptionKeys {
 }
 
 /** What {@link KeyRing.open} found. */
-export interface OpenedSecret {
+interface OpenedSecret {
   plaintext: Uint8Array;
   /** The id of the key that had sealed the value. */
   keyId: string;

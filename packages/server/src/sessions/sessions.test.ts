@@ -102,8 +102,18 @@ describe("MFA sessions", () => {
     kit.tick(30_000);
     const second = await kit.mfa.verify({ userId: "alice", code: totpCode(secret, kit.clock.now) });
     expect(second.ok).toBe(true);
-    expect(await kit.mfa.revokeSessions("alice")).toBe(2);
+    // The activation's session, the sign-in's and the second one.
+    expect(await kit.mfa.revokeSessions("alice")).toBe(3);
     expect((await kit.mfa.checkSession(session.token)).ok).toBe(false);
+    expect(second.ok && (await kit.mfa.checkSession(second.session.token)).ok).toBe(false);
+  });
+
+  it("are all revoked by revokeSessions but the one named as except", async () => {
+    const { kit, session, secret } = await signedIn();
+    kit.tick(30_000);
+    const second = await kit.mfa.verify({ userId: "alice", code: totpCode(secret, kit.clock.now) });
+    expect(await kit.mfa.revokeSessions("alice", { except: session.token })).toBe(2);
+    expect((await kit.mfa.checkSession(session.token)).ok).toBe(true);
     expect(second.ok && (await kit.mfa.checkSession(second.session.token)).ok).toBe(false);
   });
 

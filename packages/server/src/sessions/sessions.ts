@@ -1,5 +1,5 @@
 import type { MfaSessionResponse, StepUpChallenge } from "@mfa-kit/protocol";
-import type { KitContext } from "../context";
+import { emit, type KitContext } from "../context";
 import { toBase64Url } from "../crypto/encoding";
 import type { StoredSession } from "../stores/types";
 
@@ -66,7 +66,7 @@ export async function issueSession(
 }
 
 /** Whether a session's `acr` satisfies the acceptable values (`phr` also satisfies `mfa`). */
-export const acrSatisfies = (acr: string, acrValues: string[] | undefined) =>
+const acrSatisfies = (acr: string, acrValues: string[] | undefined) =>
   !acrValues ||
   acrValues.length === 0 ||
   acrValues.includes(acr) ||
@@ -84,8 +84,32 @@ const invalid = (req: SessionRequirements): SessionCheck => ({
 
 const NO_REQUIREMENTS: SessionRequirements = {};
 
+/**
+ * Whether a session was issued by a clock ahead of this one: its `authTime`, or the time its
+ * expiry counts from, lies more than `sessions.clockToleranceMs` in the future. `now - authTime`
+ * would read as fresh for any `max_age` until the clocks meet, so such a session is fresh for none;
+ * `clock.suspect` fires once per instance.
+ */
+function fromTheFuture(ctx: KitContext, session: StoredSession, now: number): boolean {
+  const { clockToleranceMs, ttlMs } = ctx.options.sessions;
+  const horizon = now + clockToleranceMs;
+  // A session expires `ttlMs` after it was issued or last refreshed (or earlier, at its maximum
+  // lifetime): an expiry later than `horizon + ttlMs` was computed from a clock ahead of this one.
+  if (session.authTime <= horizon && session.expiresAt - ttlMs <= horizon) return false;
+  if (!ctx.clockSuspected) {
+    ctx.clockSuspected = true;
+    emit(ctx, {
+      type: "clock.suspect",
+      userId: session.userId,
+      aheadMs: Math.max(session.authTime, session.expiresAt - ttlMs) - now,
+    });
+  }
+  return true;
+}
+
 /** The verdict on a session the store found (or not) for the requirements. */
 function verdict(
+  ctx: KitContext,
   session: StoredSession | null,
   now: number,
   req: SessionRequirements,
@@ -94,7 +118,10 @@ function verdict(
   if (req.acrValues !== undefined && !acrSatisfies(session.acr, req.acrValues)) {
     return { ok: false, reason: "step_up_required", challenge: baseChallenge(req) };
   }
-  if (req.maxAgeMs !== undefined && now - session.authTime > req.maxAgeMs) {
+  if (
+    req.maxAgeMs !== undefined &&
+    (now - session.authTime > req.maxAgeMs || fromTheFuture(ctx, session, now))
+  ) {
     return {
       ok: false,
       reason: "step_up_required",
@@ -146,7 +173,7 @@ function settle(
   } else if (known === undefined) {
     ctx.tokenHashes.set(token, hash);
   }
-  return verdict(session, now, req);
+  return verdict(ctx, session, now, req);
 }
 
 /**

@@ -7,6 +7,7 @@ import type {
   FactorRecord,
   LimitPolicy,
   MfaStore,
+  SessionScope,
   StoredCode,
   StoredSession,
   UserFactors,
@@ -24,6 +25,11 @@ interface LimiterState {
   level: number;
   levelUntil: number;
   windowMs: number;
+  /** Failures since the last success, remembered until `streakUntil`. */
+  streak: number;
+  streakUntil: number;
+  /** Whether the streak reached `maxConsecutiveFailures`: code factors are suspended. */
+  suspended: boolean;
 }
 
 interface CodeState extends StoredCode {
@@ -36,7 +42,11 @@ export interface MemoryStoreDump {
   factors: Record<string, Record<string, FactorRecord>>;
   revs: Record<string, string>;
   backupCodes: Record<string, BackupCodeSet>;
-  limiter: Record<string, { failures: number[]; lockedUntil: number; level: number }>;
+  limiter: Record<
+    string,
+    { failures: number[]; lockedUntil: number; level: number; streak: number; suspended: boolean }
+  >;
+  throttles: Record<string, number[]>;
   codes: Record<string, StoredCode & { used: boolean }>;
   challenges: Record<string, string>;
   sessions: Record<string, StoredSession>;
@@ -53,11 +63,22 @@ export interface UserState {
   rev: string;
   factors: Record<string, FactorRecord>;
   backupCodes: BackupCodeSet | null;
-  limiter: { failures: number[]; lockedUntil: number; level: number; levelUntil: number } | null;
+  limiter: {
+    failures: number[];
+    lockedUntil: number;
+    level: number;
+    levelUntil: number;
+    /** Failures since the last success (see `LimitPolicy.maxConsecutiveFailures`). */
+    streak: number;
+    streakUntil: number;
+    suspended: boolean;
+  } | null;
   /** The live one-time code of each factor, by factor id. */
   codes: Record<string, StoredCode & { used: boolean; until: number }>;
   challenges: Record<string, Expiring>;
   markers: Record<string, Expiring>;
+  /** The user's throttles (see `MfaStore.throttle`), by key: event times and when they are dead. */
+  throttles?: Record<string, { events: number[]; until: number }>;
   /** Sessions of the user, by token hash (exported only). */
   sessions: Record<string, StoredSession>;
 }
@@ -96,6 +117,7 @@ export interface MemoryStore extends MfaStore {
 const SWEEP_EVERY = 1024;
 const bytes = new TextEncoder();
 const STALE: AttemptResult = Object.freeze({ ok: false, reason: "stale" });
+const SUSPENDED: AttemptResult = Object.freeze({ ok: false, reason: "suspended" });
 
 /** A frozen copy of a session: the store hands this one object to every reader. */
 const frozenSession = (s: StoredSession): StoredSession =>
@@ -136,6 +158,7 @@ function createMemoryStore(): MemoryStore & StateAccess {
   const sessions = new Map<string, StoredSession>();
   const userSessions = new Map<string, Set<string>>();
   const markers = new Map<string, Expiring>();
+  const throttles = new Map<string, { events: number[]; until: number }>();
   let writes = 0;
   let lastNow = 0;
   let revision = 0;
@@ -151,12 +174,14 @@ function createMemoryStore(): MemoryStore & StateAccess {
   // Amortised O(1): a full sweep after as many writes as there are entries (at least 1024).
   const sweep = (now: number) => {
     lastNow = Math.max(lastNow, now);
-    const size = challenges.size + markers.size + codes.size + sessions.size + limiter.size;
+    const size =
+      challenges.size + markers.size + codes.size + sessions.size + limiter.size + throttles.size;
     if (++writes < Math.max(SWEEP_EVERY, size)) return;
     writes = 0;
     for (const [k, v] of challenges) if (v.until <= lastNow) challenges.delete(k);
     for (const [k, v] of markers) if (v.until <= lastNow) markers.delete(k);
     for (const [k, v] of codes) if (v.until <= lastNow) codes.delete(k);
+    for (const [k, v] of throttles) if (v.until <= lastNow) throttles.delete(k);
     for (const [k, v] of sessions) if (v.expiresAt <= lastNow) dropSession(k, v.userId);
     for (const [k, v] of limiter) {
       prune(v, lastNow, v.windowMs);
@@ -198,14 +223,27 @@ function createMemoryStore(): MemoryStore & StateAccess {
     if (st.failures.length > 0) st.failures = st.failures.filter((t) => t > now - windowMs);
     if (st.lockedUntil <= now) st.lockedUntil = 0;
     if (st.level > 0 && st.levelUntil <= now) st.level = 0;
+    if (st.streak > 0 && st.streakUntil <= now) {
+      st.streak = 0;
+      st.suspended = false;
+    }
   };
   const idle = (st: LimiterState, now: number) =>
-    st.failures.length === 0 && st.lockedUntil <= now && st.level === 0;
+    st.failures.length === 0 && st.lockedUntil <= now && st.level === 0 && st.streak === 0;
 
   const limiterState = (userId: string, policy: LimitPolicy, now: number): LimiterState => {
     let st = limiter.get(userId);
     if (!st) {
-      st = { failures: [], lockedUntil: 0, level: 0, levelUntil: 0, windowMs: policy.windowMs };
+      st = {
+        failures: [],
+        lockedUntil: 0,
+        level: 0,
+        levelUntil: 0,
+        windowMs: policy.windowMs,
+        streak: 0,
+        streakUntil: 0,
+        suspended: false,
+      };
       limiter.set(userId, st);
     }
     st.windowMs = policy.windowMs;
@@ -285,6 +323,40 @@ function createMemoryStore(): MemoryStore & StateAccess {
     }
   };
 
+  /** Whether a record is pending and expired (a missing or malformed deadline is expired). */
+  const expiredPending = (record: FactorRecord, now: number) => {
+    if (record.status !== "pending") return false;
+    const until = Number(record.pendingUntil);
+    return !(record.pendingUntil && Number.isFinite(until) && until > now);
+  };
+
+  /** Deletes the user's expired pending records; `true` when there was one. */
+  const purgePending = (userId: string, now: number): boolean => {
+    const user = factors.get(userId);
+    if (!user) return false;
+    let purged = false;
+    for (const [id, record] of user) {
+      if (expiredPending(record, now)) {
+        user.delete(id);
+        purged = true;
+      }
+    }
+    if (user.size === 0) factors.delete(userId);
+    return purged;
+  };
+
+  /** Whether a session is selected by a revocation scope. */
+  const inScope = (tokenHash: string, session: StoredSession, scope: SessionScope | undefined) => {
+    if (scope?.except !== undefined && tokenHash === scope.except) return false;
+    const byFactor = scope?.factorId !== undefined;
+    const byBackup = scope?.backupCode === true;
+    if (!byFactor && !byBackup) return true;
+    return (
+      (byFactor && session.factorId === scope.factorId) ||
+      (byBackup && session.factorId === undefined)
+    );
+  };
+
   const putSession = (tokenHash: string, session: StoredSession) => {
     sessions.set(tokenHash, frozenSession(session));
     let set = userSessions.get(session.userId);
@@ -316,6 +388,44 @@ function createMemoryStore(): MemoryStore & StateAccess {
       user.set(factorId, { ...fields });
       bump(userId);
       return true;
+    },
+    async createPendingFactor(userId, factorId, fields, limit, now) {
+      if (factors.get(userId)?.has(factorId)) return false;
+      purgePending(userId, now);
+      let user = factors.get(userId);
+      if (!user) {
+        user = new Map();
+        factors.set(userId, user);
+      }
+      const pending = [...user].filter(([, r]) => r.status === "pending");
+      pending.sort(
+        ([a, x], [b, y]) => Number(x.pendingUntil) - Number(y.pendingUntil) || (a < b ? -1 : 1),
+      );
+      for (let i = 0; i <= pending.length - limit.maxPending; i++) user.delete(pending[i]![0]);
+      user.set(factorId, { ...fields });
+      bump(userId);
+      return true;
+    },
+    async activateFactor(userId, factorId, activation, now) {
+      const user = factors.get(userId);
+      const record = user?.get(factorId);
+      if (!user || !record) return "not_found";
+      if (record.status === "active") return "active";
+      if (expiredPending(record, now)) {
+        user.delete(factorId);
+        if (user.size === 0) factors.delete(userId);
+        bump(userId);
+        return "expired";
+      }
+      if (!activation.stepUp) {
+        for (const [id, other] of user) {
+          if (id !== factorId && other.status === "active") return "step_up_required";
+        }
+      }
+      record.status = "active";
+      delete record.pendingUntil;
+      bump(userId);
+      return "activated";
     },
     async patchFactor(userId, factorId, fields) {
       const record = factors.get(userId)?.get(factorId);
@@ -353,14 +463,15 @@ function createMemoryStore(): MemoryStore & StateAccess {
           if ((record[field] ?? "") !== check.expect[field]) return STALE;
         }
       }
-      // 2. The lock.
+      // 2. A suspension of code factors, 3. the lock.
       sweep(now);
       const held = limiter.get(userId);
       if (held) prune(held, now, policy.windowMs);
+      if (held?.suspended && checks.some((c) => c.guessable)) return SUSPENDED;
       if (held && held.lockedUntil > now) {
         return { ok: false, reason: "locked", retryAfterMs: held.lockedUntil - now };
       }
-      // 3. The checks, until one passes.
+      // 4. The checks, until one passes.
       const failures: AttemptFailure[] = [];
       let passed = -1;
       for (let i = 0; i < checks.length; i++) {
@@ -374,17 +485,26 @@ function createMemoryStore(): MemoryStore & StateAccess {
         }
         failures.push(outcome);
       }
-      // 4. The limiter.
+      // 5. The limiter: one failure per failed check.
       if (passed < 0) {
         const st = held ?? limiterState(userId, policy, now);
         st.windowMs = policy.windowMs;
-        st.failures.push(now);
+        const count = Math.max(1, failures.length);
+        for (let i = 0; i < count; i++) st.failures.push(now);
+        st.streak += count;
+        st.streakUntil = now + policy.consecutiveTtlMs;
+        let suspended: true | undefined;
+        if (!st.suspended && st.streak >= policy.maxConsecutiveFailures) {
+          st.suspended = true;
+          suspended = true;
+        }
         if (st.failures.length < policy.maxFailures) {
           return {
             ok: false,
             reason: "failed",
             failures,
             attemptsLeft: policy.maxFailures - st.failures.length,
+            ...(suspended ? { suspended } : {}),
           };
         }
         st.level += 1;
@@ -400,10 +520,11 @@ function createMemoryStore(): MemoryStore & StateAccess {
           attemptsLeft: 0,
           lockedForMs,
           lockLevel: st.level,
+          ...(suspended ? { suspended } : {}),
         };
       }
       if (held) limiter.delete(userId);
-      // 5. What a success also does.
+      // 6. What a success also does.
       const check = checks[passed]!;
       const result: Extract<AttemptResult, { ok: true }> = {
         ok: true,
@@ -438,6 +559,35 @@ function createMemoryStore(): MemoryStore & StateAccess {
     async lockedFor(userId, now) {
       const until = limiter.get(userId)?.lockedUntil ?? 0;
       return until > now ? until - now : 0;
+    },
+
+    async unlock(userId, now) {
+      const st = limiter.get(userId);
+      if (!st) return false;
+      prune(st, now, st.windowMs);
+      const was = st.lockedUntil > now || st.suspended;
+      limiter.delete(userId);
+      return was;
+    },
+
+    async throttle(userId, name, limit, now) {
+      sweep(now);
+      const k = key(userId, name);
+      const entry = throttles.get(k);
+      const events = (entry?.events ?? []).filter((t) => t > now - limit.windowMs);
+      const last = events[events.length - 1];
+      let wait = 0;
+      if (last !== undefined && now - last < limit.intervalMs) wait = last + limit.intervalMs - now;
+      if (events.length >= limit.max) {
+        wait = Math.max(wait, events[events.length - limit.max]! + limit.windowMs - now);
+      }
+      if (wait > 0) {
+        if (entry) entry.events = events;
+        return Math.max(1, Math.ceil(wait));
+      }
+      events.push(now);
+      throttles.set(k, { events, until: now + Math.max(limit.windowMs, limit.intervalMs) });
+      return 0;
     },
 
     async putCode(userId, factorId, code, ttlMs, now) {
@@ -489,14 +639,14 @@ function createMemoryStore(): MemoryStore & StateAccess {
       dropSession(tokenHash, session.userId);
       return session.expiresAt > now;
     },
-    async revokeUserSessions(userId, now) {
+    async revokeUserSessions(userId, now, scope) {
       let count = 0;
-      for (const tokenHash of userSessions.get(userId) ?? []) {
+      for (const tokenHash of [...(userSessions.get(userId) ?? [])]) {
         const session = sessions.get(tokenHash);
+        if (session && !inScope(tokenHash, session, scope)) continue;
         if (session && session.expiresAt > now) count++;
-        sessions.delete(tokenHash);
+        dropSession(tokenHash, userId);
       }
-      userSessions.delete(userId);
       return count;
     },
 
@@ -526,7 +676,10 @@ function createMemoryStore(): MemoryStore & StateAccess {
           failures: [...s.failures],
           lockedUntil: s.lockedUntil,
           level: s.level,
+          streak: s.streak,
+          suspended: s.suspended,
         })),
+        throttles: obj(throttles, (t) => [...t.events]),
         codes: obj(codes, (c) => ({
           challengeId: c.challengeId,
           hash: c.hash,
@@ -563,6 +716,9 @@ function createMemoryStore(): MemoryStore & StateAccess {
       for (const [k, c] of Object.entries(state.challenges))
         challenges.set(key(userId, k), { ...c });
       for (const [k, m] of Object.entries(state.markers)) markers.set(key(userId, k), { ...m });
+      for (const [k, t] of Object.entries(state.throttles ?? {})) {
+        throttles.set(key(userId, k), { events: [...t.events], until: t.until });
+      }
     },
     exportUser(userId) {
       const own = <V, O>(map: Map<string, V>, f: (v: V) => O) => {
@@ -590,16 +746,21 @@ function createMemoryStore(): MemoryStore & StateAccess {
               lockedUntil: st.lockedUntil,
               level: st.level,
               levelUntil: st.levelUntil,
+              streak: st.streak,
+              streakUntil: st.streakUntil,
+              suspended: st.suspended,
             }
           : null,
         codes: own(codes, (c) => ({ ...c })),
         challenges: own(challenges, (c) => ({ ...c })),
         markers: own(markers, (m) => ({ ...m })),
+        throttles: own(throttles, (t) => ({ events: [...t.events], until: t.until })),
         sessions: sessionsOf,
       };
     },
     clear() {
       for (const map of [factors, revs, backup, limiter, codes, challenges, sessions]) map.clear();
+      throttles.clear();
       userSessions.clear();
       markers.clear();
     },

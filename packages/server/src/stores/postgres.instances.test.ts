@@ -57,7 +57,12 @@ async function enrolled({ a, tick }: Pair, userId: string) {
   const activated = await a.mfa.activateFactor(userId, factorId, totpCode(secret, a.clock.now));
   if (!activated.ok) throw new Error(activated.reason);
   tick(30_000);
-  return { factorId, secret, backupCodes: activated.backupCodes ?? [] };
+  return {
+    factorId,
+    secret,
+    backupCodes: activated.backupCodes ?? [],
+    sessionToken: activated.session!.token,
+  };
 }
 
 const spread = <T>(p: Pair, n: number, f: (kit: TestKit, i: number) => Promise<T>) =>
@@ -130,12 +135,18 @@ describe.skipIf(skipReason !== undefined)("two kit instances on one PostgreSQL",
   });
 
   it("keeps every factor and unused backup code across a SIGKILL, answers 503 on both while down, and recovers without a restart", async () => {
-    const { factorId, secret, backupCodes } = await enrolled(p, "durable");
+    const {
+      factorId,
+      secret,
+      backupCodes,
+      sessionToken: activation,
+    } = await enrolled(p, "durable");
     const second = await p.b.mfa.enrollTotp("durable");
     const activated = await p.b.mfa.activateFactor(
       "durable",
       second.factorId,
       totpCode(second.secret, p.b.clock.now),
+      { sessionToken: activation },
     );
     expect(activated.ok).toBe(true);
     // Used before the kill: one TOTP code and one backup code.

@@ -22,6 +22,8 @@ const policy: LimitPolicy = {
   windowMs: 300_000,
   lockoutsMs: [30_000, 60_000],
   levelTtlMs: 86_400_000,
+  maxConsecutiveFailures: 100,
+  consecutiveTtlMs: 365 * 86_400_000,
 };
 const wrong: CredentialCheck = { acr: "mfa", amr: [], kind: "none", failure: "invalid_code" };
 const match: CredentialCheck = { acr: "mfa", amr: ["otp", "mfa"], kind: "match" };
@@ -236,17 +238,19 @@ describe.skipIf(skipReason !== undefined)("postgresStore on a real PostgreSQL", 
       const activated = await mfa.activateFactor("alice", totp.factorId, activation);
       if (!activated.ok) throw new Error(activated.reason);
       const backupCodes = activated.backupCodes ?? [];
+      const proof = { sessionToken: activated.session!.token };
+      found.push(proof.sessionToken);
       const hotp = await mfa.enrollHotp("alice");
-      expect((await mfa.activateFactor("alice", hotp.factorId, hotpCode(hotp.secret, 0))).ok).toBe(
-        true,
-      );
+      expect(
+        (await mfa.activateFactor("alice", hotp.factorId, hotpCode(hotp.secret, 0), proof)).ok,
+      ).toBe(true);
       const contacts = { sms: "+15551234567", email: "alice.secret@example.com" } as const;
       for (const channel of ["sms", "email"] as const) {
         const enrolled = await mfa.enrollContact("alice", { channel, to: contacts[channel] });
         if (!enrolled.ok) throw new Error(enrolled.reason);
         const sent = kit.sent.at(-1)!.code;
-        expect((await mfa.activateFactor("alice", enrolled.factorId, sent)).ok).toBe(true);
-        kit.tick(31_000);
+        expect((await mfa.activateFactor("alice", enrolled.factorId, sent, proof)).ok).toBe(true);
+        kit.tick(61_000);
         const challenge = await mfa.startChallenge("alice", enrolled.factorId);
         if (!challenge.ok) throw new Error(challenge.reason);
         const code = kit.sent.at(-1)!.code;
@@ -262,9 +266,9 @@ describe.skipIf(skipReason !== undefined)("postgresStore on a real PostgreSQL", 
       }
       const key = await softAuthenticator("example.com", "https://example.com");
       const options = (await mfa.webauthnRegistrationOptions("alice")) as { challenge: string };
-      expect((await mfa.verifyWebauthnRegistration("alice", await key.register(options))).ok).toBe(
-        true,
-      );
+      expect(
+        (await mfa.verifyWebauthnRegistration("alice", await key.register(options), proof)).ok,
+      ).toBe(true);
       const next = totpCode(totp.secret, now() + 30_000);
       const byTotp = await mfa.verify({ userId: "alice", factorId: totp.factorId, code: next });
       const byBackup = await mfa.verify({ userId: "alice", backupCode: backupCodes[0]! });
@@ -400,8 +404,9 @@ describe.skipIf(skipReason !== undefined)("postgresStore on a real PostgreSQL", 
       const purged = await store.purgeExpired({ now: T + 300_011, batchSize: 10 });
       const sent = spy.mock.calls.map((c) => String(c[0]));
       spy.mockRestore();
-      // 25 sessions, 1 challenge, 1 marker, 1 code, 1 limiter state.
-      expect(purged).toBe(29);
+      // 25 sessions, 1 challenge, 1 marker, 1 code. The failure's window is over, but the
+      // consecutive failures it counted are kept consecutiveTtlMs.
+      expect(purged).toBe(28);
       // Batches of 10: three statements for the 25 sessions.
       expect(sent.filter((q) => q.includes("sessions WHERE token_hash IN"))).toHaveLength(3);
       expect(sent.every((q) => /LIMIT \$2 FOR UPDATE SKIP LOCKED/.test(q))).toBe(true);
@@ -414,9 +419,16 @@ describe.skipIf(skipReason !== undefined)("postgresStore on a real PostgreSQL", 
       expect(count("one_time_codes")).toBe(0);
       expect(count("factors")).toBe(1);
       expect(count("backup_codes")).toBe(2);
-      expect(rows.find((r) => r.startsWith("users: "))).toMatch(/"limiter_until":"0"/);
+      const user = rows.find((r) => r.startsWith("users: "));
+      expect(user).toMatch(/"streak":1,/);
+      expect(user).toMatch(/"failures":\["\d+"\]/);
       expect(await store.getSession("live", T + 300_011)).not.toBeNull();
       expect(await store.purgeExpired({ now: T + 300_011 })).toBe(0);
+      // A year on: the limiter state, and the live session, challenge and marker of before.
+      expect(await store.purgeExpired({ now: T + policy.consecutiveTtlMs + 1 })).toBe(4);
+      const after = (await dumpSchema(store.schema)).find((r) => r.startsWith("users: "));
+      expect(after).toMatch(/"limiter_until":"0"/);
+      expect(after).toMatch(/"streak":0,/);
     });
 
     it("purges on a timer when asked, and stops with close()", async () => {

@@ -137,12 +137,16 @@ interface LoadedAttempt {
   level: number;
   levelUntil: number;
   limiterUntil: number;
+  streak: number;
+  streakUntil: number;
+  suspended: boolean;
   factors: Record<string, FactorRecord>;
   salt: string | null;
   hashes: string[] | null;
   codes: UserState["codes"];
   challenges: UserState["challenges"];
   markers: UserState["markers"];
+  throttles: Record<string, { events: (number | string)[]; until: number | string }>;
 }
 
 /** A factor record compared by content, whatever the order of its fields. */
@@ -187,7 +191,10 @@ function diff(
 ): Record<string, unknown> | undefined {
   const changes: Record<string, unknown> = {};
   const lim = (s: UserState["limiter"]) =>
-    s === null || (s.failures.length === 0 && s.lockedUntil === 0 && s.level === 0) ? null : s;
+    s === null ||
+    (s.failures.length === 0 && s.lockedUntil === 0 && s.level === 0 && s.streak === 0)
+      ? null
+      : s;
   const l0 = lim(before.limiter);
   const l1 = lim(after.limiter);
   if (JSON.stringify(l0) !== JSON.stringify(l1)) {
@@ -202,15 +209,25 @@ function diff(
               l1.lockedUntil,
               l1.level > 0 ? l1.levelUntil : 0,
               l1.failures.length > 0 ? Math.max(...l1.failures) + windowMs : 0,
+              // ... and the consecutive failures forgotten.
+              l1.streak > 0 ? l1.streakUntil : 0,
               1,
             ),
           };
   }
-  const factors: Record<string, FactorRecord> = {};
+  const factors: Record<string, FactorRecord | null> = {};
   for (const [id, record] of Object.entries(after.factors)) {
     if (!sameRecord(before.factors[id], record)) factors[id] = record;
   }
+  for (const id of Object.keys(before.factors)) if (!(id in after.factors)) factors[id] = null;
   if (Object.keys(factors).length > 0) changes.factors = factors;
+  if (after.rev !== before.rev) changes.moveRev = true;
+  const throttles = changedEntries(
+    before.throttles ?? {},
+    after.throttles ?? {},
+    (a, b) => a.until === b.until && a.events.join() === b.events.join(),
+  );
+  if (throttles) changes.throttles = throttles;
   if (before.backupCodes && after.backupCodes) {
     const left = new Set(after.backupCodes.hashes);
     const used = before.backupCodes.hashes.filter((h) => !left.has(h));
@@ -337,7 +354,85 @@ export function postgresStore(pool: Pool, options: PostgresStoreOptions = {}): P
   };
 
   /** One verification: lock, load, decide (memory store code), write back, commit. */
-  const verifyIn = async (
+  /**
+   * One decision on a user's state, in one transaction under the user's row lock: load what
+   * `names` says (every factor and the limiter always), let `decide` run the memory store's own
+   * code on it, write back what changed (nothing when `unchanged` says so), commit.
+   */
+  const decideIn = async <T>(
+    client: PoolClient,
+    userId: string,
+    names: {
+      codes?: string[];
+      challenges?: string[];
+      markers?: string[];
+      backup?: boolean;
+      throttles?: string[];
+    },
+    decide: (scratch: ReturnType<typeof userScratchStore>) => Promise<T>,
+    windowMs: number,
+    unchanged?: (result: T) => boolean,
+  ): Promise<T> => {
+    await client.query("BEGIN ISOLATION LEVEL READ COMMITTED");
+    const loaded = (
+      await client.query<{ v: LoadedAttempt }>(
+        `SELECT ${s}.load_user($1, $2, $3, $4, $5, $6) AS v`,
+        deep(
+          [
+            userId,
+            names.codes ?? [],
+            names.challenges ?? [],
+            names.markers ?? [],
+            names.backup === true,
+            names.throttles ?? [],
+          ],
+          encode,
+        ),
+      )
+    ).rows.map((row) => deep(row, decode))[0]!.v;
+    const throttles: NonNullable<UserState["throttles"]> = {};
+    for (const [k, t] of Object.entries(loaded.throttles ?? {})) {
+      throttles[k] = { events: t.events.map(Number), until: Number(t.until) };
+    }
+    const before: Omit<UserState, "sessions"> = {
+      rev: loaded.rev,
+      factors: loaded.factors,
+      backupCodes:
+        loaded.salt === null || loaded.hashes === null
+          ? null
+          : { salt: loaded.salt, hashes: loaded.hashes },
+      limiter:
+        loaded.failures.length === 0 &&
+        Number(loaded.lockedUntil) === 0 &&
+        Number(loaded.level) === 0 &&
+        Number(loaded.streak ?? 0) === 0
+          ? null
+          : {
+              failures: loaded.failures.map(Number),
+              lockedUntil: Number(loaded.lockedUntil),
+              level: Number(loaded.level),
+              levelUntil: Number(loaded.levelUntil),
+              streak: Number(loaded.streak ?? 0),
+              streakUntil: Number(loaded.streakUntil ?? 0),
+              suspended: loaded.suspended === true,
+            },
+      codes: loaded.codes,
+      challenges: loaded.challenges,
+      markers: loaded.markers,
+      throttles,
+    };
+    const scratch = userScratchStore(userId, before);
+    const result = await decide(scratch);
+    const changes = unchanged?.(result) ? undefined : diff(before, scratch.exportUser(), windowMs);
+    if (changes) {
+      await client.query(`SELECT ${s}.save_user($1, $2)`, deep([userId, changes], encode));
+    }
+    await client.query("COMMIT");
+    return result;
+  };
+
+  /** One verification: lock, load, decide (memory store code), write back, commit. */
+  const verifyIn = (
     client: PoolClient,
     userId: string,
     attempt: VerifyAttempt,
@@ -355,45 +450,41 @@ export function postgresStore(pool: Pool, options: PostgresStoreOptions = {}): P
     }
     if (attempt.success?.hold) markers.add(attempt.success.hold.key);
     for (const m of attempt.success?.swap ?? []) markers.add(m.key);
+    return decideIn(
+      client,
+      userId,
+      { codes: [...codes], challenges: [...challenges], markers: [...markers], backup },
+      (scratch) => scratch.verifyAttempt(userId, attempt, now),
+      attempt.policy.windowMs,
+      (result) => result.ok === false && result.reason === "stale",
+    );
+  };
 
-    await client.query("BEGIN ISOLATION LEVEL READ COMMITTED");
-    const loaded = (
-      await client.query<{ v: LoadedAttempt }>(
-        `SELECT ${s}.load_user($1, $2, $3, $4, $5, $6) AS v`,
-        deep([userId, [...codes], [...challenges], [...markers], backup, []], encode),
-      )
-    ).rows.map((row) => deep(row, decode))[0]!.v;
-    const before: Omit<UserState, "sessions"> = {
-      rev: loaded.rev,
-      factors: loaded.factors,
-      backupCodes:
-        loaded.salt === null || loaded.hashes === null
-          ? null
-          : { salt: loaded.salt, hashes: loaded.hashes },
-      limiter:
-        loaded.failures.length === 0 && loaded.lockedUntil === 0 && loaded.level === 0
-          ? null
-          : {
-              failures: loaded.failures.map(Number),
-              lockedUntil: Number(loaded.lockedUntil),
-              level: Number(loaded.level),
-              levelUntil: Number(loaded.levelUntil),
-            },
-      codes: loaded.codes,
-      challenges: loaded.challenges,
-      markers: loaded.markers,
+  /** {@link decideIn} on a pooled connection of its own, within `timeoutMs`. */
+  const decideAlone = <T>(decide: (client: PoolClient) => Promise<T>): Promise<T> => {
+    let client: PoolClient | undefined;
+    let done = false;
+    const finish = (error?: unknown) => {
+      if (done || !client) return;
+      done = true;
+      // A connection whose transaction failed or timed out is closed, never reused: PostgreSQL
+      // rolls back what it had not committed.
+      client.release(error === undefined ? undefined : error instanceof Error ? error : true);
     };
-    const scratch = userScratchStore(userId, before);
-    const result = await scratch.verifyAttempt(userId, attempt, now);
-    const changes =
-      result.ok === false && result.reason === "stale"
-        ? undefined
-        : diff(before, scratch.exportUser(), attempt.policy.windowMs);
-    if (changes) {
-      await client.query(`SELECT ${s}.save_user($1, $2)`, deep([userId, changes], encode));
-    }
-    await client.query("COMMIT");
-    return result;
+    return run(
+      async () => {
+        client = await pool.connect();
+        try {
+          const result = await decide(client);
+          finish();
+          return result;
+        } catch (error) {
+          finish(error);
+          throw error;
+        }
+      },
+      () => finish(new Error("timed out")),
+    );
   };
 
   const store: PostgresStore = {
@@ -431,28 +522,49 @@ export function postgresStore(pool: Pool, options: PostgresStoreOptions = {}): P
 
     async verifyAttempt(userId, attempt, now) {
       num(now, "now");
-      let client: PoolClient | undefined;
-      let done = false;
-      const finish = (error?: unknown) => {
-        if (done || !client) return;
-        done = true;
-        // A connection whose transaction failed or timed out is closed, never reused: PostgreSQL
-        // rolls back what it had not committed.
-        client.release(error === undefined ? undefined : error instanceof Error ? error : true);
-      };
-      return run(
-        async () => {
-          client = await pool.connect();
-          try {
-            const result = await verifyIn(client, userId, attempt, now);
-            finish();
-            return result;
-          } catch (error) {
-            finish(error);
-            throw error;
-          }
-        },
-        () => finish(new Error("timed out")),
+      return decideAlone((client) => verifyIn(client, userId, attempt, now));
+    },
+    createPendingFactor(userId, factorId, fields, limit, now) {
+      num(now, "now");
+      return decideAlone((client) =>
+        decideIn(
+          client,
+          userId,
+          {},
+          (scratch) => scratch.createPendingFactor(userId, factorId, fields, limit, now),
+          0,
+        ),
+      );
+    },
+    activateFactor(userId, factorId, activation, now) {
+      num(now, "now");
+      return decideAlone((client) =>
+        decideIn(
+          client,
+          userId,
+          {},
+          (scratch) => scratch.activateFactor(userId, factorId, activation, now),
+          0,
+        ),
+      );
+    },
+    unlock(userId, now) {
+      num(now, "now");
+      return decideAlone((client) =>
+        decideIn(client, userId, {}, (scratch) => scratch.unlock(userId, now), 0),
+      );
+    },
+    throttle(userId, key, limit, now) {
+      num(now, "now");
+      return decideAlone((client) =>
+        decideIn(
+          client,
+          userId,
+          { throttles: [key] },
+          (scratch) => scratch.throttle(userId, key, limit, now),
+          0,
+          (wait) => wait > 0,
+        ),
       );
     },
     async lockedFor(userId, now) {
@@ -523,11 +635,23 @@ export function postgresStore(pool: Pool, options: PostgresStoreOptions = {}): P
       );
       return rows[0]?.live === true;
     },
-    async revokeUserSessions(userId, now) {
+    async revokeUserSessions(userId, now, scope) {
+      // One DELETE: every session of the user, or those of one factor / of backup codes, never
+      // the excepted one.
       const { rows } = await query<{ live: string }>(
-        `WITH gone AS (DELETE FROM ${s}.sessions WHERE user_id = $1 RETURNING expires_at)
+        `WITH gone AS (DELETE FROM ${s}.sessions WHERE user_id = $1
+           AND ($3::text IS NULL OR token_hash <> $3)
+           AND (($4::text IS NULL AND NOT $5::boolean) OR factor_id = $4
+             OR ($5::boolean AND factor_id IS NULL))
+           RETURNING expires_at)
          SELECT count(*) FILTER (WHERE expires_at > $2) AS live FROM gone`,
-        [userId, num(now, "now")],
+        [
+          userId,
+          num(now, "now"),
+          scope?.except ?? null,
+          scope?.factorId ?? null,
+          scope?.backupCode === true,
+        ],
       );
       return Number(rows[0]?.live ?? 0);
     },

@@ -17,6 +17,8 @@ const policy: LimitPolicy = {
   windowMs: 300_000,
   lockoutsMs: [30_000, 60_000],
   levelTtlMs: 86_400_000,
+  maxConsecutiveFailures: 100,
+  consecutiveTtlMs: 365 * 86_400_000,
 };
 const wrong: CredentialCheck = { acr: "mfa", amr: [], kind: "none", failure: "invalid_code" };
 const match: CredentialCheck = { acr: "mfa", amr: ["otp", "mfa"], kind: "match" };
@@ -148,7 +150,8 @@ describe.skipIf(skipReason !== undefined)("redisStore on a real redis-server", (
       // Each TTL covers exactly what the entry is for: never shorter, hardly longer.
       const near = (ms: number) => expect.toSatisfy((v: number) => v > ms - 5_000 && v <= ms);
       expect(ttl).toMatchObject({
-        "{u}:lock": near(300_000),
+        // The lock hash also holds the consecutive failures, kept consecutiveTtlMs.
+        "{u}:lock": near(policy.consecutiveTtlMs),
         "{u}:failures": near(300_000),
         "{u}:code:f2": near(1_200_000),
         "{u}:challenge:webauthn": near(300_000),
@@ -214,17 +217,19 @@ describe.skipIf(skipReason !== undefined)("redisStore on a real redis-server", (
       const activated = await mfa.activateFactor("alice", totp.factorId, activation);
       if (!activated.ok) throw new Error(activated.reason);
       const backupCodes = activated.backupCodes ?? [];
+      const proof = { sessionToken: activated.session!.token };
+      found.push(proof.sessionToken);
       const hotp = await mfa.enrollHotp("alice");
-      expect((await mfa.activateFactor("alice", hotp.factorId, hotpCode(hotp.secret, 0))).ok).toBe(
-        true,
-      );
+      expect(
+        (await mfa.activateFactor("alice", hotp.factorId, hotpCode(hotp.secret, 0), proof)).ok,
+      ).toBe(true);
       const contacts = { sms: "+15551234567", email: "alice.secret@example.com" } as const;
       for (const channel of ["sms", "email"] as const) {
         const enrolled = await mfa.enrollContact("alice", { channel, to: contacts[channel] });
         if (!enrolled.ok) throw new Error(enrolled.reason);
         const sent = kit.sent.at(-1)!.code;
-        expect((await mfa.activateFactor("alice", enrolled.factorId, sent)).ok).toBe(true);
-        kit.tick(31_000);
+        expect((await mfa.activateFactor("alice", enrolled.factorId, sent, proof)).ok).toBe(true);
+        kit.tick(61_000);
         const challenge = await mfa.startChallenge("alice", enrolled.factorId);
         if (!challenge.ok) throw new Error(challenge.reason);
         const code = kit.sent.at(-1)!.code;
@@ -240,9 +245,9 @@ describe.skipIf(skipReason !== undefined)("redisStore on a real redis-server", (
       }
       const key = await softAuthenticator("example.com", "https://example.com");
       const options = (await mfa.webauthnRegistrationOptions("alice")) as { challenge: string };
-      expect((await mfa.verifyWebauthnRegistration("alice", await key.register(options))).ok).toBe(
-        true,
-      );
+      expect(
+        (await mfa.verifyWebauthnRegistration("alice", await key.register(options), proof)).ok,
+      ).toBe(true);
       const next = totpCode(totp.secret, now() + 30_000);
       const byTotp = await mfa.verify({ userId: "alice", factorId: totp.factorId, code: next });
       const byBackup = await mfa.verify({ userId: "alice", backupCode: backupCodes[0]! });

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
 import { StoreUnavailableError } from "./storeUnavailable";
 import type {
+  ActivationOutcome,
   AttemptFailure,
   AttemptResult,
   FactorRecord,
@@ -10,7 +11,7 @@ import type {
   UserFactors,
 } from "./types";
 
-export { StoreUnavailableError } from "./storeUnavailable";
+export { StoreUnavailableError };
 
 /** Options of {@link redisStore}. */
 export interface RedisStoreOptions {
@@ -74,6 +75,24 @@ local function writeSession(key, index, tokenHash, expiresAt, now, head, userId)
   local last = tonumber(redis.call('ZRANGE', index, -1, -1, 'WITHSCORES')[2])
   redis.call('PEXPIRE', index, ttl(last, now))
 end
+-- The factor id of a stored session ('' for a backup code; nil when there is no session).
+local function sessionFactor(value)
+  if not value then return nil end
+  local at = 0
+  for _ = 1, 4 do
+    at = string.find(value, '\\n', at + 1, true)
+    if not at then return nil end
+  end
+  local stop = string.find(value, '\\n', at + 1, true)
+  if not stop then return nil end
+  return string.sub(value, at + 1, stop - 1)
+end
+-- Whether a factor record is pending and expired (a missing or malformed deadline is expired).
+local function expiredPending(r, now)
+  if r.status ~= 'pending' then return false end
+  local untilMs = tonumber(r.pendingUntil)
+  return not untilMs or untilMs ~= untilMs or untilMs == math.huge or untilMs <= now
+end
 -- The expiry and the index key of a stored session (nil when there is none).
 local function sessionParts(value)
   if not value then return nil end
@@ -102,6 +121,54 @@ return {redis.call('GET', KEYS[1]) or '0', redis.call('HGETALL', KEYS[2]), salt 
 if redis.call('HSETNX', KEYS[2], ARGV[2], ARGV[3]) == 0 then return 0 end
 redis.call('SET', KEYS[1], ARGV[1])
 return 1`,
+
+  // KEYS: rev, factors hash, backup hash. ARGV: new rev, factorId, record JSON, maxPending, now.
+  createPendingFactor: `
+if redis.call('HEXISTS', KEYS[2], ARGV[2]) == 1 then return 0 end
+local now = tonumber(ARGV[5])
+local pending = {}
+local all = redis.call('HGETALL', KEYS[2])
+for i = 1, #all, 2 do
+  local r = cjson.decode(all[i + 1])
+  if expiredPending(r, now) then
+    redis.call('HDEL', KEYS[2], all[i])
+  elseif r.status == 'pending' then
+    pending[#pending + 1] = {id = all[i], untilMs = tonumber(r.pendingUntil)}
+  end
+end
+table.sort(pending, function(a, b)
+  if a.untilMs ~= b.untilMs then return a.untilMs < b.untilMs end
+  return a.id < b.id
+end)
+for i = 1, #pending - tonumber(ARGV[4]) + 1 do redis.call('HDEL', KEYS[2], pending[i].id) end
+redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
+redis.call('SET', KEYS[1], ARGV[1])
+return 1`,
+
+  // KEYS: rev, factors hash, backup hash. ARGV: new rev, factorId, stepUp ('1'|'0'), now.
+  activateFactor: `
+local raw = redis.call('HGET', KEYS[2], ARGV[2])
+if not raw then return 'not_found' end
+local r = cjson.decode(raw)
+if r.status == 'active' then return 'active' end
+if expiredPending(r, tonumber(ARGV[4])) then
+  redis.call('HDEL', KEYS[2], ARGV[2])
+  moveRev(KEYS[1], KEYS[2], KEYS[3], ARGV[1])
+  return 'expired'
+end
+if ARGV[3] ~= '1' then
+  local all = redis.call('HGETALL', KEYS[2])
+  for i = 1, #all, 2 do
+    if all[i] ~= ARGV[2] and cjson.decode(all[i + 1]).status == 'active' then
+      return 'step_up_required'
+    end
+  end
+end
+r.status = 'active'
+r.pendingUntil = nil
+redis.call('HSET', KEYS[2], ARGV[2], cjson.encode(r))
+redis.call('SET', KEYS[1], ARGV[1])
+return 'activated'`,
 
   // KEYS: rev, factors hash. ARGV: new rev, factorId, patch JSON.
   patchFactor: `
@@ -171,7 +238,17 @@ end
 
 local max, windowMs, levelTtl = tonumber(p.maxFailures), tonumber(p.windowMs), tonumber(p.levelTtlMs)
 redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', now - windowMs)
-local state = redis.call('HMGET', KEYS[4], 'until', 'level', 'levelUntil', 'seq')
+local state = redis.call('HMGET', KEYS[4], 'until', 'level', 'levelUntil', 'seq', 'streak',
+  'streakUntil', 'suspended')
+local streak = tonumber(state[5]) or 0
+local streakUntil = tonumber(state[6]) or 0
+local suspended = state[7] == '1'
+if streak > 0 and streakUntil <= now then streak, suspended = 0, false end
+if suspended then
+  for _, c in ipairs(p.checks) do
+    if c.guessable then return {4} end
+  end
+end
 local lockedUntil = tonumber(state[1]) or 0
 if lockedUntil > now then return {1, math.ceil(lockedUntil - now)} end
 lockedUntil = 0
@@ -254,34 +331,44 @@ end
 local reply
 if passed then
   redis.call('DEL', KEYS[5])
-  level, levelUntil = 0, 0
+  level, levelUntil, streak, suspended = 0, 0, 0, false
 else
-  redis.call('ZADD', KEYS[5], now, seq)
+  local n = math.max(1, #failures)
+  for i = 0, n - 1 do redis.call('ZADD', KEYS[5], now, seq + i) end
+  seq = seq + n - 1
+  streak = streak + n
+  streakUntil = now + tonumber(p.consecutiveTtlMs)
+  local newlySuspended = 0
+  if not suspended and streak >= tonumber(p.maxConsecutiveFailures) then
+    suspended = true
+    newlySuspended = 1
+  end
   local count = redis.call('ZCARD', KEYS[5])
   if count < max then
-    reply = {2, max - count, -1, -1}
+    reply = {2, max - count, -1, -1, newlySuspended}
   else
     level = level + 1
     local lockedFor = tonumber(p.lockoutsMs[math.min(level, #p.lockoutsMs)]) or 0
     lockedUntil = now + lockedFor
     levelUntil = lockedUntil + levelTtl
     redis.call('DEL', KEYS[5])
-    reply = {2, 0, lockedFor, level}
+    reply = {2, 0, lockedFor, level, newlySuspended}
   end
   for _, f in ipairs(failures) do reply[#reply + 1] = f end
 end
 local horizon = now
 if lockedUntil > horizon then horizon = lockedUntil end
 if level > 0 and levelUntil > horizon then horizon = levelUntil end
+if streak > 0 and streakUntil > horizon then horizon = streakUntil end
 local lastFailure = redis.call('ZRANGE', KEYS[5], -1, -1, 'WITHSCORES')[2]
-if lastFailure and tonumber(lastFailure) + windowMs > horizon then
-  horizon = tonumber(lastFailure) + windowMs
-end
+local windowEnd = now
+if lastFailure then windowEnd = tonumber(lastFailure) + windowMs end
+if windowEnd > horizon then horizon = windowEnd end
 if horizon > now then
   redis.call('HSET', KEYS[4], 'until', lockedUntil, 'level', level, 'levelUntil', levelUntil,
-    'seq', seq)
+    'seq', seq, 'streak', streak, 'streakUntil', streakUntil, 'suspended', suspended and '1' or '0')
   redis.call('PEXPIRE', KEYS[4], ttl(horizon, now))
-  if redis.call('EXISTS', KEYS[5]) == 1 then redis.call('PEXPIRE', KEYS[5], ttl(horizon, now)) end
+  if windowEnd > now then redis.call('PEXPIRE', KEYS[5], ttl(windowEnd, now)) end
 else
   redis.call('DEL', KEYS[4], KEYS[5])
 end
@@ -356,18 +443,62 @@ redis.call('ZREM', index, ARGV[1])
 if expiresAt > tonumber(ARGV[2]) then return 1 end
 return 0`,
 
-  // KEYS: the user's session index. ARGV: now, session key prefix.
+  // KEYS: the user's session index. ARGV: now, session key prefix, factorId|'', backupCode
+  // ('1'|'0'), except|''.
   revokeUserSessions: `
 local now = tonumber(ARGV[1])
+local factorId, backup, except = ARGV[3], ARGV[4] == '1', ARGV[5]
+local everything = factorId == '' and not backup
 local live = 0
 for _, tokenHash in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
-  local key = ARGV[2] .. tokenHash
-  local expiresAt = sessionParts(redis.call('GET', key))
-  if expiresAt and expiresAt > now then live = live + 1 end
-  redis.call('DEL', key)
+  if tokenHash ~= except then
+    local key = ARGV[2] .. tokenHash
+    local value = redis.call('GET', key)
+    local selected = everything or not value
+    if not selected then
+      local f = sessionFactor(value)
+      selected = (factorId ~= '' and f == factorId) or (backup and f == '')
+    end
+    if selected then
+      local expiresAt = sessionParts(value)
+      if expiresAt and expiresAt > now then live = live + 1 end
+      redis.call('DEL', key)
+      redis.call('ZREM', KEYS[1], tokenHash)
+    end
+  end
 end
-redis.call('DEL', KEYS[1])
+if redis.call('ZCARD', KEYS[1]) == 0 then redis.call('DEL', KEYS[1]) end
 return live`,
+
+  // KEYS: lock hash, failures zset. ARGV: now.
+  unlock: `
+local now = tonumber(ARGV[1])
+local s = redis.call('HMGET', KEYS[1], 'until', 'suspended', 'streakUntil')
+local was = (tonumber(s[1]) or 0) > now or (s[2] == '1' and (tonumber(s[3]) or 0) > now)
+redis.call('DEL', KEYS[1], KEYS[2])
+if was then return 1 end
+return 0`,
+
+  // KEYS: events zset, sequence. ARGV: now, intervalMs, max, windowMs.
+  throttle: `
+local now = tonumber(ARGV[1])
+local interval, max, windowMs = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - windowMs)
+local wait = 0
+local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')[2]
+if last and now - tonumber(last) < interval then wait = tonumber(last) + interval - now end
+local count = redis.call('ZCARD', KEYS[1])
+if count >= max then
+  local t = tonumber(redis.call('ZRANGE', KEYS[1], count - max, count - max, 'WITHSCORES')[2])
+  if t + windowMs - now > wait then wait = t + windowMs - now end
+end
+if wait > 0 then return math.max(1, math.ceil(wait)) end
+local n = redis.call('INCR', KEYS[2])
+redis.call('ZADD', KEYS[1], now, string.format('%.17g', now) .. ':' .. n)
+local keep = ttl(now + math.max(windowMs, interval), now)
+redis.call('PEXPIRE', KEYS[1], keep)
+redis.call('PEXPIRE', KEYS[2], keep)
+return 0`,
 
   // KEYS: marker. ARGV: now, ttlMs.
   claim: `
@@ -601,6 +732,22 @@ export function redisStore(client: Redis, options: RedisStoreOptions = {}): Redi
       const args = [nextRev(), factorId, JSON.stringify(fields)];
       return (await evalScript("createFactor", keys, args)) === 1;
     },
+    async createPendingFactor(userId, factorId, fields, limit, now) {
+      const keys = [userKey(userId, "rev"), userKey(userId, "factors"), userKey(userId, "backup")];
+      const args = [
+        nextRev(),
+        factorId,
+        JSON.stringify(fields),
+        num(limit.maxPending, "maxPending"),
+        num(now, "now"),
+      ];
+      return (await evalScript("createPendingFactor", keys, args)) === 1;
+    },
+    async activateFactor(userId, factorId, activation, now) {
+      const keys = [userKey(userId, "rev"), userKey(userId, "factors"), userKey(userId, "backup")];
+      const args = [nextRev(), factorId, activation.stepUp ? "1" : "0", num(now, "now")];
+      return (await evalScript("activateFactor", keys, args)) as ActivationOutcome;
+    },
     async patchFactor(userId, factorId, fields) {
       const keys = [userKey(userId, "rev"), userKey(userId, "factors")];
       const args = [nextRev(), factorId, JSON.stringify(fields)];
@@ -643,6 +790,8 @@ export function redisStore(client: Redis, options: RedisStoreOptions = {}): Redi
         windowMs: policy.windowMs,
         levelTtlMs: policy.levelTtlMs,
         lockoutsMs: policy.lockoutsMs,
+        maxConsecutiveFailures: policy.maxConsecutiveFailures,
+        consecutiveTtlMs: policy.consecutiveTtlMs,
         checks: attempt.checks.map((check) => {
           const out: Record<string, unknown> = { ...check };
           if (check.challenge !== undefined) {
@@ -697,15 +846,19 @@ export function redisStore(client: Redis, options: RedisStoreOptions = {}): Redi
         case 1:
           return { ok: false, reason: "locked", retryAfterMs: reply[1] as number };
         case 2: {
-          const [, attemptsLeft, lockedForMs, lockLevel, ...failures] = reply as number[];
+          const [, attemptsLeft, lockedForMs, lockLevel, suspended, ...failures] =
+            reply as number[];
           return {
             ok: false,
             reason: "failed",
             failures: failures as unknown as AttemptFailure[],
             attemptsLeft: attemptsLeft!,
             ...(lockedForMs! >= 0 ? { lockedForMs, lockLevel: lockLevel! } : {}),
+            ...(suspended === 1 ? { suspended: true as const } : {}),
           };
         }
+        case 4:
+          return { ok: false, reason: "suspended" };
         default: {
           const [, check, remaining, held, ...previous] = reply;
           const result: Extract<AttemptResult, { ok: true }> = {
@@ -722,6 +875,20 @@ export function redisStore(client: Redis, options: RedisStoreOptions = {}): Redi
     async lockedFor(userId, now) {
       const until = Number(await run(() => client.hget(userKey(userId, "lock"), "until")));
       return until > now ? until - now : 0;
+    },
+    async unlock(userId, now) {
+      const keys = [userKey(userId, "lock"), userKey(userId, "failures")];
+      return (await evalScript("unlock", keys, [num(now, "now")])) === 1;
+    },
+    async throttle(userId, name, limit, now) {
+      const keys = [userKey(userId, `throttle:${name}`), userKey(userId, `throttle-seq:${name}`)];
+      const args = [
+        num(now, "now"),
+        num(limit.intervalMs, "intervalMs"),
+        num(limit.max, "max"),
+        num(limit.windowMs, "windowMs"),
+      ];
+      return (await evalScript("throttle", keys, args)) as number;
     },
 
     async putCode(userId, factorId, code, ttlMs, now) {
@@ -785,11 +952,17 @@ export function redisStore(client: Redis, options: RedisStoreOptions = {}): Redi
       const args = [tokenHash, num(now, "now")];
       return (await evalScript("revokeSession", [sessionKey(tokenHash)], args)) === 1;
     },
-    async revokeUserSessions(userId, now) {
+    async revokeUserSessions(userId, now, scope) {
       const keys = [userKey(userId, "sessions")];
       // ioredis prefixes KEYS with its own keyPrefix, but not a prefix the script builds keys from.
       const keyPrefix = client.options.keyPrefix ?? "";
-      const args = [num(now, "now"), `${keyPrefix}${sessionPrefix}`];
+      const args = [
+        num(now, "now"),
+        `${keyPrefix}${sessionPrefix}`,
+        scope?.factorId ?? "",
+        scope?.backupCode ? "1" : "0",
+        scope?.except ?? "",
+      ];
       return (await evalScript("revokeUserSessions", keys, args)) as number;
     },
 

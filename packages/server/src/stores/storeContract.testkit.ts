@@ -29,6 +29,8 @@ export function describeStoreContract(
       windowMs: 300_000,
       lockoutsMs: [30_000, 60_000, 120_000, 300_000],
       levelTtlMs: 86_400_000,
+      maxConsecutiveFailures: 100,
+      consecutiveTtlMs: 365 * 86_400_000,
     };
     const claims = { acr: "mfa", amr: ["otp", "mfa"] };
 
@@ -172,6 +174,121 @@ export function describeStoreContract(
         expect(await rev()).not.toBe("0");
         await store.deleteFactor(user, "f2");
         expect(await rev()).toBe("0");
+      });
+    });
+
+    describe("pending factors", () => {
+      const pending = (until: number, extra: Record<string, string> = {}) => ({
+        type: "totp",
+        status: "pending",
+        pendingUntil: String(until),
+        ...extra,
+      });
+      const create = (id: string, until = T + 600_000, now = T) =>
+        store.createPendingFactor(user, id, pending(until), { maxPending: 5 }, now);
+
+      it("creates a pending factor, refuses a taken id and moves rev only when it wrote", async () => {
+        const before = await rev();
+        expect(await create("p1")).toBe(true);
+        const after = await rev();
+        expect(after).not.toBe(before);
+        expect(await factor("p1")).toEqual(pending(T + 600_000));
+        expect(await create("p1")).toBe(false);
+        expect(await rev()).toBe(after);
+      });
+
+      it("keeps at most maxPending pending factors, dropping expired ones, then the oldest", async () => {
+        for (let i = 0; i < 5; i++) expect(await create(`p${i}`, T + 1000 + i)).toBe(true);
+        await store.createFactor(user, "a", { type: "totp", status: "active" });
+        expect(await create("p5", T + 600_000)).toBe(true);
+        const ids = async () => Object.keys((await store.loadFactors(user)).factors).sort();
+        expect(await ids()).toEqual(["a", "p1", "p2", "p3", "p4", "p5"]);
+        // At T + 1002, p1 (T + 1001) and p2 (T + 1002) have expired: nothing live is dropped.
+        expect(await create("p6", T + 600_000, T + 1002)).toBe(true);
+        expect(await ids()).toEqual(["a", "p3", "p4", "p5", "p6"]);
+        expect(await create("p7", T + 600_000, T + 1002)).toBe(true);
+        expect(await ids()).toEqual(["a", "p3", "p4", "p5", "p6", "p7"]);
+        expect(await create("p8", T + 600_000, T + 1002)).toBe(true);
+        expect(await ids()).toEqual(["a", "p4", "p5", "p6", "p7", "p8"]);
+      });
+
+      it("reads a pending record without a usable deadline as expired and deletes it", async () => {
+        await store.createFactor(user, "old", { type: "sms", status: "pending" });
+        await store.createFactor(user, "bad", {
+          type: "sms",
+          status: "pending",
+          pendingUntil: "x",
+        });
+        await store.createFactor(user, "act", { type: "sms", status: "active" });
+        const before = await rev();
+        expect(await create("p1")).toBe(true);
+        expect(Object.keys((await store.loadFactors(user)).factors).sort()).toEqual(["act", "p1"]);
+        expect(await rev()).not.toBe(before);
+      });
+
+      it("holds exactly maxPending after 50 concurrent creations", async () => {
+        const results = await Promise.all(Array.from({ length: 50 }, (_, i) => create(`c${i}`)));
+        expect(results.every(Boolean)).toBe(true);
+        expect(Object.keys((await store.loadFactors(user)).factors)).toHaveLength(5);
+      });
+    });
+
+    describe("activateFactor", () => {
+      const pendingTotp = (until = T + 600_000) => ({
+        type: "totp",
+        status: "pending",
+        pendingUntil: String(until),
+        secret: "s",
+      });
+
+      it("activates the first factor without a step-up and drops its deadline", async () => {
+        await store.createFactor(user, "p1", pendingTotp());
+        const before = await rev();
+        expect(await store.activateFactor(user, "p1", { stepUp: false }, T)).toBe("activated");
+        expect(await factor("p1")).toEqual({ type: "totp", status: "active", secret: "s" });
+        expect(await rev()).not.toBe(before);
+        expect(await store.activateFactor(user, "p1", { stepUp: false }, T)).toBe("active");
+        expect(await store.activateFactor(user, "nope", { stepUp: true }, T)).toBe("not_found");
+      });
+
+      // Regression: a factor planted while the user had no MFA was activated later with only the
+      // primary login. Once any other factor is active, activation needs a fresh MFA session.
+      it("refuses to activate a pending factor without a step-up once another factor is active", async () => {
+        await store.createFactor(user, "mine", { type: "totp", status: "active" });
+        await store.createFactor(user, "planted", pendingTotp());
+        const before = await rev();
+        expect(await store.activateFactor(user, "planted", { stepUp: false }, T)).toBe(
+          "step_up_required",
+        );
+        expect((await factor("planted"))?.status).toBe("pending");
+        expect(await rev()).toBe(before);
+        expect(await store.activateFactor(user, "planted", { stepUp: true }, T)).toBe("activated");
+      });
+
+      it("deletes an expired pending factor instead of activating it, even with a step-up", async () => {
+        await store.createFactor(user, "p1", pendingTotp(T + 1000));
+        expect(await store.activateFactor(user, "p1", { stepUp: true }, T + 1000)).toBe("expired");
+        expect(await factor("p1")).toBeUndefined();
+        expect(await rev()).toBe("0");
+        await store.createFactor(user, "p2", { type: "totp", status: "pending" });
+        expect(await store.activateFactor(user, "p2", { stepUp: true }, T)).toBe("expired");
+      });
+
+      // Regression: two first activations racing (the user's and an attacker's planted factor)
+      // both passed, as each saw no active factor. Decided in one step, exactly one passes.
+      it("lets exactly one of 20 racing first activations without a step-up pass", async () => {
+        for (let i = 0; i < 20; i++) await store.createFactor(user, `p${i}`, pendingTotp());
+        const results = await Promise.all(
+          Array.from({ length: 20 }, (_, i) =>
+            store.activateFactor(user, `p${i}`, { stepUp: false }, T),
+          ),
+        );
+        expect(results.filter((r) => r === "activated")).toHaveLength(1);
+        expect(results.filter((r) => r === "step_up_required")).toHaveLength(19);
+        const active = Object.values((await store.loadFactors(user)).factors).filter(
+          (r) => r.status === "active",
+        );
+        expect(active).toHaveLength(1);
       });
     });
 
@@ -401,9 +518,12 @@ export function describeStoreContract(
         const result = await attempt([code("h2"), counter("f2", 6), counter("f3", 9, "counter")]);
         expect(result).toMatchObject({ ok: true, check: 1 });
         expect((await factor("f3"))?.counter).toBe("1");
-        expect(await attempt([code("h2"), counter("f2", 6), wrong])).toEqual(
-          failedWith(["invalid_code", "code_reused", "invalid_code"], 2),
-        );
+        // Three failed checks are three failures: the first lock.
+        expect(await attempt([code("h2"), counter("f2", 6), wrong])).toEqual({
+          ...failedWith(["invalid_code", "code_reused", "invalid_code"], 0),
+          lockedForMs: 30_000,
+          lockLevel: 1,
+        });
       });
     });
 
@@ -537,6 +657,142 @@ export function describeStoreContract(
         expect(await attempt([wrong], T, undefined, `${user}-b`)).toEqual(
           failedWith(["invalid_code"], 2),
         );
+      });
+
+      // Regression: a code sent without a factor id was checked against every code factor for one
+      // counted failure, multiplying the guesses per lock by the number of factors.
+      it("counts one failure per failed check", async () => {
+        for (const id of ["a", "b"]) await store.createFactor(user, id, { type: "totp" });
+        const none = (factorId: string): CredentialCheck => ({ ...wrong, factorId });
+        expect(await attempt([none("a"), none("b")], T)).toEqual(
+          failedWith(["invalid_code", "invalid_code"], 1),
+        );
+        expect(await attempt([none("a"), none("b")], T + 1)).toEqual({
+          ...failedWith(["invalid_code", "invalid_code"], 0),
+          lockedForMs: 30_000,
+          lockLevel: 1,
+        });
+        expect(await attempt([none("a"), counter("b", 1)], T + 30_001)).toMatchObject({
+          ok: true,
+          check: 1,
+        });
+      });
+
+      describe("consecutive failures", () => {
+        const tight: LimitPolicy = {
+          ...policy,
+          maxConsecutiveFailures: 4,
+          consecutiveTtlMs: 10_000_000,
+        };
+        const guess: CredentialCheck = { ...wrong, guessable: true };
+        const tryWith = async (checks: CredentialCheck[], now: number) =>
+          store.verifyAttempt(user, { rev: await rev(), checks, policy: tight }, now);
+
+        it("suspends guessable checks at maxConsecutiveFailures, across locks, and says so once", async () => {
+          const results: AttemptResult[] = [];
+          let now = T;
+          for (let i = 0; i < 4; i++) {
+            const r = await tryWith([guess], now);
+            results.push(r);
+            if (!r.ok && r.reason === "failed" && r.lockedForMs) now += r.lockedForMs;
+          }
+          expect(results.map((r) => !r.ok && r.reason === "failed" && r.suspended)).toEqual([
+            undefined,
+            undefined,
+            undefined,
+            true,
+          ]);
+          expect(await tryWith([guess], now + 1_000_000)).toEqual({
+            ok: false,
+            reason: "suspended",
+          });
+          // Nothing consumed while suspended.
+          await store.createFactor(user, "f1", { type: "totp" });
+          expect(
+            await tryWith([{ ...counter("f1", 5), guessable: true }], now + 1_000_001),
+          ).toEqual({ ok: false, reason: "suspended" });
+          expect((await factor("f1"))?.lastStep).toBeUndefined();
+        });
+
+        it("lifts a suspension on a success that is not guessable, and on unlock", async () => {
+          await store.setBackupCodes(user, { salt: "s", hashes: ["h1"] });
+          await tryWith([guess, guess, guess, guess], T);
+          expect(await tryWith([guess], T + 40_000)).toEqual({ ok: false, reason: "suspended" });
+          expect(await tryWith([backupCode("h1")], T + 40_000)).toMatchObject({ ok: true });
+          expect(await tryWith([guess], T + 40_001)).toEqual(failedWith(["invalid_code"], 2));
+
+          await tryWith([guess, guess, guess], T + 40_002);
+          expect(await tryWith([guess], T + 100_000)).toEqual({ ok: false, reason: "suspended" });
+          expect(await store.unlock(user, T + 100_000)).toBe(true);
+          expect(await tryWith([guess], T + 100_000)).toEqual(failedWith(["invalid_code"], 2));
+          expect(await store.unlock(user, T + 100_000)).toBe(false);
+        });
+
+        it("clears the count on any success before the suspension", async () => {
+          await store.createFactor(user, "f1", { type: "totp" });
+          for (let i = 0; i < 3; i++) await tryWith([guess], T + i * 100_000);
+          expect(
+            await tryWith([{ ...counter("f1", 1), guessable: true }], T + 400_000),
+          ).toMatchObject({ ok: true });
+          // Three failures before the success and three after it: four would suspend.
+          for (let i = 0; i < 2; i++) await tryWith([guess], T + 500_000 + i * 100_000);
+          expect(await tryWith([guess], T + 800_000)).toEqual(failedWith(["invalid_code"], 1));
+        });
+
+        it("forgets the count consecutiveTtlMs after the last failure", async () => {
+          for (let i = 0; i < 4; i++) await tryWith([guess], T + i * 100_000);
+          expect(await tryWith([guess], T + 300_000 + 9_999_999)).toEqual({
+            ok: false,
+            reason: "suspended",
+          });
+          expect(await tryWith([guess], T + 300_000 + 10_000_000)).toEqual(
+            failedWith(["invalid_code"], 2),
+          );
+        });
+      });
+
+      it("unlocks a locked user", async () => {
+        for (let i = 0; i < 3; i++) await fail(T);
+        expect(await store.lockedFor(user, T)).toBe(30_000);
+        expect(await store.unlock(user, T)).toBe(true);
+        expect(await store.lockedFor(user, T)).toBe(0);
+        expect(await fail(T)).toEqual(failedWith(["invalid_code"], 2));
+      });
+    });
+
+    describe("throttle", () => {
+      const limit = { intervalMs: 60_000, max: 3, windowMs: 3_600_000 };
+
+      it("allows one event per interval and answers the wait otherwise", async () => {
+        expect(await store.throttle(user, "send:f1", limit, T)).toBe(0);
+        expect(await store.throttle(user, "send:f1", limit, T + 1000)).toBe(59_000);
+        expect(await store.throttle(user, "send:f1", limit, T + 60_000)).toBe(0);
+        expect(await store.throttle(user, "send:f2", limit, T + 60_000)).toBe(0);
+        expect(await store.throttle(`${user}-b`, "send:f1", limit, T + 60_000)).toBe(0);
+      });
+
+      it("allows at most max events per window, counting the refused ones nowhere", async () => {
+        for (let i = 0; i < 3; i++)
+          expect(await store.throttle(user, "k", limit, T + i * 60_000)).toBe(0);
+        expect(await store.throttle(user, "k", limit, T + 180_000)).toBe(3_420_000);
+        expect(await store.throttle(user, "k", limit, T + 3_599_999)).toBe(1);
+        expect(await store.throttle(user, "k", limit, T + 3_600_000)).toBe(0);
+        expect(await store.throttle(user, "k", limit, T + 3_660_000)).toBe(0);
+        expect(await store.throttle(user, "k", limit, T + 3_720_000)).toBe(0);
+        expect(await store.throttle(user, "k", limit, T + 3_780_000)).toBe(3_420_000);
+      });
+
+      it("lets exactly as many of 50 concurrent events through as the limit allows", async () => {
+        const once = await Promise.all(
+          Array.from({ length: 50 }, () => store.throttle(user, "a", limit, T)),
+        );
+        expect(once.filter((w) => w === 0)).toHaveLength(1);
+        const burst = { intervalMs: 0, max: 5, windowMs: 60_000 };
+        const many = await Promise.all(
+          Array.from({ length: 50 }, () => store.throttle(user, "b", burst, T)),
+        );
+        expect(many.filter((w) => w === 0)).toHaveLength(5);
+        expect(many.filter((w) => w === 60_000)).toHaveLength(45);
       });
     });
 
@@ -720,6 +976,40 @@ export function describeStoreContract(
         expect(await store.getSession(`${user}-t2`, T)).toBeNull();
         expect(await store.getSession(`${user}-t3`, T)).not.toBeNull();
         expect(await store.revokeUserSessions(user, T)).toBe(0);
+      });
+
+      // Regression: a session opened with a factor outlived the factor's removal, and one opened
+      // with a backup code outlived the regeneration of the codes.
+      it("revokes the sessions of one factor, or of backup codes, and keeps the others", async () => {
+        const backup = { ...session(T + 1000) };
+        delete backup.factorId;
+        await store.createSession(`${user}-a1`, session(T + 1000), T);
+        await store.createSession(`${user}-a2`, session(T + 1000), T);
+        await store.createSession(`${user}-b1`, { ...session(T + 1000), factorId: "f2" }, T);
+        await store.createSession(`${user}-c1`, backup, T);
+        await store.createSession(`${user}-dead`, session(T + 10), T);
+        expect(await store.revokeUserSessions(user, T + 20, { factorId: "f1" })).toBe(2);
+        expect(await store.getSession(`${user}-a1`, T + 20)).toBeNull();
+        expect(await store.getSession(`${user}-b1`, T + 20)).not.toBeNull();
+        expect(await store.getSession(`${user}-c1`, T + 20)).not.toBeNull();
+        expect(await store.revokeUserSessions(user, T + 20, { backupCode: true })).toBe(1);
+        expect(await store.getSession(`${user}-c1`, T + 20)).toBeNull();
+        expect(await store.getSession(`${user}-b1`, T + 20)).not.toBeNull();
+        expect(await store.revokeUserSessions(user, T + 20, { factorId: "f2" })).toBe(1);
+        expect(await store.revokeUserSessions(user, T + 20)).toBe(0);
+      });
+
+      it("keeps the excepted session whatever else it revokes", async () => {
+        await store.createSession(`${user}-t1`, session(T + 1000), T);
+        await store.createSession(`${user}-t2`, session(T + 1000), T);
+        await store.createSession(`${user}-t3`, session(T + 1000), T);
+        expect(await store.revokeUserSessions(user, T, { except: `${user}-t2` })).toBe(2);
+        expect(await store.getSession(`${user}-t2`, T)).not.toBeNull();
+        expect(
+          await store.revokeUserSessions(user, T, { factorId: "f1", except: `${user}-t2` }),
+        ).toBe(0);
+        expect(await store.revokeUserSessions(user, T)).toBe(1);
+        expect(await store.getSession(`${user}-t2`, T)).toBeNull();
       });
     });
 

@@ -21,6 +21,8 @@ const policy: LimitPolicy = {
   windowMs: 60_000,
   lockoutsMs: [30_000, 120_000],
   levelTtlMs: 600_000,
+  maxConsecutiveFailures: 5,
+  consecutiveTtlMs: 3_600_000,
 };
 
 /** Both stores, the shared clock, and each store's last revision per user (revs are store-made). */

@@ -1,7 +1,11 @@
+import type { MfaStore } from "./types";
+
 /**
- * Thrown by a shared store (Redis, PostgreSQL) when it cannot answer: disconnected, reconnecting, or slower than
- * `timeoutMs`. The kit fails closed on it: verifications and session checks answer 503 with
- * `Retry-After`, never accept. Calls succeed again by themselves once the client has reconnected.
+ * Thrown by a store that cannot answer: `redisStore` or the PostgreSQL store when disconnected,
+ * reconnecting or slower than their `timeoutMs`; any other {@link MfaStore} should throw it on an
+ * outage too. The kit fails closed on it: verifications and session checks answer 503
+ * `service_unavailable` with `Retry-After`, never accept; calls succeed again once the client has
+ * reconnected. Anything else a store throws is a bug, answered 500 `internal_error`.
  */
 export class StoreUnavailableError extends Error {
   /** Always `"store_unavailable"`. */

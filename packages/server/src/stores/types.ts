@@ -16,6 +16,14 @@
  *   value); a store's own TTLs (Redis `PX`) only collect garbage and must not end an entry early.
  * - Everything except sessions is scoped by `userId`, so a Redis implementation can put one user's
  *   keys in one hash slot (`mfa:{<userId>}:...`).
+ * - The store reads two fields of a factor record and no other: `status` (`"pending"` or
+ *   `"active"`) and, on a pending record, `pendingUntil` (epoch milliseconds, a decimal string).
+ *   A pending record whose `pendingUntil` is missing, not a number or `<= now` is expired: it is
+ *   never activated, and {@link MfaStore.createPendingFactor} and {@link MfaStore.activateFactor}
+ *   delete it.
+ * - A store that cannot answer (connection lost, timeout) rejects with a `StoreUnavailableError`
+ *   (`code: "store_unavailable"`, from `@mfa-kit/server`): the kit answers 503 with `Retry-After`
+ *   and accepts nothing. Any other rejection is a bug and answers 500.
  *
  * `describeStoreContract` in `storeContract.testkit.ts` is the executable form of these rules.
  */
@@ -30,6 +38,40 @@ export interface MfaStore {
   loadFactors(userId: string): Promise<UserFactors>;
   /** Creates a factor record and moves `rev`; `false` (and nothing written) when the id is taken. */
   createFactor(userId: string, factorId: string, fields: FactorRecord): Promise<boolean>;
+  /**
+   * Creates a pending factor (`fields.status` is `"pending"` and `fields.pendingUntil` its deadline)
+   * in one step: `false`, writing nothing, when the id is in use; otherwise deletes every expired
+   * pending record of the user (see the rules above), then, while the user still has
+   * `maxPending` or more live pending records, the one with the earliest `pendingUntil` (ties: the
+   * smallest id), and creates the record; `rev` moves. So a user never holds more than
+   * `maxPending` pending factors, and nobody can keep a user from enrolling by filling the slots.
+   */
+  createPendingFactor(
+    userId: string,
+    factorId: string,
+    fields: FactorRecord,
+    limit: { maxPending: number },
+    now: number,
+  ): Promise<boolean>;
+  /**
+   * Turns a pending factor active, deciding in the same step whether the caller may:
+   *
+   * - `not_found`: no such record (nothing written).
+   * - `active`: it is active already (nothing written).
+   * - `expired`: it is pending and expired; the record is deleted and `rev` moves.
+   * - `step_up_required`: ANOTHER factor of the user has `status` `"active"` at this moment and
+   *   `stepUp` is `false` (nothing written). So of two racing first activations without a fresh
+   *   MFA session, exactly one passes; the other sees the first one's factor.
+   * - `activated`: `status` becomes `"active"`, `pendingUntil` is removed, `rev` moves.
+   *
+   * `stepUp` says the caller showed a fresh MFA session of this user (the kit checked it).
+   */
+  activateFactor(
+    userId: string,
+    factorId: string,
+    activation: { stepUp: boolean },
+    now: number,
+  ): Promise<ActivationOutcome>;
   /** Merges `fields` into an existing record and moves `rev`; `false` (nothing written) when absent. */
   patchFactor(userId: string, factorId: string, fields: FactorRecord): Promise<boolean>;
   /** Removes a factor record and moves `rev`; `true` when there was one. */
@@ -56,20 +98,44 @@ export interface MfaStore {
    * 1. `stale`, writing nothing, unless `attempt.rev` is the user's current revision and every
    *    check's factor exists with its `expect`ed fields (the kit computed the checks from a cached
    *    {@link UserFactors} and recomputes them from a fresh one).
-   * 2. `locked` while the user is locked (nothing consumed, nothing counted).
-   * 3. The checks, in order, until one passes (see {@link CredentialCheck}): each consumes what it
+   * 2. `suspended` while the user's code factors are suspended (see 4) and any check is
+   *    `guessable` (nothing consumed, nothing counted).
+   * 3. `locked` while the user is locked (nothing consumed, nothing counted).
+   * 4. The checks, in order, until one passes (see {@link CredentialCheck}): each consumes what it
    *    names (a challenge, a one-time code, a backup code) and advances its counter (the replay
    *    guard), so of any number of concurrent attempts with one credential exactly one passes.
-   * 4. The limiter: a success clears the failures and the lock level; a failure is recorded in the
-   *    sliding window and, on reaching `policy.maxFailures`, starts a lock of `lockoutsMs[level]`
-   *    (the last entry repeats), raises the level and clears the window.
-   * 5. On success, `attempt.success`: stop with `held` when the `hold` marker holds another live
+   * 5. The limiter. A success clears the failures, the lock level and the consecutive failures
+   *    (which lifts a suspension). A failure counts ONE FAILURE PER CHECK that failed (a code
+   *    tried against four factors is four failures): each is recorded in the sliding window and,
+   *    when the window holds `policy.maxFailures` or more, a lock of `lockoutsMs[level]` starts
+   *    (the last entry repeats), the level rises and the window is cleared. Each failure also adds
+   *    one to the user's consecutive failures (kept `policy.consecutiveTtlMs` after the last one);
+   *    reaching `policy.maxConsecutiveFailures` suspends the user's code factors (`suspended`
+   *    in the answer) until a success, which only a check that is not `guessable` can now be,
+   *    or {@link MfaStore.unlock}.
+   * 6. On success, `attempt.success`: stop with `held` when the `hold` marker holds another live
    *    value; else swap the markers (their previous values are returned) and create the session
    *    with the passing check's `acr`, `amr` and `factorId`, `authTime` = `now`.
    */
   verifyAttempt(userId: string, attempt: VerifyAttempt, now: number): Promise<AttemptResult>;
   /** Milliseconds until the user's lock ends; 0 when not locked. */
   lockedFor(userId: string, now: number): Promise<number>;
+  /**
+   * Clears the user's failure limiter in one step: the window, the lock, the lock level and the
+   * consecutive failures (lifting a suspension). `true` when the user was locked or suspended.
+   */
+  unlock(userId: string, now: number): Promise<boolean>;
+
+  // ---- throttles: how often something may happen (codes sent) -------------------------------------
+
+  /**
+   * Records one event under `key` of the user when `limit` allows it and answers `0`; otherwise
+   * records nothing and answers the milliseconds until the next event would be allowed (at least
+   * 1). Allowed means: at least `intervalMs` since the last recorded event, and fewer than `max`
+   * events recorded within the last `windowMs` (an event at `t` counts while `t > now - windowMs`).
+   * One atomic step: of concurrent callers, exactly as many as the limit allows get `0`.
+   */
+  throttle(userId: string, key: string, limit: ThrottleLimit, now: number): Promise<number>;
 
   // ---- one-time codes (SMS / e-mail): one live code per factor ------------------------------------
 
@@ -117,8 +183,14 @@ export interface MfaStore {
    * answers `false`, whether or not the store had collected it yet).
    */
   revokeSession(tokenHash: string, now: number): Promise<boolean>;
-  /** Revokes every session of a user; returns how many were live. */
-  revokeUserSessions(userId: string, now: number): Promise<number>;
+  /**
+   * Revokes the user's sessions that `scope` selects, in one step, and returns how many of them
+   * were live: without `scope` (or with neither `factorId` nor `backupCode`) every session; with
+   * `factorId`, those whose {@link StoredSession.factorId} is that factor; with `backupCode`,
+   * those opened by a backup code (no `factorId`). Both may be given (either selects). The
+   * session whose token hash is `scope.except` is never revoked.
+   */
+  revokeUserSessions(userId: string, now: number, scope?: SessionScope): Promise<number>;
 
   // ---- markers: small per-user values (known devices, last successful context) -------------------
 
@@ -134,6 +206,34 @@ export interface MfaStore {
   ): Promise<string | null>;
   /** The live value of `key`, or `null`. */
   peek(userId: string, key: string, now: number): Promise<string | null>;
+}
+
+/** What {@link MfaStore.revokeUserSessions} revokes. */
+export interface SessionScope {
+  /** Sessions opened with this factor. */
+  factorId?: string;
+  /** Sessions opened with a backup code (those without a `factorId`). */
+  backupCode?: boolean;
+  /** The token hash of a session to keep whatever else is selected (the caller's own). */
+  except?: string;
+}
+
+/** The answer of {@link MfaStore.activateFactor}. */
+export type ActivationOutcome =
+  | "activated"
+  | "active"
+  | "not_found"
+  | "expired"
+  | "step_up_required";
+
+/** A limit of {@link MfaStore.throttle}. */
+export interface ThrottleLimit {
+  /** The least time between two events. `0`: no interval. */
+  intervalMs: number;
+  /** The most events within `windowMs`. */
+  max: number;
+  /** The window `max` counts in. */
+  windowMs: number;
 }
 
 /** A stored factor: flat string fields (a Redis hash). The kit owns the field names. */
@@ -171,6 +271,10 @@ export interface LimitPolicy {
   lockoutsMs: number[];
   /** How long the lock level is remembered after the last lock ends. */
   levelTtlMs: number;
+  /** Failures without a success that suspend the user's code factors (`guessable` checks). */
+  maxConsecutiveFailures: number;
+  /** How long the consecutive failures (and a suspension) are remembered after the last failure. */
+  consecutiveTtlMs: number;
 }
 
 /** Why a check did not pass; each one is a counted failure. */
@@ -257,6 +361,11 @@ export interface CheckBase {
   acr: string;
   /** The RFC 8176 method references of a pass (the session's `amr`). */
   amr: string[];
+  /**
+   * A short code an attacker can guess (TOTP, HOTP, SMS, e-mail): refused with `suspended` while
+   * the user's code factors are suspended. Backup codes and WebAuthn assertions are not.
+   */
+  guessable?: boolean;
 }
 
 /** What a successful {@link VerifyAttempt} also does, in this order. */
@@ -283,6 +392,7 @@ export type AttemptResult =
       backupCodesRemaining?: number;
     }
   | { ok: false; reason: "stale" }
+  | { ok: false; reason: "suspended" }
   | { ok: false; reason: "locked"; retryAfterMs: number }
   | {
       ok: false;
@@ -295,6 +405,8 @@ export type AttemptResult =
       lockedForMs?: number;
       /** The lock level just started (1 for the first lock), with `lockedForMs`. */
       lockLevel?: number;
+      /** Set when this failure reached `policy.maxConsecutiveFailures` (code factors suspended). */
+      suspended?: true;
     };
 
 /** A live SMS / e-mail code. */

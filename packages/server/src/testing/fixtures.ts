@@ -91,5 +91,13 @@ export async function userWithTotp(kit: TestKit, userId = "alice") {
   if (!activated.ok) throw new Error(`activation failed: ${activated.reason}`);
   // The activation code used the current step: move on so the next code is fresh.
   kit.tick(30_000);
-  return { userId, factorId, secret, otpauthUri, backupCodes: activated.backupCodes ?? [] };
+  return {
+    userId,
+    factorId,
+    secret,
+    otpauthUri,
+    backupCodes: activated.backupCodes ?? [],
+    /** The MFA session the activation opened (a fresh one, for adding more factors). */
+    sessionToken: activated.session!.token,
+  };
 }

@@ -3,7 +3,7 @@ import { createMfaHandler, type MfaHandlerOptions } from "../http/handler";
 import type { TestKit } from "./fixtures";
 
 /** The access token the test `authenticate` accepts for a user: `token-<userId>`. */
-export const bearer = (userId: string) => ({ Authorization: `Bearer token-${userId}` });
+const bearer = (userId: string) => ({ Authorization: `Bearer token-${userId}` });
 
 /** A handler over a test kit, with `authenticate` reading `Bearer token-<userId>`. */
 export function testHandler(kit: TestKit, options: Partial<MfaHandlerOptions> = {}) {

@@ -13,7 +13,7 @@ function head(major: number, n: number): number[] {
 }
 
 /** A minimal CBOR encoder (RFC 8949): integers, text, bytes, arrays and maps. */
-export function cbor(value: CborValue): Uint8Array {
+function cbor(value: CborValue): Uint8Array {
   const out: number[] = [];
   const enc = (v: CborValue) => {
     if (typeof v === "number") out.push(...(v >= 0 ? head(0, v) : head(1, -1 - v)));

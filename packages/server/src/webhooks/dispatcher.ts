@@ -86,7 +86,7 @@ export const isLoopback = (hostname: string) =>
   hostname === "[::1]";
 
 /** The body of one event's webhook: the Standard Webhooks envelope. */
-export const webhookPayload = (event: MfaEvent) =>
+const webhookPayload = (event: MfaEvent) =>
   JSON.stringify({ type: event.type, timestamp: new Date(event.at).toISOString(), data: event });
 
 export interface DispatcherSettings extends Required<Omit<WebhookDeliveryOptions, "transport">> {

@@ -7,7 +7,7 @@ import { memoryOutbox } from "./memoryOutbox";
 import type { WebhookDeliveryOptions, WebhookEndpoint, WebhookOutbox } from "./types";
 
 /** The outbox a store offers, when it implements the outbox methods. */
-export const storeOutbox = (store: MfaStore): WebhookOutbox | null => {
+const storeOutbox = (store: MfaStore): WebhookOutbox | null => {
   const s = store as Partial<WebhookOutbox>;
   return typeof s.outboxAdd === "function" &&
     typeof s.outboxClaim === "function" &&

@@ -1,0 +1,164 @@
+import type { MfaSessionResponse } from "@mfa-kit/protocol";
+import { toSession } from "../engine/session";
+
+/** What a coordinator tells its engine about the other tabs of the origin. */
+export interface TabHooks {
+  /** Another tab stored a session, or removed it (`null`). */
+  session(session: MfaSessionResponse | null): void;
+  /** Another tab refreshed the access token `stale` into `token`. */
+  token(stale: string | undefined, token: string): void;
+  /** Another tab signed out. */
+  signOut(): void;
+  /** The prompt shown in another tab was cancelled there. */
+  cancelled(): void;
+}
+
+/** Shares one token refresh, one step-up prompt and sign-out among the tabs of an origin. */
+export interface TabCoordinator {
+  /**
+   * Refreshes the access token once for every tab: under a Web Lock, unless another tab already
+   * turned `stale` into a new token (then that one). Without Web Locks, refreshes here and tells
+   * the other tabs (their waiting calls take the new token, none of them refreshes again).
+   */
+  refresh(stale: string | undefined, run: () => Promise<string>): Promise<string>;
+  /**
+   * Runs `run` (the prompt) once this tab holds the prompt, so that one tab prompts at a time;
+   * resolves `undefined` without running it when `answered` settles first (another tab's
+   * verification arrived). A tab closed mid-prompt releases it: the next waiting tab prompts.
+   */
+  prompt<T>(
+    signal: AbortSignal,
+    answered: Promise<void>,
+    run: () => Promise<T>,
+  ): Promise<T | undefined>;
+  /** Tells the other tabs this one signed out. */
+  signedOut(): void;
+  /** Tells the other tabs the prompt shown here was cancelled. */
+  cancelled(): void;
+  /** Stops listening. */
+  close(): void;
+}
+
+type Message =
+  | { t: "token"; stale?: string; token: string }
+  | { t: "ask"; stale?: string }
+  | { t: "signout" }
+  | { t: "cancelled" };
+
+interface LockManagerLike {
+  request<T>(
+    name: string,
+    options: { signal?: AbortSignal },
+    callback: () => Promise<T>,
+  ): Promise<T>;
+}
+
+/** How long a tab that got the refresh lock waits for another tab to say it refreshed already. */
+const ASK_MS = 100;
+
+/**
+ * The tab coordination of a client whose session lives in `localStorage` under `key`: the
+ * session follows the other tabs' `storage` events, and a BroadcastChannel named after `key`
+ * carries refreshed tokens, sign-outs and cancelled prompts. `null` where there is no
+ * BroadcastChannel (outside browsers).
+ */
+export function createTabCoordinator(key: string, hooks: TabHooks): TabCoordinator | null {
+  const g = globalThis as {
+    BroadcastChannel?: typeof BroadcastChannel;
+    navigator?: { locks?: LockManagerLike };
+    addEventListener?: typeof addEventListener;
+    removeEventListener?: typeof removeEventListener;
+  };
+  if (!g.BroadcastChannel) return null;
+  const channel = new g.BroadcastChannel(`mfa-kit:${key}`);
+  const locks = g.navigator?.locks;
+  /** Tokens refreshed here or in another tab, by the token they replaced. */
+  const tokens = new Map<string | undefined, string>();
+  const waiters = new Set<(m: Message) => void>();
+  const post = (m: Message) => channel.postMessage(m);
+
+  channel.onmessage = ({ data }: MessageEvent<Message>) => {
+    if (data?.t === "token" && typeof data.token === "string") {
+      tokens.set(data.stale, data.token);
+      hooks.token(data.stale, data.token);
+    } else if (data?.t === "ask") {
+      const token = tokens.get(data.stale);
+      if (token) post({ t: "token", stale: data.stale, token });
+    } else if (data?.t === "signout") hooks.signOut();
+    else if (data?.t === "cancelled") hooks.cancelled();
+    for (const waiter of waiters) waiter(data);
+  };
+
+  const onStorage = (event: StorageEvent) => {
+    if (event.key !== key && event.key !== null) return;
+    let session: MfaSessionResponse | null = null;
+    try {
+      session = toSession(JSON.parse(event.newValue ?? "null"));
+    } catch {}
+    hooks.session(session);
+  };
+  g.addEventListener?.("storage", onStorage as EventListener);
+
+  /** Asks the other tabs whether one of them refreshed `stale` already; `undefined` if none says so soon. */
+  const ask = (stale: string | undefined) =>
+    new Promise<string | undefined>((resolve) => {
+      const done = (token?: string) => {
+        waiters.delete(waiter);
+        clearTimeout(timer);
+        resolve(token);
+      };
+      const waiter = (m: Message) => {
+        if (m?.t === "token" && m.stale === stale) done(m.token);
+      };
+      const timer = setTimeout(done, ASK_MS);
+      waiters.add(waiter);
+      post({ t: "ask", stale });
+    });
+
+  const refreshHere = async (stale: string | undefined, run: () => Promise<string>) => {
+    const token = await run();
+    tokens.set(stale, token);
+    post({ t: "token", stale, token });
+    return token;
+  };
+
+  return {
+    refresh: async (stale, run) => {
+      const known = tokens.get(stale);
+      if (known) return known;
+      if (!locks) return refreshHere(stale, run);
+      return locks.request(`mfa-kit:${key}:refresh`, {}, async () => {
+        // The tab that held the lock before may have refreshed this very token.
+        const done = tokens.get(stale) ?? (await ask(stale));
+        return done ?? refreshHere(stale, run);
+      });
+    },
+
+    prompt: async (signal, answered, run) => {
+      if (!locks) return run();
+      const ac = new AbortController();
+      let wasAnswered = false;
+      const stop = () => ac.abort(signal.reason);
+      signal.addEventListener("abort", stop);
+      void answered.then(() => {
+        wasAnswered = true;
+        ac.abort();
+      });
+      try {
+        return await locks.request(`mfa-kit:${key}:prompt`, { signal: ac.signal }, run);
+      } catch (error) {
+        if (wasAnswered) return undefined;
+        throw error;
+      } finally {
+        signal.removeEventListener("abort", stop);
+      }
+    },
+
+    signedOut: () => post({ t: "signout" }),
+    cancelled: () => post({ t: "cancelled" }),
+    close: () => {
+      channel.close();
+      g.removeEventListener?.("storage", onStorage as EventListener);
+    },
+  };
+}
