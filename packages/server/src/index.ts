@@ -24,6 +24,7 @@ export type { ImportedWebauthnCredential } from "./factors/webauthn";
 export { type Cors, type CorsOptions, createCors } from "./http/cors";
 export { createMfaHandler, type MfaHandlerOptions } from "./http/handler";
 export { type MfaGuardResult, type RequireMfaOptions, requireMfa } from "./http/requireMfa";
+export type { ErrorInfo, OnError } from "./http/responses";
 export type {
   EnrollmentOptions,
   HotpOptions,
@@ -43,6 +44,7 @@ export {
   type EnrollContactResult,
   type MfaServer,
   type StartChallengeResult,
+  type StepUpProof,
 } from "./server";
 export type {
   MfaSessionClaims,

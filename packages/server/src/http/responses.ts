@@ -215,7 +215,7 @@ export function verifyFailure(
  * 503 `service_unavailable` with `Retry-After`: the store is unreachable. The kit fails closed —
  * nothing is accepted — and clients retry after `retryAfterSeconds`.
  */
-export const unavailable = (mfa: MfaServer, retryAfterSeconds = 1): Response => {
+const unavailable = (mfa: MfaServer, retryAfterSeconds = 1): Response => {
   const retryAfter = Math.max(1, Math.ceil(retryAfterSeconds));
   return fail(
     mfa,
@@ -226,7 +226,7 @@ export const unavailable = (mfa: MfaServer, retryAfterSeconds = 1): Response => 
 };
 
 /** 500 `internal_error`: an unexpected fault. Nothing was decided; no stack trace leaves the server. */
-export const internalError = (mfa: MfaServer): Response =>
+const internalError = (mfa: MfaServer): Response =>
   fail(mfa, "internal_error", { detail: "Something went wrong on the server: try again." });
 
 /** What an app's `onError` is told besides the error. */
