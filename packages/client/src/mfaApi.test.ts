@@ -109,6 +109,68 @@ describe("mfa.api", () => {
     expect(other).toMatchObject({ code: "HTTP", status: 400, problem: { detail: "nope" } });
   });
 
+  // Regression: an outage and a failed delivery were answered `rate_limited`, read as a lock; a
+  // 503 `service_unavailable` then fell to the generic HTTP code.
+  it("tells an outage and a failed delivery apart from a lock", async () => {
+    new FakeApi(server);
+    server.use(
+      http.post(`${ORIGIN}/mfa/challenge`, () =>
+        HttpResponse.json(problem("delivery_failed"), { status: 502 }),
+      ),
+      http.post(`${ORIGIN}/mfa/factors/:id/activate`, () =>
+        HttpResponse.json(problem("service_unavailable", { retryAfter: 7 }), {
+          status: 503,
+          headers: { "retry-after": "5" },
+        }),
+      ),
+      http.post(`${ORIGIN}/mfa/backup-codes/regenerate`, () =>
+        HttpResponse.json(problem("internal_error"), { status: 500 }),
+      ),
+    );
+    const mfa = client({ retry: false });
+    const sent = await mfa.api.startChallenge("f-sms").catch((e: unknown) => e);
+    expect(sent).toBeInstanceOf(MfaError);
+    expect(sent).toMatchObject({ code: "DELIVERY_FAILED", status: 502, retryAfterMs: undefined });
+    const down = await mfa.api.activateFactor("f1", "123456").catch((e: unknown) => e);
+    expect(down).toMatchObject({ code: "SERVICE_UNAVAILABLE", status: 503, retryAfterMs: 5_000 });
+    const fault = await mfa.api.regenerateBackupCodes().catch((e: unknown) => e);
+    expect(fault).toMatchObject({ code: "SERVICE_UNAVAILABLE", status: 500 });
+    expect(mfa.getSnapshot().status).not.toBe("locked");
+  });
+
+  it("retries a 503 service_unavailable after its Retry-After, within the retry window", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+    try {
+      const api = new FakeApi(server);
+      const times: number[] = [];
+      server.use(
+        http.get(`${ORIGIN}/mfa/factors`, () => {
+          times.push(Date.now());
+          return times.length < 3
+            ? HttpResponse.json(problem("service_unavailable", { retryAfter: 2 }), {
+                status: 503,
+                headers: { "retry-after": "2" },
+              })
+            : api.json({ factors: [TOTP_FACTOR], backupCodesRemaining: 5 });
+        }),
+      );
+      const mfa = client({ retry: { baseDelayMs: 1 } });
+      const listed = mfa.api.listFactors();
+      await vi.advanceTimersByTimeAsync(4_000);
+      expect(await listed).toEqual({ factors: [TOTP_FACTOR], backupCodesRemaining: 5 });
+      expect(times.slice(1).map((t, i) => t - times[i]!)).toEqual([2_000, 2_000]);
+
+      // Past the retry window, the retryer gives up rather than waiting on.
+      const late = client({ retry: { windowMs: 1_000 } });
+      times.length = 0;
+      const error = await late.api.listFactors().catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: "RETRY_EXHAUSTED", status: 503, retryAfterMs: 2_000 });
+      expect(times).toHaveLength(1);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it("forgets the session on signOut even when the call fails", async () => {
     new FakeApi(server);
     server.use(http.post(`${ORIGIN}/mfa/signout`, () => HttpResponse.error()));

@@ -57,7 +57,8 @@ export function createMfaApi(engine: Engine): MfaApi {
     if (res.status < 300) return res.body as T;
     const problem = isProblem(res.body) ? res.body : null;
     throw (
-      (/code|locked|rate/.test(problemName(problem)!) && answerError(res, engine.clock.now())) ||
+      ((res.status > 499 || /code|locked|rate/.test(problemName(problem)!)) &&
+        answerError(res, engine.clock.now())) ||
       new MfaError("HTTP", `HTTP ${res.status} from ${path}.`, { status: res.status, problem })
     );
   };

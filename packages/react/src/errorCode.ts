@@ -2,15 +2,19 @@ import { problemName } from "@mfa-kit/protocol";
 
 /**
  * What went wrong, in one word for choosing a message: the `MfaError` code (`INVALID_CODE`,
- * `LOCKED`, `NETWORK` ...), or the problem type (`code_expired`, `code_reused` ...) of a
+ * `LOCKED`, `NETWORK`, `SERVICE_UNAVAILABLE`, `DELIVERY_FAILED` ...), or the problem type (`code_expired`, `code_reused` ...) of a
  * rejection the client reports more generally.
  */
 export function errorCode(error: unknown): string | undefined {
   const e = error as { code?: unknown; problem?: unknown } | null;
   const name = problemName(e?.problem);
+  const code = e?.code as string | undefined;
   return name === "invalid_code"
     ? "INVALID_CODE"
     : name === "locked"
       ? "LOCKED"
-      : (name ?? (e?.code as string | undefined));
+      : // An outage, a fault or a failed delivery: whatever the problem, never a lock.
+        code === "SERVICE_UNAVAILABLE" || code === "DELIVERY_FAILED"
+        ? code
+        : (name ?? code);
 }

@@ -177,6 +177,55 @@ describe.each(adapterCases)("step-up ($name)", ({ send }) => {
     }
   });
 
+  // Regression: a store outage or a failed delivery answered the verification as `rate_limited`
+  // (read as LOCKED), and the user was told to wait out a lock that did not exist.
+  it("asks again at once after an outage or a failed delivery, with no lock", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      const api = new FakeApi(server);
+      const faults = [
+        () =>
+          api.json(problem("service_unavailable", { retryAfter: 3 }), 503, { "retry-after": "3" }),
+        () => api.json(problem("delivery_failed"), 502),
+        () => api.json(problem("internal_error"), 500),
+      ];
+      server.use(
+        http.post(`${ORIGIN}/mfa/verify`, async ({ request }) => {
+          const fault = faults.shift();
+          if (!fault) return undefined;
+          await request.json();
+          return fault();
+        }),
+      );
+      const seen: unknown[] = [];
+      const snapshots: string[] = [];
+      const mfa = client({
+        idempotencyKeys: true,
+        onChallenge: async (challenge, { lastError }) => {
+          seen.push({
+            code: lastError?.code,
+            retryAfterMs: lastError?.retryAfterMs,
+            lockedUntil: challenge.lockedUntil,
+          });
+          return { factorId: "f-totp", code: "123456" };
+        },
+      });
+      mfa.subscribe((s) => snapshots.push(s.status));
+      const res = await send(mfa, "/data/mfa/one");
+      expect(res.status).toBe(200);
+      expect(seen).toEqual([
+        { code: undefined, retryAfterMs: undefined, lockedUntil: undefined },
+        { code: "SERVICE_UNAVAILABLE", retryAfterMs: 3_000, lockedUntil: undefined },
+        { code: "DELIVERY_FAILED", retryAfterMs: undefined, lockedUntil: undefined },
+        { code: "SERVICE_UNAVAILABLE", retryAfterMs: undefined, lockedUntil: undefined },
+      ]);
+      expect(snapshots).not.toContain("locked");
+      expect(api.verifyBodies).toHaveLength(1); // only the last verification reached the fake API
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   // Regression: with idempotencyKeys on, the engine's own verify POST got a key, so a 429 `locked`
   // answer was retried after Retry-After with the same wrong code, extending the lock.
   it("hands a locked verify to the challenge handler instead of retrying it, with idempotencyKeys on", async () => {

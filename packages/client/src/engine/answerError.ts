@@ -5,6 +5,8 @@ import type { WireResponse } from "./types";
 /**
  * The error for an answer the API turned down: `LOCKED` for a lock or rate limit, with
  * `retryAfterMs` from `Retry-After` (read on the server's clock) or the body's `retryAfter`;
+ * `DELIVERY_FAILED` for a 5xx `delivery_failed` (the code could not be sent) and `SERVICE_UNAVAILABLE`
+ * (with `retryAfterMs` when given) for any other 5xx (an outage, a fault): neither is a lock;
  * `ADDITIONAL_FACTOR_REQUIRED` for a 401 `mfa_required` with `additionalFactor` (the answer was
  * right, and another factor is needed now); `INVALID_CODE` for a wrong, expired, reused or malformed
  * code or an unknown factor, with `attemptsLeft`. `null` when the failure is not about the answer.
@@ -18,11 +20,15 @@ export function answerError(
   const locked = status === 429 || name === "locked" || name === "rate_limited";
   const code = locked
     ? "LOCKED"
-    : status === 401 && name === "mfa_required" && problem?.additionalFactor === true
-      ? "ADDITIONAL_FACTOR_REQUIRED"
-      : [400, 404, 422].includes(status)
-        ? "INVALID_CODE"
-        : null;
+    : status > 499
+      ? name === "delivery_failed"
+        ? "DELIVERY_FAILED"
+        : "SERVICE_UNAVAILABLE"
+      : status === 401 && name === "mfa_required" && problem?.additionalFactor === true
+        ? "ADDITIONAL_FACTOR_REQUIRED"
+        : [400, 404, 422].includes(status)
+          ? "INVALID_CODE"
+          : null;
   const seconds = problem?.retryAfter;
   return (
     code &&
@@ -30,10 +36,10 @@ export function answerError(
       status,
       problem,
       attemptsLeft: problem?.attemptsLeft,
-      retryAfterMs: locked
-        ? (parseRetryAfter(headers.get("retry-after"), serverNow) ??
-          (seconds === undefined ? undefined : seconds * 1000))
-        : undefined,
+      // Sent with a lock or an outage; the step-up counts down a lock only.
+      retryAfterMs:
+        parseRetryAfter(headers.get("retry-after"), serverNow) ??
+        (seconds === undefined ? undefined : seconds * 1000),
     })
   );
 }

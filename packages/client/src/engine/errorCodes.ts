@@ -9,6 +9,11 @@
  * - `ADDITIONAL_FACTOR_REQUIRED`: the answer was right, but the API asks for another factor now (the
  *   new `factors` are in the pending challenge), e.g. after a sign-in from another country.
  * - `LOCKED`: too many failed answers; wait `retryAfterMs`.
+ * - `SERVICE_UNAVAILABLE`: the API could not answer now (503 `service_unavailable`, 500
+ *   `internal_error` or another 5xx); nothing was decided, not a lock. Try again (after `retryAfterMs` when given);
+ *   requests that may be repeated are retried by the retryer first.
+ * - `DELIVERY_FAILED`: the SMS / e-mail code could not be sent (502 `delivery_failed`); not a lock,
+ *   ask for a new code.
  * - `RETRY_EXHAUSTED`: retries, the retry window or `maxRetryAfterMs` ran out (`attempts`, `response`).
  * - `NETWORK`: the request never got a response.
  * - `TIMEOUT`: no response within `timeoutMs`.
@@ -23,6 +28,8 @@ export type MfaErrorCode =
   | "INVALID_CODE"
   | "ADDITIONAL_FACTOR_REQUIRED"
   | "LOCKED"
+  | "SERVICE_UNAVAILABLE"
+  | "DELIVERY_FAILED"
   | "RETRY_EXHAUSTED"
   | "NETWORK"
   | "TIMEOUT"

@@ -105,7 +105,10 @@ export function createStepUp(
           }
           emit("stepup.failed", { error });
           const { retryAfterMs, problem } = error;
-          const lockedUntil = retryAfterMs === undefined ? undefined : Date.now() + retryAfterMs;
+          // Only a lock counts down: an outage or a failed delivery may be tried again at once.
+          const lock = error.code === "LOCKED";
+          const lockedUntil =
+            lock && retryAfterMs !== undefined ? Date.now() + retryAfterMs : undefined;
           p.show(
             {
               attempt: p.view.attempt + 1,
@@ -120,7 +123,7 @@ export function createStepUp(
                 backupCodes: problem.backupCodes === true,
               }),
             },
-            error.code === "LOCKED" ? "locked" : "challenge",
+            lock ? "locked" : "challenge",
           );
           // The lock ends on its own: then the challenge is open again.
           if (lockedUntil) {

@@ -1,9 +1,11 @@
 import { MfaError } from "@mfa-kit/client";
+import { problem } from "@mfa-kit/protocol";
 import { act, screen, waitFor, within } from "@testing-library/react";
+import { HttpResponse, http } from "msw";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { useMfaContext } from "../mfaContext";
 import { startMswServer } from "../test/msw";
-import { keyFactor, smsFactor, totpFactor } from "../test/referenceApi";
+import { keyFactor, ORIGIN, smsFactor, totpFactor } from "../test/referenceApi";
 import { countDialogOpenings, renderWithMfa } from "../test/render";
 import { StepUpModal } from "./StepUpModal";
 
@@ -125,6 +127,52 @@ describe("StepUpModal", () => {
 
     await user.type(input, "123456");
     await expect(Promise.all(calls)).resolves.toEqual([{ data: "secret" }]);
+  });
+
+  // Regression: an outage or a failed delivery was answered as a rate limit and shown as a lock
+  // with a countdown.
+  it("says something went wrong after an outage or a failed delivery, with no countdown", async () => {
+    const { calls, dialog, input, user } = await openWith(1);
+    const faults = [
+      () =>
+        HttpResponse.json(problem("service_unavailable", { retryAfter: 30 }), {
+          status: 503,
+          headers: { "Retry-After": "30" },
+        }),
+      () => HttpResponse.json(problem("delivery_failed"), { status: 502 }),
+    ];
+    server.use(http.post(`${ORIGIN}/mfa/verify`, () => faults.shift()?.()));
+    for (let i = 0; i < 2; i++) {
+      await user.type(input, "123456");
+      expect(await within(dialog).findByText("Something went wrong. Try again.")).toBeVisible();
+      expect(within(dialog).queryByRole("timer")).toBeNull();
+      expect(within(dialog).queryByText("Too many attempts.")).toBeNull();
+      await waitFor(() => expect(input).not.toHaveAttribute("readonly"));
+      await waitFor(() => expect(input).toHaveValue(""));
+    }
+    await user.type(input, "123456");
+    await expect(Promise.all(calls)).resolves.toEqual([{ data: "secret" }]);
+  });
+
+  it("lets the app word the outage message", async () => {
+    const calls: Promise<unknown>[] = [];
+    const view = renderWithMfa(
+      <>
+        <Trigger n={1} into={calls} />
+        <StepUpModal messages={{ SERVICE_UNAVAILABLE: "Our servers are busy." }} />
+      </>,
+      server,
+    );
+    await view.user.click(screen.getByRole("button", { name: "Load" }));
+    const dialog = await screen.findByRole("dialog", { name: "Confirm it's you" });
+    await waitFor(() => expect(dialog).toHaveAttribute("aria-busy", "false"));
+    server.use(
+      http.post(`${ORIGIN}/mfa/verify`, () =>
+        HttpResponse.json(problem("internal_error"), { status: 500 }),
+      ),
+    );
+    await view.user.type(within(dialog).getByLabelText("Verification code"), "123456");
+    expect(await within(dialog).findByText("Our servers are busy.")).toBeVisible();
   });
 
   it("cancels on Escape: the waiting calls reject with STEP_UP_CANCELLED and focus goes back", async () => {

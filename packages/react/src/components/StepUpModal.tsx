@@ -30,6 +30,10 @@ export interface StepUpMessages {
   code_expired: string;
   code_reused: string;
   NETWORK: string;
+  /** An outage or a fault on the server (never shown as a lock). */
+  SERVICE_UNAVAILABLE: string;
+  /** The SMS / e-mail code could not be sent. */
+  DELIVERY_FAILED: string;
   WEBAUTHN_FAILED: string;
   failed: string;
   locked: string;
@@ -61,6 +65,8 @@ const defaults: StepUpMessages = {
   code_expired: "That code has expired. Get a new one.",
   code_reused: "That code was already used. Wait for the next one.",
   NETWORK: "Can't reach the server. Try again.",
+  SERVICE_UNAVAILABLE: "Something went wrong. Try again.",
+  DELIVERY_FAILED: "Something went wrong. Try again.",
   WEBAUTHN_FAILED: "Your security key couldn't be used.",
   failed: "That didn't work. Try again.",
   locked: "Too many attempts.",
