@@ -163,7 +163,10 @@ export function createIdentityProvider(options: IdentityProviderOptions) {
   };
 
   /** Interactions whose second factor passed, offered a security key before they finish. */
-  const verified = new Map<string, { accountId: string; acr: string; amr: string[] }>();
+  const verified = new Map<
+    string,
+    { accountId: string; acr: string; amr: string[]; sessionToken: string }
+  >();
 
   const hasSecurityKey = async (userId: string) =>
     (await mfa.listFactors(userId)).factors.some(
@@ -323,10 +326,12 @@ export function createIdentityProvider(options: IdentityProviderOptions) {
       }
       if (step === "key") {
         // The registration response of the "Add a security key" page.
+        // The kit adds a factor to an account that has one only with a fresh MFA session: the one
+        // the second factor just opened, revoked when the interaction ends.
         const registered = await mfa.verifyWebauthnRegistration(
           done.accountId,
           JSON.parse(form.get("response") ?? "null"),
-          { label: "Security key" },
+          { label: "Security key", sessionToken: done.sessionToken },
         );
         if (!registered.ok) {
           offerKey(res, details);
@@ -341,6 +346,7 @@ export function createIdentityProvider(options: IdentityProviderOptions) {
         return true;
       }
       verified.delete(uid);
+      await mfa.revokeSession(done.sessionToken);
       await login(req, res, done.accountId, done.acr, done.amr);
       return true;
     }
@@ -354,8 +360,9 @@ export function createIdentityProvider(options: IdentityProviderOptions) {
     const backupCode = form.get("backupCode")?.trim();
     const assertion = form.get("response");
     const challengeId = form.get("challengeId");
-    // A proof without an MFA session of the kit's own: the provider's session and tokens carry it.
-    const result = await mfa.verifyOnce({
+    // The provider's session and tokens carry the proof; the kit's MFA session it opens serves only
+    // to add a security key before the interaction ends, and is revoked then.
+    const verification = await mfa.verify({
       userId: accountId,
       ...(assertion && challengeId
         ? { webauthn: parseJson(assertion), challengeId }
@@ -364,25 +371,27 @@ export function createIdentityProvider(options: IdentityProviderOptions) {
           : { code: code ?? "" }),
       context: { userAgent: req.headers["user-agent"] ?? "" },
     });
-    if (!result.ok) {
+    if (!verification.ok) {
       await mfaForm(
         res,
         details,
         accountId,
-        result.reason === "locked"
+        verification.reason === "locked"
           ? "Too many wrong codes: wait a few minutes."
           : "That code is not right: try the current one.",
       );
       return true;
     }
     pending.delete(uid);
+    const result = verification.session;
     const amr = ["pwd", ...result.amr];
     if (options.webauthn && !(await hasSecurityKey(accountId))) {
       if (verified.size >= 1000) verified.delete(verified.keys().next().value!);
-      verified.set(uid, { accountId, acr: result.acr, amr });
+      verified.set(uid, { accountId, acr: result.acr, amr, sessionToken: result.token });
       offerKey(res, details);
       return true;
     }
+    await mfa.revokeSession(result.token);
     await login(req, res, accountId, result.acr, amr);
     return true;
   };
