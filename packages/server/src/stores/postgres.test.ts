@@ -192,6 +192,36 @@ describe.skipIf(skipReason !== undefined)("postgresStore on a real PostgreSQL", 
     });
   });
 
+  describe("any string", () => {
+    // PostgreSQL's text and jsonb refuse U+0000: ids, labels and values that carry it (from outside,
+    // e.g. a factor id in a URL) must round-trip, not fail as a bug.
+    it("keeps ids, fields and session claims holding U+0000 and U+FFFE apart and intact", async () => {
+      const store = await freshStore();
+      const odd = "a\u0000b\uFFFE\u0001c";
+      expect(await store.createFactor(odd, odd, { label: odd, [odd]: "x" })).toBe(true);
+      expect(await store.createFactor(odd, "a\uFFFE\u0001b\uFFFE\u0001c", { label: "y" })).toBe(
+        true,
+      );
+      expect(await store.createFactor("a\u0000b", "f", { type: "totp" })).toBe(true);
+      expect((await store.loadFactors(odd)).factors).toEqual({
+        [odd]: { label: odd, [odd]: "x" },
+        "a\uFFFE\u0001b\uFFFE\u0001c": { label: "y" },
+      });
+      expect(await store.patchFactor(odd, odd, { label: "\u0000" })).toBe(true);
+      expect((await store.loadFactors(odd)).factors[odd]?.label).toBe("\u0000");
+      await store.createSession("t\u0000", { ...session(T + 1000, odd), factorId: odd }, T);
+      expect(await store.getSession("t\u0000", T)).toEqual({
+        ...session(T + 1000, odd),
+        factorId: odd,
+      });
+      expect(await store.getSession("t", T)).toBeNull();
+      expect((await attempt(store, [{ ...match, factorId: odd }], T, odd)).ok).toBe(true);
+      expect(await store.swap(odd, odd, odd, 1000, T)).toBeNull();
+      expect(await store.peek(odd, odd, T)).toBe(odd);
+      expect(await store.revokeUserSessions(odd, T)).toBe(1);
+    });
+  });
+
   describe("with the kit", () => {
     it("keeps no plaintext secret, code, contact or token in a dump of every table", async () => {
       const store = await freshStore();

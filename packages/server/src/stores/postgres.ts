@@ -68,6 +68,32 @@ function isOutage(error: unknown): boolean {
   return true;
 }
 
+// PostgreSQL's text and jsonb cannot hold U+0000, which ids and labels from outside may carry. Every
+// string goes in with U+0000 written as U+FFFE U+0001 (and U+FFFE itself as U+FFFE U+0002) and comes
+// back decoded, so any string round-trips and none can collide with another.
+const ESC = "\uFFFE";
+const NUL = "\u0000";
+const encode = (text: string) =>
+  text.includes(NUL) || text.includes(ESC)
+    ? text.split(ESC).join(`${ESC}\u0002`).split(NUL).join(`${ESC}\u0001`)
+    : text;
+const decode = (text: string) => {
+  if (!text.includes(ESC)) return text;
+  const [head, ...rest] = text.split(ESC);
+  return head + rest.map((part) => (part[0] === "\u0001" ? NUL : ESC) + part.slice(1)).join("");
+};
+/** `value` with every string in it (object keys included) passed through `f`. */
+function deep<T>(value: T, f: (text: string) => string): T {
+  if (typeof value === "string") return f(value) as T;
+  if (Array.isArray(value)) return value.map((v) => deep(v, f)) as T;
+  if (value !== null && typeof value === "object" && !(value instanceof Date)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[f(k)] = deep(v, f);
+    return out as T;
+  }
+  return value;
+}
+
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 interface SessionRow {
@@ -266,7 +292,12 @@ export function postgresStore(pool: Pool, options: PostgresStoreOptions = {}): P
   const query = <R extends object = Record<string, unknown>>(
     text: string,
     values: unknown[],
-  ): Promise<QueryResult<R>> => run(() => pool.query<R>(text, values));
+  ): Promise<QueryResult<R>> =>
+    run(async () => {
+      const result = await pool.query<R>(text, deep(values, encode));
+      result.rows = deep(result.rows, decode);
+      return result;
+    });
   /** Calls one of the schema's functions and returns its value. */
   const call = async <T>(fn: string, values: unknown[]): Promise<T> => {
     const params = values.map((_, i) => `$${i + 1}`).join(", ");
@@ -329,9 +360,9 @@ export function postgresStore(pool: Pool, options: PostgresStoreOptions = {}): P
     const loaded = (
       await client.query<{ v: LoadedAttempt }>(
         `SELECT ${s}.load_user($1, $2, $3, $4, $5, $6) AS v`,
-        [userId, [...codes], [...challenges], [...markers], backup, []],
+        deep([userId, [...codes], [...challenges], [...markers], backup, []], encode),
       )
-    ).rows[0]!.v;
+    ).rows.map((row) => deep(row, decode))[0]!.v;
     const before: Omit<UserState, "sessions"> = {
       rev: loaded.rev,
       factors: loaded.factors,
@@ -359,7 +390,7 @@ export function postgresStore(pool: Pool, options: PostgresStoreOptions = {}): P
         ? undefined
         : diff(before, scratch.exportUser(), attempt.policy.windowMs);
     if (changes) {
-      await client.query(`SELECT ${s}.save_user($1, $2)`, [userId, JSON.stringify(changes)]);
+      await client.query(`SELECT ${s}.save_user($1, $2)`, deep([userId, changes], encode));
     }
     await client.query("COMMIT");
     return result;
@@ -390,9 +421,9 @@ export function postgresStore(pool: Pool, options: PostgresStoreOptions = {}): P
       };
     },
     createFactor: (userId, factorId, fields) =>
-      call<boolean>("create_factor", [userId, factorId, JSON.stringify(fields)]),
+      call<boolean>("create_factor", [userId, factorId, fields]),
     patchFactor: (userId, factorId, fields) =>
-      call<boolean>("patch_factor", [userId, factorId, JSON.stringify(fields)]),
+      call<boolean>("patch_factor", [userId, factorId, fields]),
     deleteFactor: (userId, factorId) => call<boolean>("delete_factor", [userId, factorId]),
 
     setBackupCodes: (userId, set, opts) =>
