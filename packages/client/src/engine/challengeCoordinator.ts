@@ -5,7 +5,7 @@ import type { ChallengeAnswer, ChallengeHandler, PendingChallenge } from "./type
 import { abortable } from "./wait";
 
 /** Where a pending challenge is: waiting for an answer, checking one, or locked for a while. */
-export type ChallengePhase = "challenge" | "verifying" | "locked";
+type ChallengePhase = "challenge" | "verifying" | "locked";
 
 /** A challenge waiting for an answer, and the requests waiting on it. */
 export interface Pending {

@@ -36,7 +36,7 @@ export interface AttemptFailure extends Failure {
  * caller as it is, and `undefined` leaves it to the next handler. A handler rejects (with an
  * `MfaError`) to fail the request.
  */
-export type Verdict = "replay" | "pass" | undefined;
+type Verdict = "replay" | "pass" | undefined;
 
 /**
  * One step of failure handling, in the spirit of tRPC links: the engine asks its handlers in order

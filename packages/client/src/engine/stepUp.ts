@@ -27,9 +27,6 @@ const CHALLENGE_PROBLEMS: readonly MfaProblemName[] = [
   "invalid_session",
 ];
 
-/** The kit's own step-up (see {@link createStepUp}). */
-export type StepUp = ReturnType<typeof createStepUp>;
-
 /**
  * The kit's own step-up: a 401 challenge (RFC 9470, or a problem naming MFA) is answered by the
  * challenge handler, the answer is posted to `{base}/verify`, and the session it gives goes with the

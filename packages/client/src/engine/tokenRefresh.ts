@@ -4,9 +4,6 @@ import { MfaError } from "./mfaError";
 import { OWN_AUTHORIZATION, type RequestContext } from "./requestContext";
 import { abortable } from "./wait";
 
-/** The app's access token, and one refresh of it at a time after the API rejected it. */
-export type TokenRefresh = ReturnType<typeof createTokenRefresh>;
-
 /**
  * Owns the access token each attempt carries: the app's (`getAccessToken`) unless it is the very one
  * a refresh replaced, and the single-flight refresh (`refreshAccessToken`) shared by every request
