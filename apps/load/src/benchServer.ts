@@ -56,6 +56,7 @@ if (values.store === "postgres") {
 
 const mfa = createMfaServer({
   issuer: "mfa-kit bench",
+  accountName: (userId) => `${userId}@bench.example`,
   store,
   encryptionKeys: { current: "k1", keys: { k1: randomBytes(32).toString("base64url") } },
 });

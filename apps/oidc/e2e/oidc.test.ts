@@ -118,10 +118,10 @@ describe.skipIf(!available)("the OpenID Provider example in Chromium", () => {
 
   test("a security key (a virtual WebAuthn authenticator) is added at the provider, then answers a step-up to phr", async () => {
     const other = await browser.newContext();
-    // Each popup gets a virtual authenticator (one per page) holding the keys added so far.
+    // Each popup gets a virtual authenticator (one per page) holding the keys added so far, set up
+    // before anything is clicked in it.
     const credentials: unknown[] = [];
-    const keysOf = new Map<Page, () => Promise<unknown[]>>();
-    other.on("page", async (p) => {
+    const authenticator = async (p: Page) => {
       const cdp = await other.newCDPSession(p);
       await cdp.send("WebAuthn.enable");
       const { authenticatorId } = await cdp.send("WebAuthn.addVirtualAuthenticator", {
@@ -137,11 +137,9 @@ describe.skipIf(!available)("the OpenID Provider example in Chromium", () => {
       for (const credential of credentials) {
         await cdp.send("WebAuthn.addCredential", { authenticatorId, credential } as never);
       }
-      keysOf.set(
-        p,
-        async () => (await cdp.send("WebAuthn.getCredentials", { authenticatorId })).credentials,
-      );
-    });
+      return async () =>
+        (await cdp.send("WebAuthn.getCredentials", { authenticatorId })).credentials as unknown[];
+    };
     const tab = await other.newPage();
     tab.on("pageerror", (error) => errors.push(error.message));
     await tab.goto(example.spa);
@@ -154,12 +152,14 @@ describe.skipIf(!available)("the OpenID Provider example in Chromium", () => {
     const first = other.waitForEvent("page");
     await tab.getByRole("button", { name: "Send a transfer" }).click();
     const popup = await first;
+    const keys = await authenticator(popup);
     await popup.getByLabel("Backup code").fill(example.user.backupCodes[1]!);
     await popup.getByRole("button", { name: "Verify" }).click();
     await popup.getByRole("button", { name: "Add a security key" }).click();
-    const keys = keysOf.get(popup)!;
-    await expect.poll(async () => (await keys()).length).toBe(1);
+    await popup.getByRole("heading", { name: "Security key added" }).waitFor();
     credentials.push(...(await keys()));
+    expect(credentials).toHaveLength(1);
+    await popup.getByRole("button", { name: "Continue" }).click();
     await expect
       .poll(() => tab.getByTestId("result").textContent(), { timeout: 20_000 })
       .toBe("Transfer: 1 of 1 succeeded");
@@ -167,6 +167,7 @@ describe.skipIf(!available)("the OpenID Provider example in Chromium", () => {
     const second = other.waitForEvent("page");
     await tab.getByRole("button", { name: "Confirm with a security key" }).click();
     const keyPopup = await second;
+    await authenticator(keyPopup);
     await keyPopup.getByRole("button", { name: "Use a security key" }).click();
     await expect.poll(() => tab.getByTestId("acr").textContent(), { timeout: 20_000 }).toBe("phr");
     await other.close();

@@ -1,8 +1,5 @@
-import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { anyString } from "./fuzz.testkit";
 import { headerValue, MfaHeaders } from "./headers";
-import { splitList } from "./list";
 
 describe("MfaHeaders", () => {
   it("spells the header names of the wire contract", () => {
@@ -32,23 +29,5 @@ describe("headerValue", () => {
     );
     expect(headerValue({ "retry-after": 5 }, "retry-after")).toBeUndefined();
     expect(headerValue(null, "retry-after")).toBeUndefined();
-  });
-});
-
-describe("splitList", () => {
-  it("splits on commas outside quoted strings, trimming and dropping empty elements", () => {
-    expect(splitList(' a , "b, \\"c\\"" ,, d;e ')).toEqual(["a", '"b, \\"c\\""', "d;e"]);
-    expect(splitList('a;"b;c";d', ";")).toEqual(["a", '"b;c"', "d"]);
-    expect(splitList('a, "unterminated, b')).toEqual(["a", '"unterminated, b']);
-    expect(splitList(undefined)).toEqual([]);
-  });
-
-  it("never throws and keeps every non-space character outside the separators", () => {
-    fc.assert(
-      fc.property(anyString, (value) => {
-        const parts = splitList(value);
-        expect(parts.join("").replace(/[\s,]/g, "")).toBe(value.replace(/[\s,]/g, ""));
-      }),
-    );
   });
 });

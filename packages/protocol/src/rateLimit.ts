@@ -1,6 +1,5 @@
 import { type HeaderSource, headerValue } from "./headers";
-import { splitList } from "./list";
-import { defined, integer, quote, text } from "./values";
+import { quote, unquote } from "./values";
 
 /** One quota-left item of the `RateLimit` field. */
 export interface RateLimitItem {
@@ -33,37 +32,74 @@ export interface RateLimitInfo {
   policies: RateLimitPolicy[];
 }
 
-// Reads a List of Items with Parameters (RFC 9651 §3.1) whose items are policy names (strings or
-// tokens), skipping the members it cannot read. A parameter given twice keeps its last value
-// (§4.2.3.2); one of the wrong type is left out.
-const members = <T>(value: string | undefined, read: (p: Record<string, string>) => T) =>
-  splitList(value).flatMap((member) => {
-    const [head, ...params] = splitList(member, ";");
-    const policy = text(head);
-    const p = Object.fromEntries(params.map((param) => param.split(/\s*=\s*([\s\S]*)/)));
-    return policy === undefined ? [] : [defined({ policy, ...read(p) })];
-  });
+// The pieces of an RFC 9651 List of Items with Parameters (§3.1), each matched where the last one
+// ended (sticky): a member's String (group 1) at the start or after a comma; a Parameter (§3.1.2:
+// key 2, then the Bare Item as a non-negative Integer 3, a String's content 4, a Byte Sequence 5,
+// or another type: Decimal before Integer and Date so that the greedy match is the only parse,
+// Display String content 6); the SP that may end the field.
+const PIECE =
+  /(?:^ *|(?!^)[ \t]*,[ \t]*)"((?:[ !#-[\]-~]|\\["\\])*)"|; *([a-z*][a-z\d_.*-]*)(?:=(?:(-0{1,15}|\d{1,15})(?![\d.])|"((?:[ !#-[\]-~]|\\["\\])*)"|(:[A-Za-z\d+/=]*:)|-?\d{1,12}\.\d{1,3}|@?-?\d{1,15}|[A-Za-z*][\w!#$%&'*+.^`|~:/-]*|\?[01]|%"((?:[ !#$&-~]|%[\da-f]{2})*)"))?| +$/gy;
+
+// Reads a List of Strings with Parameters (RFC 9651 §4.2) strictly, then maps the parameters in
+// `names` to members of the result: `pk` a Byte Sequence (as sent), `qu` a String, `w` a positive
+// Integer, any other a non-negative Integer; `required` must be there. Any syntax error, a member
+// that is not a String, or a parameter of the wrong type makes the field malformed, and
+// draft-ietf-httpapi-ratelimit-headers-10 §5 says to ignore it whole: `[]`. A parameter given
+// twice keeps its last value (§4.2.3.2); unknown parameters are checked, then ignored.
+function members<T>(field = "", required: string, names: Record<string, string>): T[] {
+  const list: [string, Record<string, (string | undefined)[]>][] = [];
+  let params: Record<string, (string | undefined)[]>;
+  try {
+    // A parameter before any member finds no `params` and throws, as does a Display String that
+    // is not UTF-8 (§4.2.10); what no piece matches is left over.
+    const rest = field.replace(PIECE, (_, name, key, int, string, bytes, display = "") => {
+      if (name === undefined) params[key] = [int, string, bytes, decodeURIComponent(display)];
+      else {
+        params = {};
+        list.push([unquote(name), params]);
+      }
+      return "";
+    });
+    return rest
+      ? []
+      : list.map(([policy, p]) => {
+          const item: Record<string, unknown> = { policy };
+          if (!p[required]) throw 0;
+          for (const key in names) {
+            const i = key === "pk" ? 2 : +(key === "qu");
+            const v = p[key]?.[i];
+            if (p[key] && (v === undefined || (key === "w" && !+v))) throw 0;
+            if (v !== undefined) item[names[key]!] = i ? unquote(v) : Math.abs(+v);
+          }
+          return item as T;
+        });
+  } catch {
+    return [];
+  }
+}
 
 /**
  * Reads the `RateLimit` and `RateLimit-Policy` fields (draft-ietf-httpapi-ratelimit-headers-10),
  * e.g. `RateLimit: "default";r=50;t=30` and `RateLimit-Policy: "default";q=100;w=60`, from a
- * `Headers` object or a plain header record (axios, Node). Tolerant where RFC 9651 is strict:
- * members and parameters it cannot read are skipped, whitespace is allowed around `;` and `=`, and a
- * token is accepted for a policy name. Never throws.
+ * `Headers` object or a plain header record (axios, Node). Each field is parsed strictly as an
+ * RFC 9651 List of Strings with Parameters; a malformed field (a syntax error anywhere, a policy
+ * name that is not a String, `r` or `q` missing, `r`, `t` or `q` not a non-negative Integer, `w`
+ * not a positive one, `qu` not a String, `pk` not a Byte Sequence) is ignored whole, as §5 of the
+ * draft requires: its list is empty. Never throws.
  */
 export function parseRateLimit(headers: HeaderSource | null | undefined): RateLimitInfo {
   return {
-    limits: members(headerValue(headers, "ratelimit"), (p) => ({
-      remaining: integer(p.r),
-      resetSeconds: integer(p.t),
-      partitionKey: text(p.pk),
-    })),
-    policies: members(headerValue(headers, "ratelimit-policy"), (p) => ({
-      quota: integer(p.q),
-      quotaUnit: text(p.qu),
-      windowSeconds: integer(p.w),
-      partitionKey: text(p.pk),
-    })),
+    limits: members(headerValue(headers, "ratelimit"), "r", {
+      r: "remaining",
+      t: "resetSeconds",
+      pk: "partitionKey",
+    }),
+    policies: members(headerValue(headers, "ratelimit-policy"), "q", {
+      q: "quota",
+      qu: "quotaUnit",
+      w: "windowSeconds",
+      pk: "partitionKey",
+    }),
   };
 }
 
@@ -88,13 +124,14 @@ export function formatRateLimit(policy: string, remaining: number, resetSeconds:
 /**
  * Formats one `RateLimit-Policy` item that {@link parseRateLimit} reads back:
  * `formatRateLimitPolicy("default", 100, 60)` is `"default";q=100;w=60`, a quota of 100 per
- * 60-second window. `quota` is floored and `windowSeconds` rounded up; names and numbers are made
- * safe as in {@link formatRateLimit}.
+ * 60-second window. `quota` is floored and `windowSeconds` rounded up to at least 1 (a window must
+ * be positive); names and numbers are made safe as in {@link formatRateLimit}.
  */
 export function formatRateLimitPolicy(
   policy: string,
   quota: number,
   windowSeconds: number,
 ): string {
-  return item(policy, { q: Math.floor(quota), w: Math.ceil(windowSeconds) });
+  // `w` must be positive (draft-ietf-httpapi-ratelimit-headers-10 §3.1.3): at least 1 second.
+  return item(policy, { q: Math.floor(quota), w: Math.max(Math.ceil(windowSeconds) || 1, 1) });
 }

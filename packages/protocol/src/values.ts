@@ -4,16 +4,8 @@
 export const integer = (value: string | undefined): number | undefined =>
   /^\d{1,15}$/.test(value ?? "") ? +value! : undefined;
 
-/**
- * A quoted-string (RFC 9110 §5.6.4, unescaped; this also reads every RFC 9651 string), or a token
- * or RFC 9651 byte sequence (as sent), or `undefined` for anything else.
- */
-export function text(value: string | undefined): string | undefined {
-  const match = /^(?:"((?:\\[\s\S]|[^"\\])*)"|([\w!#$%&'*+.^`|~:/-]+|:[\w+/=]*:))$/.exec(
-    value ?? "",
-  );
-  return match?.[1]?.replace(/\\([\s\S])/g, "$1") ?? match?.[2];
-}
+/** The content of a quoted-string (RFC 9110 §5.6.4) or RFC 9651 String, quoted pairs unescaped. */
+export const unquote = (content: string) => content.replace(/\\([\s\S])/g, "$1");
 
 /** `object` without its `undefined` members, so that `"key" in result` means the value was sent. */
 export const defined = <T extends object>(object: T): T =>

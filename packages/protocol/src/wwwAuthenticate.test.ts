@@ -96,6 +96,35 @@ describe("parseWwwAuthenticate", () => {
     ]);
   });
 
+  // RFC 9110 §11.6.1: challenge = auth-scheme [ 1*SP ( token68 / #auth-param ) ].
+  it("ends a challenge at the comma right after its scheme", () => {
+    expect(plain(parseWwwAuthenticate('Basic, realm="foo"'))).toEqual([
+      { scheme: "Basic", params: {} },
+    ]);
+    expect(plain(parseWwwAuthenticate('Basic,realm="foo", Bearer error="x"'))).toEqual([
+      { scheme: "Basic", params: {} },
+      { scheme: "Bearer", params: { error: "x" } },
+    ]);
+    expect(plain(parseWwwAuthenticate('Basic\t, realm="foo"'))).toEqual([
+      { scheme: "Basic", params: {} },
+    ]);
+    // with SP after the scheme the auth-param list has started: an empty element, then realm
+    expect(plain(parseWwwAuthenticate('Basic , realm="foo"'))).toEqual([
+      { scheme: "Basic", params: { realm: "foo" } },
+    ]);
+  });
+
+  it("takes only SP between the scheme and its parameters", () => {
+    expect(parseWwwAuthenticate('Bearer\trealm="a"')).toEqual([]);
+    expect(parseWwwAuthenticate("Negotiate\tabc==")).toEqual([]);
+    expect(plain(parseWwwAuthenticate('Bearer\trealm="a", Basic realm="b"'))).toEqual([
+      { scheme: "Basic", params: { realm: "b" } },
+    ]);
+    expect(plain(parseWwwAuthenticate('Bearer   realm="a"'))).toEqual([
+      { scheme: "Bearer", params: { realm: "a" } },
+    ]);
+  });
+
   it("reads the challenges before and after garbage", () => {
     const value = 'Basic realm="a", @@@, ="x", Bearer error=oops';
     expect(plain(parseWwwAuthenticate(value))).toEqual([

@@ -1,5 +1,4 @@
-import { splitList } from "./list";
-import { text } from "./values";
+import { unquote } from "./values";
 
 /** One challenge of a `WWW-Authenticate` field (RFC 9110 §11.6.1). */
 export interface AuthChallenge {
@@ -15,15 +14,18 @@ export interface AuthChallenge {
 }
 
 // One list element: `[auth-scheme 1*SP] (auth-param / token68)` or a lone auth-scheme, where
-// auth-param = token BWS "=" BWS (token / quoted-string). Groups: scheme, name, value, token68.
+// auth-param = token BWS "=" BWS (token / quoted-string). Groups: scheme, name, token value,
+// quoted-string content, token68.
 const ELEMENT =
-  /^(?:([\w!#$%&'*+.^`|~-]+)(?:\s+|$))?(?:([\w!#$%&'*+.^`|~-]+)\s*=\s*([\w!#$%&'*+.^`|~-]+|"(?:\\[\s\S]|[^"\\])*")|([\w~+/.-]+=*))?$/;
+  /^(?:([\w!#$%&'*+.^`|~-]+)(?: +|$))?(?:([\w!#$%&'*+.^`|~-]+)[ \t]*=[ \t]*(?:([\w!#$%&'*+.^`|~-]+)|"((?:\\[\s\S]|[^"\\])*)")|([\w~+/.-]+=*))?$/;
 
 /**
  * Parses a `WWW-Authenticate` (or `Proxy-Authenticate`) field value into its challenges, following
  * the RFC 9110 §11.6.1 grammar: several comma-separated challenges in one value, token68 or
  * auth-params, token or quoted-string values with quoted-pair escapes, optional whitespace around
- * `=` and `,`, empty list elements.
+ * `=` and `,`, empty list elements. Only SP separates a scheme from what follows it, and a comma
+ * right after a scheme ends its challenge: in `Basic, realm="x"` the realm is not Basic's (in
+ * `Basic , realm="x"` it is, as the grammar allows).
  *
  * Never throws. A list element it cannot read is skipped and ends the challenge it was in (later
  * auth-params are not attached to the wrong challenge), so garbage gives `[]` or the challenges that
@@ -36,8 +38,13 @@ const ELEMENT =
 export function parseWwwAuthenticate(field: string | null | undefined): AuthChallenge[] {
   const challenges: AuthChallenge[] = [];
   let current: AuthChallenge | undefined;
-  for (const element of splitList(field)) {
-    const [, scheme, name, value, token68] = ELEMENT.exec(element) ?? [];
+  // The list elements, split on commas outside quoted strings (an unterminated one runs to the end).
+  for (const raw of (typeof field === "string" &&
+    field.match(/(?:"(?:\\[\s\S]|[^"\\])*"?|[^",])+/g)) ||
+    []) {
+    const element = raw.trim();
+    if (!element) continue;
+    const [, scheme, name, token, quoted, token68] = ELEMENT.exec(element) ?? [];
     if (scheme) {
       current = { scheme, params: Object.create(null) };
       challenges.push(current);
@@ -45,7 +52,9 @@ export function parseWwwAuthenticate(field: string | null | undefined): AuthChal
     // Unreadable, a token68 with no scheme, or an auth-param after a token68: the challenge ends.
     else if (!name || current?.token68) current = undefined;
     if (current && token68) current.token68 = token68;
-    else if (current && name) current.params[name.toLowerCase()] ??= text(value)!;
+    else if (current && name) current.params[name.toLowerCase()] ??= token ?? unquote(quoted!);
+    // A lone scheme with no SP before the comma: the comma ends its challenge.
+    else if (scheme && !raw.includes(`${scheme} `)) current = undefined;
   }
   return challenges;
 }

@@ -3,6 +3,7 @@ export type {
   BackupCodeUsedEvent,
   EventContext,
   FactorEnrolledEvent,
+  FactorImportedEvent,
   FactorRemovedEvent,
   FailedEvent,
   LocationChangedEvent,
@@ -15,7 +16,8 @@ export type {
   VerifyContext,
 } from "./events/types";
 export type { FactorInfo } from "./factors/factorRecord";
-export type { TotpEnrollment } from "./factors/totp";
+export { AccountLabelError, type ImportedTotp, type TotpEnrollment } from "./factors/totp";
+export type { ImportedWebauthnCredential } from "./factors/webauthn";
 export { type Cors, type CorsOptions, createCors } from "./http/cors";
 export { createMfaHandler, type MfaHandlerOptions } from "./http/handler";
 export { type MfaGuardResult, type RequireMfaOptions, requireMfa } from "./http/requireMfa";

@@ -26,7 +26,7 @@ describe("createMfaServer options", () => {
       lockoutsMs: [30_000, 60_000, 120_000, 300_000],
       levelTtlMs: 86_400_000,
     });
-    expect(o.hotp).toEqual({ lookAhead: 10, resyncWindow: 100 });
+    expect(o.hotp).toEqual({ algorithm: "SHA1", digits: 6, lookAhead: 10, resyncWindow: 100 });
     expect(o.backupCodeCount).toBe(10);
     expect(o.eventTimeoutMs).toBe(5_000);
     expect(o.webauthn).toBeUndefined();
@@ -58,7 +58,7 @@ describe("createMfaServer options", () => {
   it("run end to end on the defaults: portable crypto, a per-process key, the memory store", async () => {
     let now = 1_700_000_000_000;
     const mfa = createMfaServer({ issuer: "Acme", now: () => now });
-    const { factorId, secret } = await mfa.enrollTotp("alice");
+    const { factorId, secret } = await mfa.enrollTotp("alice", { label: "alice@acme.com" });
     const code = () => generateSync({ secret, epoch: Math.floor(now / 1000) });
     expect((await mfa.activateFactor("alice", factorId, code())).ok).toBe(true);
     now += 30_000;

@@ -19,8 +19,12 @@ export interface TotpOptions {
   secretBytes?: number;
 }
 
-/** HOTP (RFC 4226) verification parameters. */
+/** HOTP (RFC 4226) parameters: new factors' algorithm and digits, and verification windows. */
 export interface HotpOptions {
+  /** HMAC algorithm of new HOTP factors. Defaults to `"SHA1"` (RFC 4226). */
+  algorithm?: "SHA1" | "SHA256" | "SHA512";
+  /** Code length of new HOTP factors. Defaults to `6`. */
+  digits?: 6 | 8;
   /** Counters checked ahead of the expected one (§7.4 look-ahead). Defaults to `10`. */
   lookAhead?: number;
   /** How far ahead a code may match to start a resynchronisation with the next code. Defaults to `100`. */
@@ -56,11 +60,15 @@ export interface OtpOptions {
 
 /** WebAuthn relying party settings (through `@simplewebauthn/server`). */
 export interface WebauthnOptions {
-  /** The relying party id: your registrable domain, e.g. `example.com`. Required for WebAuthn. */
-  rpID: string;
+  /**
+   * The relying party id: your registrable domain, e.g. `example.com`, or several (sub-domains
+   * each with their own id). Registration and authentication options name the first; a response
+   * for any of them is accepted. Required for WebAuthn.
+   */
+  rpID: string | string[];
   /** The name shown by the authenticator. Defaults to the `issuer`. */
   rpName?: string;
-  /** The expected origin(s), e.g. `https://example.com`. Required for WebAuthn. */
+  /** The expected origin(s), e.g. `https://example.com`, or a web app's and its mobile app's. Required for WebAuthn. */
   origin: string | string[];
   /** Whether the authenticator must verify the user (PIN, biometrics). Defaults to `"preferred"`. */
   userVerification?: "required" | "preferred" | "discouraged";
@@ -68,6 +76,11 @@ export interface WebauthnOptions {
   reRegisterAfterMs?: number;
   /** Lifetime of a registration or authentication challenge. Defaults to `300_000`. */
   challengeTtlMs?: number;
+  /**
+   * COSE algorithms accepted for new credentials, in order of preference, e.g. add `-37`/`-38`
+   * (RSA-PSS) or `-65535` (RS1, older TPM keys). Defaults to `[-8, -7, -257]` (EdDSA, ES256, RS256).
+   */
+  supportedAlgorithmIDs?: number[];
 }
 
 /** MFA sessions. */
@@ -109,8 +122,17 @@ export interface RiskOptions {
 
 /** Options of {@link createMfaServer}. */
 export interface MfaServerOptions {
-  /** Your product's name: shown in authenticator apps and passed to `send`. Required. */
+  /**
+   * Your product's name: shown in authenticator apps and passed to `send`. Required. It may not
+   * contain a colon (Key Uri Format: apps would split `Acme:Corp` into issuer and account).
+   */
   issuer: string;
+  /**
+   * The account name authenticator apps show for a new TOTP / HOTP factor enrolled without a
+   * `label`: the name the user knows (e-mail, user name), never an internal id. No colon. Defaults
+   * to none: `enrollTotp` / `enrollHotp` then need a `label`.
+   */
+  accountName?: (userId: string) => string | Promise<string>;
   /** Where shared state lives. Defaults to `memoryStore()` (one instance only). */
   store?: MfaStore;
   /**
@@ -153,10 +175,17 @@ export interface MfaServerOptions {
 /** Options after defaults: what the kit reads. */
 export interface ResolvedOptions {
   issuer: string;
+  accountName: MfaServerOptions["accountName"];
   totp: Required<TotpOptions>;
   hotp: Required<HotpOptions>;
   otp: Required<Omit<OtpOptions, "send">> & { send: OtpOptions["send"] };
-  webauthn: (Required<Omit<WebauthnOptions, "origin">> & { origin: string | string[] }) | undefined;
+  webauthn:
+    | (Required<Omit<WebauthnOptions, "origin" | "rpID">> & {
+        origin: string | string[];
+        /** The relying party ids, the first one named in options. */
+        rpIDs: string[];
+      })
+    | undefined;
   sessions: Required<SessionOptions>;
   limits: Required<LimitOptions>;
   risk: Required<RiskOptions>;
@@ -186,6 +215,24 @@ export function resolveOptions(options: MfaServerOptions): ResolvedOptions {
   }
   const digits = totp.digits ?? 6;
   if (digits !== 6 && digits !== 8) throw new TypeError("totp.digits must be 6 or 8.");
+  if (options.issuer.includes(":")) {
+    throw new TypeError(
+      `createMfaServer: \`issuer\` may not contain a colon, got ${JSON.stringify(options.issuer)}: authenticator apps split the otpauth label at the first colon (Key Uri Format), so "Acme:Corp" would show issuer "Acme" and account "Corp:…". Use another separator, e.g. "Acme Corp".`,
+    );
+  }
+  if (options.accountName !== undefined && typeof options.accountName !== "function") {
+    throw new TypeError(
+      "accountName must be a function (userId) => the account name the user knows.",
+    );
+  }
+  const hotpAlgorithm = options.hotp?.algorithm ?? "SHA1";
+  if (!["SHA1", "SHA256", "SHA512"].includes(hotpAlgorithm)) {
+    throw new TypeError(
+      `hotp.algorithm must be SHA1, SHA256 or SHA512, got ${String(hotpAlgorithm)}.`,
+    );
+  }
+  const hotpDigits = options.hotp?.digits ?? 6;
+  if (hotpDigits !== 6 && hotpDigits !== 8) throw new TypeError("hotp.digits must be 6 or 8.");
   const limits = options.limits ?? {};
   const lockoutsMs = limits.lockoutsMs ?? [30_000, 60_000, 120_000, 300_000];
   if (!Array.isArray(lockoutsMs) || lockoutsMs.length === 0) {
@@ -195,13 +242,29 @@ export function resolveOptions(options: MfaServerOptions): ResolvedOptions {
     positive(`limits.lockoutsMs[${i}]`, ms, 0);
   });
   const webauthn = options.webauthn;
-  if (webauthn && (typeof webauthn.rpID !== "string" || !webauthn.origin)) {
+  const list = (value: unknown) => (Array.isArray(value) ? value : [value]);
+  const rpIDs = list(webauthn?.rpID);
+  const origins = list(webauthn?.origin);
+  const nonEmpty = (values: unknown[]) =>
+    values.length > 0 && values.every((v) => typeof v === "string" && v !== "");
+  if (webauthn && (!nonEmpty(rpIDs) || !nonEmpty(origins))) {
     throw new TypeError(
-      "webauthn needs `rpID` (your domain) and `origin` (e.g. https://example.com).",
+      "webauthn needs `rpID` (your domain) and `origin` (e.g. https://example.com): each a non-empty string or a non-empty list of them.",
+    );
+  }
+  const algorithmIDs = webauthn?.supportedAlgorithmIDs ?? [-8, -7, -257];
+  if (
+    !Array.isArray(algorithmIDs) ||
+    algorithmIDs.length === 0 ||
+    !algorithmIDs.every((id) => Number.isSafeInteger(id))
+  ) {
+    throw new TypeError(
+      "webauthn.supportedAlgorithmIDs must list at least one COSE algorithm id (an integer, e.g. -7).",
     );
   }
   return {
     issuer: options.issuer,
+    accountName: options.accountName,
     totp: {
       algorithm,
       digits,
@@ -210,6 +273,8 @@ export function resolveOptions(options: MfaServerOptions): ResolvedOptions {
       secretBytes: positive("totp.secretBytes", totp.secretBytes, 20, 16),
     },
     hotp: {
+      algorithm: hotpAlgorithm,
+      digits: hotpDigits,
       lookAhead: positive("hotp.lookAhead", options.hotp?.lookAhead, 10, 0),
       resyncWindow: positive("hotp.resyncWindow", options.hotp?.resyncWindow, 100, 0),
     },
@@ -220,9 +285,10 @@ export function resolveOptions(options: MfaServerOptions): ResolvedOptions {
       resendAfterMs: positive("otp.resendAfterMs", options.otp?.resendAfterMs, 30_000, 0),
     },
     webauthn: webauthn && {
-      rpID: webauthn.rpID,
+      rpIDs: rpIDs as string[],
       rpName: webauthn.rpName ?? options.issuer,
-      origin: webauthn.origin,
+      origin: Array.isArray(webauthn.origin) ? [...webauthn.origin] : webauthn.origin,
+      supportedAlgorithmIDs: [...algorithmIDs],
       userVerification: webauthn.userVerification ?? "preferred",
       reRegisterAfterMs: positive(
         "webauthn.reRegisterAfterMs",

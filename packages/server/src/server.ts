@@ -16,8 +16,15 @@ import { enrollContact, normalizeContact, sendCode } from "./factors/contactCode
 import { forgetFactors, loadFactors, MAX_USERS } from "./factors/factorCache";
 import { type FactorInfo, factorType, isActive, toSummary } from "./factors/factorRecord";
 import { CACHE_SIZE as SECRET_CACHE_SIZE } from "./factors/secret";
-import { enrollOtpApp, type TotpEnrollment } from "./factors/totp";
-import { authenticationOptions, registrationOptions, verifyRegistration } from "./factors/webauthn";
+import { enrollOtpApp, type ImportedTotp, importOtpApp, type TotpEnrollment } from "./factors/totp";
+import {
+  authenticationOptions,
+  expectChallenge,
+  type ImportedWebauthnCredential,
+  importCredential,
+  registrationOptions,
+  verifyRegistration,
+} from "./factors/webauthn";
 import { MAX_LOCKS, runAttempt, serialize } from "./limits/attemptQueue";
 import { type MfaServerOptions, resolveOptions } from "./options";
 import { createKeyRing, type EncryptionKeys } from "./secrets/keyRing";
@@ -127,6 +134,30 @@ export interface MfaServer {
     response: WebAuthnJSON,
     options?: { label?: string },
   ): Promise<ActivateResult>;
+  /**
+   * Imports a TOTP (or, from an `otpauth://hotp/` URI, HOTP) factor from another provider, active
+   * at once and sealed like any other: from its base32 `secret` (with the `totp` settings) or the
+   * `otpauthUri` the provider showed. Emits `factor.imported`. An administrative operation: call it
+   * only behind your own admin checks, never with what an end user sends. A `TypeError` names bad
+   * input; nothing is stored then.
+   */
+  importTotp(userId: string, factor: ImportedTotp): Promise<FactorInfo>;
+  /**
+   * Imports a WebAuthn credential registered by another server (its id, COSE public key, counter,
+   * transports), active at once. Emits `factor.imported`. An administrative operation: call it only
+   * behind your own admin checks. A `TypeError` names bad input; nothing is stored then.
+   */
+  importWebauthnCredential(
+    userId: string,
+    credential: ImportedWebauthnCredential,
+  ): Promise<FactorInfo>;
+  /**
+   * Verifies WebAuthn assertions against a challenge the app generated itself (its own
+   * `generateAuthenticationOptions` call, a migration): `challenge` (base64url, at least 16 random
+   * bytes) is accepted once, for `webauthn.challengeTtlMs`, by `verify` / `verifyOnce` with the
+   * assertion, counted and replay-guarded like any verification.
+   */
+  expectWebauthnChallenge(userId: string, challenge: string): Promise<void>;
   /** Milliseconds until the user's lock ends; 0 when not locked. */
   lockedFor(userId: string): Promise<number>;
   /** Resolves once every emitted event was delivered (or its listener failed or timed out). */
@@ -208,6 +239,16 @@ export function createMfaServer(options: MfaServerOptions): MfaServer {
       factor: toSummary(ctx, factorId, record),
       ...(backupCodes ? { backupCodes } : {}),
     };
+  };
+
+  const imported = (userId: string, factorId: string, record: FactorRecord): FactorInfo => {
+    emit(ctx, {
+      type: "factor.imported",
+      userId,
+      factorId,
+      factorType: factorType(record) ?? "totp",
+    });
+    return toSummary(ctx, factorId, record);
   };
 
   const server: MfaServer = {
@@ -368,6 +409,22 @@ export function createMfaServer(options: MfaServerOptions): MfaServer {
       const result = await verifyRegistration(ctx, userId, response, opts.label);
       if (!result.ok) return { ok: false, reason: result.reason };
       return activated(userId, result.factorId, result.record);
+    },
+
+    async importTotp(userId, factor) {
+      requireUser(userId);
+      const { factorId, record } = await importOtpApp(ctx, userId, factor);
+      return imported(userId, factorId, record);
+    },
+    async importWebauthnCredential(userId, credential) {
+      requireUser(userId);
+      const { factorId, record } = await importCredential(ctx, userId, credential);
+      return imported(userId, factorId, record);
+    },
+
+    async expectWebauthnChallenge(userId, challenge) {
+      requireUser(userId);
+      await expectChallenge(ctx, userId, challenge);
     },
 
     lockedFor: (userId) => store.lockedFor(userId, ctx.now()),

@@ -76,6 +76,12 @@ export function describeKitEvent(event: MfaEvent): NewDemoEvent {
         severity: "info",
         message: `${capitalise(METHOD_NAMES[event.factorType] ?? event.factorType)} was added.`,
       };
+    case "factor.imported":
+      return {
+        ...base,
+        severity: "info",
+        message: `${capitalise(METHOD_NAMES[event.factorType] ?? event.factorType)} was imported by an administrator.`,
+      };
     case "factor.removed":
       return {
         ...base,
@@ -124,6 +130,8 @@ export function createMfaLayer(
   const { now, events, accounts, totp, stepUpMaxAgeMs } = deps;
   const kit = createMfaServer({
     issuer: ISSUER,
+    // Authenticator apps show the username the user signs in with, not the internal id.
+    accountName: (userId) => accounts.findUser(userId)?.username ?? userId,
     ...kitOptions,
     now,
     onEvent: (event) => {

@@ -332,6 +332,13 @@ export function createIdentityProvider(options: IdentityProviderOptions) {
           offerKey(res, details);
           return true;
         }
+        page(
+          res,
+          "Security key added",
+          `<p>Next time, confirm it's you with it.</p>
+          <form method="post" action="/interaction/${details.uid}/done"><button type="submit" autofocus>Continue</button></form>`,
+        );
+        return true;
       }
       verified.delete(uid);
       await login(req, res, done.accountId, done.acr, done.amr);

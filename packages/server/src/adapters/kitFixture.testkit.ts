@@ -54,6 +54,7 @@ export function kitFixture(): KitFixture {
   }) as MfaStore;
   fixture.mfa = createMfaServer({
     issuer: "Adapter Test",
+    accountName: (userId) => userId,
     store,
     encryptionKeys: { current: "k1", keys: { k1: Buffer.alloc(32, 7).toString("base64url") } },
     now: () => now,

@@ -63,6 +63,16 @@ export interface FactorEnrolledEvent extends EventBase {
   factorType: FactorType;
 }
 
+/**
+ * A factor from another provider was imported (`importTotp`, `importWebauthnCredential`), active at
+ * once: an administrative action, worth an audit log line.
+ */
+export interface FactorImportedEvent extends EventBase {
+  type: "factor.imported";
+  factorId: string;
+  factorType: FactorType;
+}
+
 /** A factor was removed. */
 export interface FactorRemovedEvent extends EventBase {
   type: "factor.removed";
@@ -102,6 +112,7 @@ export type MfaEvent =
   | FailedEvent
   | LockedEvent
   | FactorEnrolledEvent
+  | FactorImportedEvent
   | FactorRemovedEvent
   | BackupCodeUsedEvent
   | NewDeviceEvent

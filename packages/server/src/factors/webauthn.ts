@@ -7,6 +7,7 @@ import {
   verifyAuthenticationResponse,
   verifyRegistrationResponse,
 } from "@simplewebauthn/server";
+import { cose, decodeCredentialPublicKey } from "@simplewebauthn/server/helpers";
 import type { KitContext } from "../context";
 import { fromBase64, fromUtf8, toBase64Url, utf8 } from "../crypto/encoding";
 import type { CredentialCheck, FactorRecord } from "../stores/types";
@@ -50,7 +51,8 @@ export async function registrationOptions(
   const existing = credentials((await loadFactors(ctx, userId)).factors);
   const options = await generateRegistrationOptions({
     rpName: config.rpName,
-    rpID: config.rpID,
+    rpID: config.rpIDs[0]!,
+    supportedAlgorithmIDs: config.supportedAlgorithmIDs,
     userName: user.userName ?? userId,
     userDisplayName: user.userDisplayName ?? user.userName ?? userId,
     userID: own(userHandle(ctx, userId)),
@@ -97,8 +99,9 @@ export async function verifyRegistration(
       response: response as RegistrationResponseJSON,
       expectedChallenge: expected,
       expectedOrigin: config.origin,
-      expectedRPID: config.rpID,
+      expectedRPID: config.rpIDs,
       requireUserVerification: config.userVerification === "required",
+      supportedAlgorithmIDs: config.supportedAlgorithmIDs,
     });
     if (!result.verified) return { ok: false, reason: "invalid_code" };
     info = result.registrationInfo;
@@ -136,7 +139,7 @@ export async function authenticationOptions(
   const config = rp(ctx);
   const existing = credentials((await loadFactors(ctx, userId)).factors);
   const options = await generateAuthenticationOptions({
-    rpID: config.rpID,
+    rpID: config.rpIDs[0]!,
     challenge: own(ctx.crypto.randomBytes(32)),
     timeout: config.challengeTtlMs,
     userVerification: config.userVerification,
@@ -153,6 +156,27 @@ export async function authenticationOptions(
     ctx.now(),
   );
   return { challenge: options.challenge, options: options as unknown as WebAuthnJSON };
+}
+
+/**
+ * Makes `challenge` (base64url, one the app generated: at least 16 random bytes) acceptable for one
+ * authentication ceremony of `userId`, like one `startChallenge` issued: `verify` then takes it
+ * once. Throws a `TypeError` for a challenge too short or too long.
+ */
+export async function expectChallenge(ctx: KitContext, userId: string, challenge: string) {
+  const config = rp(ctx);
+  if (typeof challenge !== "string" || !/^[\w-]{22,256}$/.test(challenge)) {
+    throw new TypeError(
+      "expectWebauthnChallenge: `challenge` must be base64url of at least 16 random bytes (22 to 256 characters).",
+    );
+  }
+  await ctx.store.putChallenge(
+    userId,
+    challengeKey(challenge),
+    "1",
+    config.challengeTtlMs,
+    ctx.now(),
+  );
 }
 
 /** The challenge a WebAuthn response signed, read from its `clientDataJSON`; `null` if unreadable. */
@@ -214,7 +238,7 @@ export async function assertionCheck(
       response: response as AuthenticationResponseJSON,
       expectedChallenge: challenge,
       expectedOrigin: config.origin,
-      expectedRPID: config.rpID,
+      expectedRPID: config.rpIDs,
       credential: {
         id: record.credentialId ?? "",
         publicKey: own(publicKey),
@@ -251,4 +275,99 @@ export function unknownCredentialCheck(response: unknown): CredentialCheck {
     failure: "invalid_code",
     ...(challenge !== null ? { challenge: challengeKey(challenge) } : {}),
   };
+}
+
+/** A credential registered elsewhere, as {@link importCredential} takes it. */
+export interface ImportedWebauthnCredential {
+  /** The credential id, base64url (as `PublicKeyCredential.id`). */
+  id: string;
+  /** The COSE public key, base64url (or base64), as another WebAuthn server stored it. */
+  publicKey: string;
+  /** The last signature counter seen. Defaults to `0`. */
+  counter?: number;
+  /** The transports the authenticator reported (`usb`, `nfc`, `ble`, `internal`, `hybrid`, ...). */
+  transports?: string[];
+  /** The name shown in the factor list. Defaults to `"Security key"`. */
+  label?: string;
+}
+
+const TRANSPORTS = ["ble", "cable", "hybrid", "internal", "nfc", "smart-card", "usb"];
+
+/**
+ * Checks and stores a credential registered by another WebAuthn server as an active factor. The
+ * public key must be a COSE key of an algorithm in `webauthn.supportedAlgorithmIDs`, the id a
+ * base64url credential id no active factor of the user already has. A `TypeError` names what is
+ * wrong; nothing is stored then.
+ */
+export async function importCredential(
+  ctx: KitContext,
+  userId: string,
+  input: ImportedWebauthnCredential,
+): Promise<{ factorId: string; record: FactorRecord }> {
+  const config = rp(ctx);
+  const { id, counter = 0, transports = [], label } = input ?? ({} as ImportedWebauthnCredential);
+  if (typeof id !== "string" || !/^[\w-]{16,1366}$/.test(id)) {
+    throw new TypeError("importWebauthnCredential: `id` must be the base64url credential id.");
+  }
+  const publicKey = typeof input.publicKey === "string" ? fromBase64(input.publicKey) : null;
+  const alg = publicKey ? coseAlgorithm(publicKey) : undefined;
+  if (!publicKey || alg === undefined) {
+    throw new TypeError(
+      "importWebauthnCredential: `publicKey` must be a base64url COSE public key.",
+    );
+  }
+  if (!config.supportedAlgorithmIDs.includes(alg)) {
+    throw new TypeError(
+      `importWebauthnCredential: the key's algorithm ${alg} is not in webauthn.supportedAlgorithmIDs (${config.supportedAlgorithmIDs.join(", ")}).`,
+    );
+  }
+  if (!Number.isSafeInteger(counter) || counter < 0 || counter > 0xffff_ffff) {
+    throw new TypeError(
+      "importWebauthnCredential: `counter` must be an integer from 0 to 2^32 - 1.",
+    );
+  }
+  if (!Array.isArray(transports) || !transports.every((t) => TRANSPORTS.includes(t))) {
+    throw new TypeError(
+      `importWebauthnCredential: \`transports\` may list only ${TRANSPORTS.join(", ")}.`,
+    );
+  }
+  if (label !== undefined && typeof label !== "string") {
+    throw new TypeError("importWebauthnCredential: `label` must be a string.");
+  }
+  if (
+    credentials((await loadFactors(ctx, userId)).factors).some(([, r]) => r.credentialId === id)
+  ) {
+    throw new TypeError("importWebauthnCredential: the user already has this credential.");
+  }
+  for (;;) {
+    const factorId = newFactorId(ctx);
+    const record: FactorRecord = {
+      type: "webauthn",
+      status: "active",
+      createdAt: String(ctx.now()),
+      label: (label || "Security key").slice(0, 128),
+      credentialId: id,
+      publicKey: toBase64Url(publicKey),
+      counter: String(counter),
+      transports: transports.join(","),
+      imported: "true",
+    };
+    if (await ctx.store.createFactor(userId, factorId, record)) {
+      forgetFactors(ctx, userId);
+      return { factorId, record };
+    }
+  }
+}
+
+// The `alg` of a COSE_Key (RFC 9052 §7) with a key type; `undefined` for anything else.
+function coseAlgorithm(bytes: Uint8Array): number | undefined {
+  try {
+    const key = decodeCredentialPublicKey(own(bytes));
+    const alg = key.get(cose.COSEKEYS.alg);
+    return key.get(cose.COSEKEYS.kty) !== undefined && Number.isSafeInteger(alg)
+      ? Number(alg)
+      : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -7,6 +7,7 @@ import {
   MfaRoutes,
 } from "@mfa-kit/protocol";
 import type { VerifyContext } from "../events/types";
+import { AccountLabelError } from "../factors/totp";
 import type { MfaServer } from "../server";
 import type { MfaSessionClaims } from "../sessions/sessions";
 import { optionalObject, optionalString, readHeader, readJsonBody } from "./body";
@@ -167,7 +168,13 @@ export function createMfaHandler(
       if (!label.ok) return badRequest(mfa, label.detail);
       const denied = await requireSessionIfEnrolled(req, userId);
       if (denied) return denied;
-      const enrolled = await mfa.enrollTotp(userId, label.value ? { label: label.value } : {});
+      // No label and no `accountName` option, or a colon in it: the user's request, a 400.
+      const enrolled = await mfa
+        .enrollTotp(userId, label.value ? { label: label.value } : {})
+        .catch((error: unknown) =>
+          error instanceof AccountLabelError ? error : Promise.reject(error),
+        );
+      if (enrolled instanceof AccountLabelError) return badRequest(mfa, enrolled.message);
       return json(mfa, enrolled);
     },
 

@@ -35,6 +35,7 @@ export function testKit(overrides: Partial<MfaServerOptions> = {}): TestKit {
   const events: MfaEvent[] = [];
   const mfa = createMfaServer({
     issuer: "Acme",
+    accountName: (userId) => `${userId}@example.com`,
     store,
     encryptionKeys: { current: "k1", keys: KEYS },
     otp: { send: (m) => void sent.push(m) },

@@ -57,6 +57,8 @@ function derSignature(raw: Uint8Array): Uint8Array {
 /** One credential on a software authenticator. */
 export interface SoftAuthenticator {
   credentialId: string;
+  /** The credential's COSE public key, base64url (what a WebAuthn server stores). */
+  publicKey: string;
   /** Answers `navigator.credentials.create()` for registration options (JSON). */
   register(options: { challenge: string }): Promise<Record<string, unknown>>;
   /** Answers `navigator.credentials.get()` for authentication options (JSON). */
@@ -95,6 +97,7 @@ export async function softAuthenticator(
 
   const auth: SoftAuthenticator = {
     credentialId: b64url(credId),
+    publicKey: b64url(coseKey),
     counter: options.counter ?? 0,
     async register({ challenge }) {
       // flags: UP (0x01) | UV (0x04) | AT (0x40)
