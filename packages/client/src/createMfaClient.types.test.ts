@@ -75,11 +75,13 @@ describe("createMfaClient options", () => {
     createMfaClient({ retries: 3 });
   });
 
-  it("keep the session in memory, sessionStorage or any synchronous storage", () => {
+  it("keep the session in memory, sessionStorage, localStorage (shared by tabs) or any storage", () => {
     type Storage = NonNullable<MfaClientOptions["session"]>["storage"];
-    expectTypeOf<Storage>().toEqualTypeOf<"memory" | "sessionStorage" | StorageLike | undefined>();
-    // @ts-expect-error localStorage is not offered by name
-    createMfaClient({ session: { storage: "localStorage" } });
+    expectTypeOf<Storage>().toEqualTypeOf<
+      "memory" | "sessionStorage" | "localStorage" | StorageLike | undefined
+    >();
+    // @ts-expect-error a storage is named, not a boolean
+    createMfaClient({ session: { storage: true } });
   });
 });
 
