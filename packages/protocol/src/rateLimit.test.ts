@@ -268,10 +268,11 @@ describe("formatRateLimit", () => {
             remaining,
             resetSeconds,
           })),
+          // A window is positive (draft-10 §3.1.3): a window of 0 is written, and read, as 1 s.
           policies: items.map(([policy, quota, windowSeconds]) => ({
             policy,
             quota,
-            windowSeconds,
+            windowSeconds: Math.max(windowSeconds, 1),
           })),
         });
       }),
