@@ -155,7 +155,11 @@ export async function prove(
     const named = factorId === undefined ? undefined : user.factors[factorId];
     const candidates: [string, FactorRecord][] =
       factorId === undefined
-        ? Object.entries(user.factors).filter(([, r]) => isActive(r) && isCodeFactor(r))
+        ? // The most recently used first: when the failures left before the lock cannot cover
+          // every factor, the store checks the factor the user most likely answers with.
+          Object.entries(user.factors)
+            .filter(([, r]) => isActive(r) && isCodeFactor(r))
+            .sort(([, a], [, b]) => Number(b.lastUsedAt ?? 0) - Number(a.lastUsedAt ?? 0))
         : named && isActive(named) && isCodeFactor(named)
           ? [[factorId, named]]
           : [];

@@ -471,10 +471,18 @@ function createMemoryStore(): MemoryStore & StateAccess {
       if (held && held.lockedUntil > now) {
         return { ok: false, reason: "locked", retryAfterMs: held.lockedUntil - now };
       }
-      // 4. The checks, until one passes.
+      // 4. The checks, until one passes: no more than the budget left before the lock (and the
+      // suspension), since every factor a code is checked against counts as one failure.
       const failures: AttemptFailure[] = [];
       let passed = -1;
-      for (let i = 0; i < checks.length; i++) {
+      const budget = Math.max(
+        1,
+        Math.min(
+          policy.maxFailures - (held?.failures.length ?? 0),
+          held?.suspended ? checks.length : policy.maxConsecutiveFailures - (held?.streak ?? 0),
+        ),
+      );
+      for (let i = 0; i < Math.min(checks.length, budget); i++) {
         const check = checks[i]!;
         const record = check.factorId === undefined ? undefined : user?.get(check.factorId);
         const outcome = runCheck(userId, check, record, now);

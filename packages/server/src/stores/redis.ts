@@ -314,7 +314,13 @@ end
 
 local passed
 local failures = {}
+-- No more checks than failures are left before the lock and the suspension, at least one.
+local budget = max - redis.call('ZCARD', KEYS[5])
+local untilSuspended = tonumber(p.maxConsecutiveFailures) - streak
+if not suspended and untilSuspended < budget then budget = untilSuspended end
+if budget < 1 then budget = 1 end
 for i, c in ipairs(p.checks) do
+  if i > budget then break end
   local r = c.factorId and records[c.factorId]
   local outcome = run(c, r)
   if outcome == 'pass' then

@@ -667,12 +667,32 @@ export function describeStoreContract(
         expect(await attempt([none("a"), none("b")], T)).toEqual(
           failedWith(["invalid_code", "invalid_code"], 1),
         );
-        expect(await attempt([none("a"), none("b")], T + 1)).toEqual({
-          ...failedWith(["invalid_code", "invalid_code"], 0),
+        // One failure left before the lock: only the first check runs; the second would have
+        // passed, and is neither run nor consumed.
+        expect(await attempt([none("a"), counter("b", 1)], T + 1)).toEqual({
+          ...failedWith(["invalid_code"], 0),
           lockedForMs: 30_000,
           lockLevel: 1,
         });
+        expect((await factor("b"))?.lastStep).toBeUndefined();
         expect(await attempt([none("a"), counter("b", 1)], T + 30_001)).toMatchObject({
+          ok: true,
+          check: 1,
+        });
+      });
+
+      it("runs no more checks than failures are left before the lock, at least one", async () => {
+        for (const id of ["a", "b", "c", "d"]) await store.createFactor(user, id, { type: "totp" });
+        const none = (factorId: string): CredentialCheck => ({ ...wrong, factorId });
+        const four = [none("a"), none("b"), none("c"), counter("d", 1)];
+        expect(await attempt(four, T)).toEqual({
+          ...failedWith(["invalid_code", "invalid_code", "invalid_code"], 0),
+          lockedForMs: 30_000,
+          lockLevel: 1,
+        });
+        expect((await factor("d"))?.lastStep).toBeUndefined();
+        expect(await attempt([none("a")], T + 30_000)).toEqual(failedWith(["invalid_code"], 2));
+        expect(await attempt([none("b"), counter("d", 1)], T + 30_001)).toMatchObject({
           ok: true,
           check: 1,
         });
@@ -714,18 +734,42 @@ export function describeStoreContract(
           expect((await factor("f1"))?.lastStep).toBeUndefined();
         });
 
+        /** Guesses until the suspension, waiting out each lock; the time after the last one. */
+        const suspend = async (from: number) => {
+          let now = from;
+          for (let i = 0; i < 10; i++) {
+            const r = await tryWith([guess, guess], now);
+            if (!r.ok && r.reason === "failed" && r.suspended) return now;
+            if (!r.ok && r.reason === "failed" && r.lockedForMs) now += r.lockedForMs;
+            now += 1;
+          }
+          throw new Error("no suspension after 10 attempts");
+        };
+
+        it("runs no more checks than failures are left before the suspension", async () => {
+          // Three failures (a lock), then one left before the suspension: one check of two runs.
+          expect(await tryWith([guess, guess, guess], T)).toMatchObject({ lockedForMs: 30_000 });
+          expect(await tryWith([guess, guess], T + 30_000)).toEqual({
+            ...failedWith(["invalid_code"], 2),
+            suspended: true,
+          });
+        });
+
         it("lifts a suspension on a success that is not guessable, and on unlock", async () => {
           await store.setBackupCodes(user, { salt: "s", hashes: ["h1"] });
-          await tryWith([guess, guess, guess, guess], T);
-          expect(await tryWith([guess], T + 40_000)).toEqual({ ok: false, reason: "suspended" });
-          expect(await tryWith([backupCode("h1")], T + 40_000)).toMatchObject({ ok: true });
-          expect(await tryWith([guess], T + 40_001)).toEqual(failedWith(["invalid_code"], 2));
+          const at = await suspend(T);
+          expect(await tryWith([guess], at + 40_000)).toEqual({ ok: false, reason: "suspended" });
+          expect(await tryWith([backupCode("h1")], at + 40_000)).toMatchObject({ ok: true });
+          expect(await tryWith([guess], at + 40_001)).toEqual(failedWith(["invalid_code"], 2));
 
-          await tryWith([guess, guess, guess], T + 40_002);
-          expect(await tryWith([guess], T + 100_000)).toEqual({ ok: false, reason: "suspended" });
-          expect(await store.unlock(user, T + 100_000)).toBe(true);
-          expect(await tryWith([guess], T + 100_000)).toEqual(failedWith(["invalid_code"], 2));
-          expect(await store.unlock(user, T + 100_000)).toBe(false);
+          const again = await suspend(at + 40_002);
+          expect(await tryWith([guess], again + 100_000)).toEqual({
+            ok: false,
+            reason: "suspended",
+          });
+          expect(await store.unlock(user, again + 100_000)).toBe(true);
+          expect(await tryWith([guess], again + 100_000)).toEqual(failedWith(["invalid_code"], 2));
+          expect(await store.unlock(user, again + 100_000)).toBe(false);
         });
 
         it("clears the count on any success before the suspension", async () => {

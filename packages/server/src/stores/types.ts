@@ -104,6 +104,10 @@ export interface MfaStore {
    * 4. The checks, in order, until one passes (see {@link CredentialCheck}): each consumes what it
    *    names (a challenge, a one-time code, a backup code) and advances its counter (the replay
    *    guard), so of any number of concurrent attempts with one credential exactly one passes.
+   *    At most as many checks run as failures are left before the lock (`policy.maxFailures`
+   *    minus the window's failures) and before the suspension (`maxConsecutiveFailures` minus the
+   *    consecutive failures), at least one: the checks not run do nothing and count nothing, so
+   *    a lock never follows more than `maxFailures` factor checks.
    * 5. The limiter. A success clears the failures, the lock level and the consecutive failures
    *    (which lifts a suspension). A failure counts ONE FAILURE PER CHECK that failed (a code
    *    tried against four factors is four failures): each is recorded in the sliding window and,
