@@ -191,6 +191,49 @@ describe("the demo, client + React + server kit together", { timeout: 30_000 }, 
     expect(count("POST", "/mfa/verify")).toBe(3);
   });
 
+  test("a password change keeps this tab signed in with the new tokens and ends other sign-ins", async () => {
+    const { api, user, seen } = renderDemo();
+    const secret = await seedFactor(api);
+    // Another sign-in with the same password, as a thief would hold.
+    const other = await (
+      await api.handleRequest(
+        new Request(`${ORIGIN}/api/auth/signin`, {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ username: DEMO_USER.username, password: DEMO_USER.password }),
+        }),
+      )
+    ).json();
+    await advance(30_000);
+    await signIn(user);
+    const { input } = await stepUpDialog();
+    await user.type(input, codeNow(secret));
+    await waitFor(() => expect(screen.queryByRole("dialog")).toBeNull());
+    expect(await screen.findByText("Dana Demo", { selector: "dd" })).toBeTruthy();
+
+    const card = screen.getByRole("region", { name: "Change password" });
+    await user.type(within(card).getByLabelText("New password"), "a brand new password");
+    await user.type(within(card).getByLabelText("Repeat it"), "a brand new password");
+    await user.click(within(card).getByRole("button", { name: "Change password" }));
+    // Sensitive: a step-up first (the verification is fresh, so no dialog is needed), then done.
+    expect(await within(card).findByText("Password changed.")).toBeTruthy();
+    expect(seen.filter((s) => s.path === "/api/password").at(-1)?.status).toBe(200);
+
+    // The other sign-in's access token is void; this tab goes on without signing in again.
+    const stolen = await api.handleRequest(
+      new Request(`${ORIGIN}/api/profile`, {
+        headers: { Authorization: `Bearer ${other.accessToken}` },
+      }),
+    );
+    expect(stolen.status).toBe(401);
+    const before = seen.length;
+    await user.click(screen.getByRole("button", { name: "Reload profile" }));
+    await waitFor(() =>
+      expect(seen.slice(before).find((s) => s.path === "/api/profile")?.status).toBe(200),
+    );
+    expect(seen.slice(before).some((s) => s.path === "/api/auth/refresh")).toBe(false);
+  });
+
   test("three wrong codes lock, and the countdown follows Retry-After", async () => {
     const { api, user, seen } = renderDemo();
     const secret = await seedFactor(api);

@@ -185,6 +185,43 @@ function describeAttacks(name: string, makeStore: StoreFactory) {
         expect(old.ok).toBe(false);
       });
 
+      it("removing the last factor over HTTP keeps the caller's session a backup code opened, and no other", async () => {
+        const kit = kitOn(makeStore());
+        const user = await userWithTotp(kit);
+        const mine = await kit.mfa.verify({ userId: "alice", backupCode: user.backupCodes[0]! });
+        const theirs = await kit.mfa.verify({ userId: "alice", backupCode: user.backupCodes[1]! });
+        if (!mine.ok || !theirs.ok) throw new Error("verification failed");
+        const { call } = testHandler(kit);
+        const removed = await call("DELETE", `/mfa/factors/${user.factorId}`, {
+          headers: { "X-Session-Token": mine.session.token },
+        });
+        expect(removed.status).toBe(204);
+        // The factor's own session and every other one go; the caller's (a backup code's) stays.
+        expect((await kit.mfa.checkSession(user.sessionToken)).ok).toBe(false);
+        expect((await kit.mfa.checkSession(theirs.session.token)).ok).toBe(false);
+        expect((await kit.mfa.checkSession(mine.session.token)).ok).toBe(true);
+      });
+
+      it("removing a factor over HTTP revokes the caller's session when that factor opened it", async () => {
+        const kit = kitOn(makeStore());
+        const user = await userWithTotp(kit);
+        const second = await kit.mfa.enrollTotp("alice", { label: "second phone" });
+        await kit.mfa.activateFactor(
+          "alice",
+          second.factorId,
+          totpCode(second.secret, kit.clock.now),
+          {
+            sessionToken: user.sessionToken,
+          },
+        );
+        const { call } = testHandler(kit);
+        const removed = await call("DELETE", `/mfa/factors/${user.factorId}`, {
+          headers: { "X-Session-Token": user.sessionToken },
+        });
+        expect(removed.status).toBe(204);
+        expect((await kit.mfa.checkSession(user.sessionToken)).ok).toBe(false);
+      });
+
       it("revokeSessions keeps only the caller's session (password change)", async () => {
         const kit = kitOn(makeStore());
         const user = await userWithTotp(kit);

@@ -48,7 +48,7 @@ import {
   tokenHash,
 } from "./sessions/sessions";
 import { memoryStore } from "./stores/memory";
-import type { FactorRecord } from "./stores/types";
+import type { FactorRecord, SessionScope } from "./stores/types";
 import {
   codeCheck,
   isCodeFactor,
@@ -157,11 +157,13 @@ export interface MfaServer {
   listFactors(userId: string): Promise<ListFactorsResponse & { factors: FactorInfo[] }>;
   /**
    * Removes a factor and revokes every session opened with it; removing the last one also deletes
-   * the backup codes and revokes every session of the user.
+   * the backup codes and revokes every session of the user but `except` (the caller's own session
+   * token, kept when another factor opened it; the handler passes it).
    */
   removeFactor(
     userId: string,
     factorId: string,
+    options?: { except?: string },
   ): Promise<{ ok: true } | { ok: false; reason: "factor_not_found" }>;
   /** Renames an active factor (`label`: 1–64 characters once trimmed, no control characters). */
   renameFactor(
@@ -171,7 +173,11 @@ export interface MfaServer {
   ): Promise<
     { ok: true; factor: FactorInfo } | { ok: false; reason: "factor_not_found" | "invalid_label" }
   >;
-  /** A new set of backup codes (shown once); the old set stops working, and so does every session a backup code opened. */
+  /**
+   * A new set of backup codes (shown once); the old set stops working, and so does every session a
+   * backup code opened (the caller's own too when a backup code opened it; a session another
+   * factor opened stays).
+   */
   regenerateBackupCodes(userId: string): Promise<{ backupCodes: string[] }>;
   /** WebAuthn registration options for `startRegistration()`. */
   webauthnRegistrationOptions(
@@ -278,6 +284,12 @@ export function createMfaServer(options: MfaServerOptions): MfaServer {
     tokenHashes: new BoundedMap(resolved.sessions.tokenHashCache),
     clockSuspected: false,
   };
+
+  /** The scope that spares the session of `opts.except` (a token), when one is given. */
+  const keep = (opts?: { except?: string }): SessionScope =>
+    typeof opts?.except === "string" && opts.except !== ""
+      ? { except: tokenHash(ctx, opts.except) }
+      : {};
 
   const activated = async (
     userId: string,
@@ -448,13 +460,9 @@ export function createMfaServer(options: MfaServerOptions): MfaServer {
     checkSession: (token, requirements) => checkSession(ctx, token, requirements),
     refreshSession: (token) => refreshSession(ctx, token),
     revokeSession: (token) => revokeSession(ctx, token),
-    async revokeSessions(userId, opts = {}) {
+    async revokeSessions(userId, opts) {
       requireUser(userId);
-      const except =
-        typeof opts.except === "string" && opts.except !== ""
-          ? { except: tokenHash(ctx, opts.except) }
-          : {};
-      return store.revokeUserSessions(userId, ctx.now(), except);
+      return store.revokeUserSessions(userId, ctx.now(), keep(opts));
     },
     async unlock(userId) {
       requireUser(userId);
@@ -475,7 +483,7 @@ export function createMfaServer(options: MfaServerOptions): MfaServer {
       return { factors, backupCodesRemaining: backup?.remaining ?? 0 };
     },
 
-    async removeFactor(userId, factorId) {
+    async removeFactor(userId, factorId, opts) {
       requireUser(userId);
       const user = typeof factorId === "string" ? await loadFactors(ctx, userId) : null;
       const record = user?.factors[factorId];
@@ -495,7 +503,7 @@ export function createMfaServer(options: MfaServerOptions): MfaServer {
         // No factor left: the backup codes and every session go too.
         await store.setBackupCodes(userId, { salt: "", hashes: [] });
         forgetFactors(ctx, userId);
-        await store.revokeUserSessions(userId, ctx.now());
+        await store.revokeUserSessions(userId, ctx.now(), keep(opts));
       }
       return { ok: true };
     },

@@ -1,4 +1,5 @@
 import { MfaHeaders } from "@mfa-kit/protocol";
+import type { MfaServer } from "@mfa-kit/server";
 import { type Accounts, passwordProblem, type User } from "./accounts";
 import { DemoProblems } from "./demoProblems";
 import type { EventFeed } from "./eventFeed";
@@ -23,8 +24,10 @@ export function createAccountRoutes(ctx: {
   accounts: Accounts;
   transfers: TransferBook;
   events: EventFeed;
+  /** The kit, to end the user's other MFA sessions when the password changes. */
+  mfa: Pick<MfaServer, "revokeSessions">;
 }) {
-  const { accounts, transfers, events } = ctx;
+  const { accounts, transfers, events, mfa } = ctx;
 
   const profile = (user: User, session: SessionInfo) =>
     json({
@@ -75,14 +78,18 @@ export function createAccountRoutes(ctx: {
     if (!read.ok) return read.response;
     const reason = passwordProblem(read.body.newPassword);
     if (reason) return badRequest(reason);
-    await accounts.setPassword(user.id, read.body.newPassword as string);
+    // Every other sign-in and every other MFA session ends with the old password; the caller
+    // keeps its MFA session and gets a new token pair in the answer.
+    const tokens = await accounts.setPassword(user.id, read.body.newPassword as string);
+    const except = req.headers.get(MfaHeaders.sessionToken) ?? undefined;
+    const revoked = await mfa.revokeSessions(user.id, except ? { except } : {});
     events.publish({
       type: "account.password",
       severity: "warning",
-      message: "The password was changed.",
+      message: `The password was changed; ${revoked} other MFA ${revoked === 1 ? "session" : "sessions"} and every other sign-in ended.`,
       userId: user.id,
     });
-    return noContent();
+    return json(tokens);
   };
 
   return { profile, listTransfers, createTransfer, changePassword };

@@ -45,8 +45,11 @@ export interface Accounts {
   authenticate(accessToken: string): User | null;
   /** Revokes the sign-in a refresh token belongs to (all its tokens). */
   signOut(refreshToken: string): User | null;
-  /** Sets a new password. */
-  setPassword(userId: string, password: string): Promise<void>;
+  /**
+   * Sets a new password and ends every sign-in of the user (all access and refresh tokens): a
+   * thief holding an old token loses it with the old password. Answers a new pair for the caller.
+   */
+  setPassword(userId: string, password: string): Promise<TokenPair>;
   findUser(id: string): User | null;
   readonly userCount: number;
 }
@@ -238,6 +241,9 @@ export function createAccounts(options: AccountsOptions = {}): Accounts {
       const account = byId.get(userId);
       if (!account) throw new Error(`No user ${userId}.`);
       account.password = await hashPassword(password, iterations);
+      for (const [k, g] of access) if (g.userId === userId) access.delete(k);
+      for (const [k, g] of refresh) if (g.userId === userId) refresh.delete(k);
+      return issue(account, randomToken(12));
     },
 
     findUser(id) {

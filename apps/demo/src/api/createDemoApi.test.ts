@@ -144,6 +144,62 @@ describe("the reference API", () => {
     expect(stale.body).toMatchObject({ type: MfaProblemTypes.step_up_required, maxAge: 300 });
   });
 
+  test("a password change ends every other sign-in and MFA session, and keeps the caller's", async () => {
+    const { call, signIn, enroll, codeFor, advance } = setup();
+    // The thief: signed in with the password, an MFA session of their own.
+    const thief = await signIn();
+    const { factorId, secret } = await enroll(thief);
+    advance(30_000);
+    const stolen = await call("POST", "/mfa/verify", {
+      token: thief,
+      body: { factorId, code: codeFor(secret) },
+    });
+    expect(stolen.res.status).toBe(200);
+    // The user: another sign-in, a fresh MFA session, the password changed.
+    const user = await signIn();
+    advance(30_000);
+    const mine = await call("POST", "/mfa/verify", {
+      token: user,
+      body: { factorId, code: codeFor(secret) },
+    });
+    expect(mine.res.status).toBe(200);
+    const changed = await call("PUT", "/api/password", {
+      token: user,
+      session: mine.body.token,
+      body: { newPassword: "a brand new password" },
+    });
+    expect(changed.res.status).toBe(200);
+    expect(changed.body).toMatchObject({ user: { username: "demo" }, expiresIn: 60 });
+
+    // The thief's access token, refresh token and MFA session are all void...
+    const thiefProfile = await call("GET", "/api/profile", {
+      token: thief,
+      session: stolen.body.token,
+    });
+    expect(thiefProfile.res.status).toBe(401);
+    const userWithThiefSession = await call("GET", "/api/profile", {
+      token: changed.body.accessToken,
+      session: stolen.body.token,
+    });
+    expect(userWithThiefSession.res.status).toBe(401);
+    expect(userWithThiefSession.body.type).toBe(MfaProblemTypes.invalid_session);
+    // ...and so is the caller's old access token; the new pair and the caller's session work.
+    expect(
+      (await call("GET", "/api/profile", { token: user, session: mine.body.token })).res.status,
+    ).toBe(401);
+    const profile = await call("GET", "/api/profile", {
+      token: changed.body.accessToken,
+      session: mine.body.token,
+    });
+    expect(profile.res.status).toBe(200);
+    // The old password no longer signs in; the new one does.
+    expect(await signIn()).toBeUndefined();
+    const fresh = await call("POST", "/api/auth/signin", {
+      body: { username: "demo", password: "a brand new password" },
+    });
+    expect(fresh.res.status).toBe(200);
+  });
+
   test("the same Idempotency-Key replays a transfer instead of sending it twice", async () => {
     const { call, signIn, enroll, codeFor, advance } = setup();
     const token = await signIn();

@@ -68,7 +68,7 @@ export function createDemoApi(options: DemoApiOptions = {}): DemoApi {
     options.mfa,
   );
   const auth = createAuthRoutes(accounts, events);
-  const account = createAccountRoutes({ accounts, transfers, events });
+  const account = createAccountRoutes({ accounts, transfers, events, mfa: mfa.kit });
   const demo = createDemoRoutes({ clock, faults, events, accounts, totp, mfa });
 
   const ready = (async () => {

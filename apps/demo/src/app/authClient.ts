@@ -16,6 +16,8 @@ export interface AuthClient {
    * refuses, the app is signed out and this throws.
    */
   refreshAccessToken(): Promise<string>;
+  /** Takes a token pair the server issued elsewhere (a password change answers one). */
+  adopt(pair: TokenPair): void;
   /** Revokes the refresh token on the server (best effort) and forgets the tokens. */
   signOut(): Promise<void>;
   subscribe(listener: () => void): () => void;
@@ -81,6 +83,7 @@ export function createAuthClient(options: AuthClientOptions = {}): AuthClient {
       return pair.user;
     },
     getAccessToken: () => tokens?.access ?? null,
+    adopt: (pair) => set(pair),
     async refreshAccessToken() {
       const refresh = tokens?.refresh;
       if (!refresh) throw new AuthError("Not signed in.", 401);

@@ -2,7 +2,7 @@ import type { MfaClient } from "@mfa-kit/client";
 import { isProblem, MfaHeaders, type MfaProblem } from "@mfa-kit/protocol";
 import axios, { type AxiosRequestConfig, isAxiosError } from "axios";
 import type { SessionInfo } from "../api/accountRoutes";
-import type { User } from "../api/accounts";
+import type { TokenPair, User } from "../api/accounts";
 import type { Transfer, TransferOrder } from "../api/transferBook";
 
 /** What `GET /api/profile` answers. */
@@ -55,8 +55,12 @@ export function createBankApi(mfa: MfaClient, baseUrl: string) {
         data: order,
         headers: { [MfaHeaders.idempotencyKey]: idempotencyKey },
       }),
+    /**
+     * Changes the password. The server ends every other sign-in and MFA session and answers a new
+     * token pair for this one: hand it to the auth client (`auth.adopt`).
+     */
     changePassword: (newPassword: string) =>
-      call<void>({ url: "/api/password", method: "PUT", data: { newPassword } }),
+      call<TokenPair>({ url: "/api/password", method: "PUT", data: { newPassword } }),
   };
 }
 

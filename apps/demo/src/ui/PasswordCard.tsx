@@ -5,7 +5,7 @@ import { FormResult, TextField } from "./fields";
 
 /** `PUT /api/password`: sensitive, like transfers. */
 export function PasswordCard() {
-  const { bank } = useDemo();
+  const { bank, auth } = useDemo();
   const id = useId();
   const [password, setPassword] = useState("");
   const [confirm, setConfirm] = useState("");
@@ -21,7 +21,8 @@ export function PasswordCard() {
     setBusy(true);
     setResult(null);
     try {
-      await bank.changePassword(password);
+      // The old tokens are void now: carry on with the pair the server answered.
+      auth.adopt(await bank.changePassword(password));
       setResult({ ok: true, text: "Password changed." });
       setPassword("");
       setConfirm("");

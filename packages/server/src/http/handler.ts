@@ -305,7 +305,9 @@ export function createMfaHandler(
     async removeFactor(req, userId, { factorId }) {
       const session = await requireSession(req, userId, stepUpMaxAgeMs);
       if (session instanceof Response) return session;
-      const result = await mfa.removeFactor(userId, factorId!);
+      // The caller's own session stays unless the removed factor opened it.
+      const except = readHeader(req, MfaHeaders.sessionToken) ?? undefined;
+      const result = await mfa.removeFactor(userId, factorId!, except ? { except } : {});
       return result.ok
         ? noContent(mfa)
         : fail(mfa, "factor_not_found", { detail: "No such factor for this user." });
