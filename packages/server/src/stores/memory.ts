@@ -284,6 +284,18 @@ function createMemoryStore(): MemoryStore & StateAccess {
     return "pass";
   };
 
+  /** Whether an unused, unexpired code is out for a sent-code check's factor (and its challenge). */
+  const outstanding = (
+    userId: string,
+    check: Extract<CredentialCheck, { kind: "code" }>,
+    now: number,
+  ): boolean => {
+    if (check.factorId === undefined) return false;
+    const state = codes.get(key(userId, check.factorId));
+    if (!state || state.until <= now || state.used || now >= state.expiresAt) return false;
+    return check.challengeId === undefined || check.challengeId === state.challengeId;
+  };
+
   /** Runs one check (after validation): `pass`, or why it failed. */
   const runCheck = (
     userId: string,
@@ -482,8 +494,15 @@ function createMemoryStore(): MemoryStore & StateAccess {
           held?.suspended ? checks.length : policy.maxConsecutiveFailures - (held?.streak ?? 0),
         ),
       );
-      for (let i = 0; i < Math.min(checks.length, budget); i++) {
+      // A sent-code factor with no code out for it could not match: among several candidates it
+      // is no guess, so it is passed over without a failure (or any of the budget).
+      let absent: AttemptFailure | undefined;
+      for (let i = 0; i < checks.length && failures.length < budget; i++) {
         const check = checks[i]!;
+        if (checks.length > 1 && check.kind === "code" && !outstanding(userId, check, now)) {
+          absent ??= check.missing;
+          continue;
+        }
         const record = check.factorId === undefined ? undefined : user?.get(check.factorId);
         const outcome = runCheck(userId, check, record, now);
         if (outcome === "pass") {
@@ -493,6 +512,7 @@ function createMemoryStore(): MemoryStore & StateAccess {
         }
         failures.push(outcome);
       }
+      if (passed < 0 && failures.length === 0 && absent) failures.push(absent);
       // 5. The limiter: one failure per failed check.
       if (passed < 0) {
         const st = held ?? limiterState(userId, policy, now);

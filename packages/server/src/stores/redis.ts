@@ -319,20 +319,34 @@ local budget = max - redis.call('ZCARD', KEYS[5])
 local untilSuspended = tonumber(p.maxConsecutiveFailures) - streak
 if not suspended and untilSuspended < budget then budget = untilSuspended end
 if budget < 1 then budget = 1 end
-for i, c in ipairs(p.checks) do
-  if i > budget then break end
-  local r = c.factorId and records[c.factorId]
-  local outcome = run(c, r)
-  if outcome == 'pass' then
-    if r then
-      for k, v in pairs(c.patch or {}) do r[k] = v end
-      redis.call('HSET', KEYS[2], c.factorId, cjson.encode(r))
-    end
-    passed = i
-    break
-  end
-  failures[#failures + 1] = outcome
+-- A sent-code factor with no unused, unexpired code out could not match: among several candidates it is no
+-- guess, so it is passed over without a failure (or any of the budget).
+local function outstanding(c)
+  if not c.code then return false end
+  local s = redis.call('HMGET', KEYS[c.code], 'challenge', 'until', 'expiresAt', 'used')
+  if not s[1] or tonumber(s[2]) <= now or now >= tonumber(s[3]) or s[4] == '1' then return false end
+  return not c.challengeId or c.challengeId == s[1]
 end
+local absent
+for i, c in ipairs(p.checks) do
+  if #failures >= budget then break end
+  if #p.checks > 1 and c.kind == 'code' and not outstanding(c) then
+    absent = absent or c.missing
+  else
+    local r = c.factorId and records[c.factorId]
+    local outcome = run(c, r)
+    if outcome == 'pass' then
+      if r then
+        for k, v in pairs(c.patch or {}) do r[k] = v end
+        redis.call('HSET', KEYS[2], c.factorId, cjson.encode(r))
+      end
+      passed = i
+      break
+    end
+    failures[#failures + 1] = outcome
+  end
+end
+if not passed and #failures == 0 and absent then failures[1] = absent end
 
 local reply
 if passed then

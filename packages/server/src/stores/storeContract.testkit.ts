@@ -698,6 +698,27 @@ export function describeStoreContract(
         });
       });
 
+      // Regression: a correct code for the least recently used factor was refused behind sent-code
+      // factors that had no code out, each counted as a failure.
+      it("passes over, uncounted, a sent-code factor with no code out among several checks", async () => {
+        for (const id of ["f1", "d"]) await store.createFactor(user, id, { type: "totp" });
+        const none = (factorId: string): CredentialCheck => ({ ...wrong, factorId });
+        const quiet = code("h1", undefined, "invalid_code");
+        expect(await attempt([quiet, quiet, quiet, counter("d", 1)], T)).toMatchObject({
+          ok: true,
+          check: 3,
+        });
+        // Nothing out and nothing else checked: one failure, with the sent-code check's reason.
+        expect(await attempt([quiet, quiet], T + 1)).toEqual(failedWith(["invalid_code"], 2));
+        // A code out for it: checked, and counted when wrong.
+        await putCode("c1", "h1", T + 2);
+        expect(await attempt([code("h2", undefined, "invalid_code"), none("d")], T + 2)).toEqual({
+          ...failedWith(["invalid_code", "invalid_code"], 0),
+          lockedForMs: 30_000,
+          lockLevel: 1,
+        });
+      });
+
       describe("consecutive failures", () => {
         const tight: LimitPolicy = {
           ...policy,
