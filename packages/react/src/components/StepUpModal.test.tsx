@@ -228,10 +228,101 @@ describe("StepUpModal", () => {
     expect(api.state.verifyBodies).toEqual([{ backupCode: "aaaa-bbbb" }]);
   });
 
-  it("warns when the device clock is off from the server's", async () => {
+  // Regression: the warning told the user their device was slow when the server's clock had moved.
+  it("names the difference between the clocks without blaming the device", async () => {
     vi.useFakeTimers({ toFake: ["Date"], now: 1_750_000_000_000 });
     const { dialog } = await openWith(1, { serverSkewMs: -47_000 });
-    expect(within(dialog).getByText(/your device clock is 47 s fast/i)).toBeVisible();
+    expect(
+      within(dialog).getByText("This device's clock and the server's differ by 47 s."),
+    ).toBeVisible();
+    expect(within(dialog).queryByText(/fast|slow/)).toBeNull();
+  });
+
+  it("hands the side the server says is off to the clock message", async () => {
+    vi.useFakeTimers({ toFake: ["Date"], now: 1_750_000_000_000 });
+    const sides: unknown[] = [];
+    const calls: Promise<unknown>[] = [];
+    const view = renderWithMfa(
+      <>
+        <Trigger n={1} into={calls} />
+        <StepUpModal
+          messages={{
+            skew: (offset, _fast, side) => {
+              sides.push(side);
+              return `Off by ${offset} (${side ?? "unknown"}).`;
+            },
+          }}
+        />
+      </>,
+      server,
+      { serverSkewMs: 180_000 },
+    );
+    // Registered after the reference API's routes, so this answer wins.
+    server.use(
+      http.get(`${ORIGIN}/api/data`, () =>
+        HttpResponse.json(
+          {
+            ...problem("mfa_required", { factors: [totpFactor] }),
+            clockSide: "server",
+          },
+          {
+            status: 401,
+            headers: {
+              "Content-Type": "application/problem+json",
+              "WWW-Authenticate": 'Bearer error="insufficient_user_authentication"',
+              Date: new Date(Date.now() + 180_000).toUTCString(),
+            },
+          },
+        ),
+      ),
+    );
+    await view.user.click(screen.getByRole("button", { name: "Load" }));
+    const dialog = await screen.findByRole("dialog", { name: "Confirm it's you" });
+    expect(await within(dialog).findByText("Off by 3 min (server).")).toBeVisible();
+    expect(sides).toContain("server");
+  });
+
+  // Regression: during a lock, "Use a backup code" left focus on the link.
+  it("moves focus to the backup-code field when switching during a lock", async () => {
+    vi.useFakeTimers({
+      shouldAdvanceTime: true,
+      toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "Date"],
+    });
+    const { dialog, input, user } = await openWith(1, {
+      maxAttempts: 1,
+      lockSeconds: 30,
+      fakeTimers: true,
+    });
+    await user.type(input, "999999");
+    expect(await within(dialog).findByText("Too many attempts.")).toBeVisible();
+    await user.click(within(dialog).getByRole("button", { name: "Use a backup code" }));
+    expect(within(dialog).getByLabelText("Backup code")).toHaveFocus();
+    await user.click(within(dialog).getByRole("button", { name: "Use a verification code" }));
+    expect(within(dialog).getByLabelText("Verification code")).toHaveFocus();
+  });
+
+  // Regression: suspended code factors still take a backup code, yet backup-code mode showed the lock.
+  it("shows no lock in backup-code mode while only the code factors are suspended", async () => {
+    const { calls, dialog, input, user } = await openWith(1);
+    server.use(
+      http.post(
+        `${ORIGIN}/mfa/verify`,
+        () =>
+          HttpResponse.json(problem("locked", { status: 403, suspended: true }), { status: 403 }),
+        { once: true },
+      ),
+    );
+    await user.type(input, "123456");
+    await waitFor(() => expect(input).toHaveValue(""));
+    await user.click(within(dialog).getByRole("button", { name: "Use a backup code" }));
+    const backup = within(dialog).getByLabelText("Backup code");
+    expect(backup).toHaveFocus();
+    expect(within(dialog).queryByText("You can try again now.")).toBeNull();
+    expect(within(dialog).queryByText("Too many attempts.")).toBeNull();
+    expect(within(dialog).queryByText("That didn't work. Try again.")).toBeNull();
+    expect(backup).not.toHaveAttribute("readonly");
+    await user.type(backup, "aaaa-bbbb{Enter}");
+    await expect(Promise.all(calls)).resolves.toHaveLength(1);
   });
 
   it("sends an SMS code on request and answers with its challenge", async () => {

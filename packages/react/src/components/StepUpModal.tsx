@@ -39,7 +39,11 @@ export interface StepUpMessages {
   locked: string;
   retryIn: string;
   retryNow: string;
-  skew: (offset: string, fast: boolean) => string;
+  /**
+   * The server's clock and this device's differ by `offset`; `side` is the one the server says is
+   * off, when its problem names it (`clockSide`). `fast`: the device is ahead of the server.
+   */
+  skew: (offset: string, fast: boolean, side?: "server" | "client") => string;
 }
 
 const defaults: StepUpMessages = {
@@ -72,9 +76,11 @@ const defaults: StepUpMessages = {
   locked: "Too many attempts.",
   retryIn: "Try again in",
   retryNow: "You can try again now.",
-  skew: (offset, fast) =>
-    `Your device clock is ${offset} ${fast ? "fast" : "slow"}: set it to update automatically.`,
+  skew: (offset) => `This device's clock and the server's differ by ${offset}.`,
 };
+
+/** A problem may say which clock is off. */
+type ClockSide = { clockSide?: "server" | "client" } | null | undefined;
 
 /** Props of {@link StepUpModal}. */
 export interface StepUpModalProps {
@@ -143,14 +149,16 @@ function StepUpDialog({
   const codeFactors = stepUp.factors.filter((f) => f.type !== "webauthn");
   const showForm = backup !== null || codeFactors.length > 0 || !stepUp.webauthn;
   const waiting = busy || locked;
-  const why = errorCode(error);
+  // Suspended code factors (a lock without a countdown) still take a backup code: no lock shown.
+  let why = errorCode(error);
+  if (backup !== null && !locked && why === "LOCKED") why = undefined;
   const skew = stepUp.clockOffsetMs;
   useModalFocus(dialog, cancel);
 
   // Opening, a failed answer, the end of a lock, a code sent, a switch of input: start over there.
+  // During a lock too: the field stays read-only, and a switch of input must not leave focus behind.
   // biome-ignore lint/correctness/useExhaustiveDependencies: runs at those moments only
   useEffect(() => {
-    if (locked) return;
     setCode("");
     setBackup((value) => value && "");
     (needsSend ? send : input).current?.focus();
@@ -194,7 +202,9 @@ function StepUpDialog({
                   : m.totp)}
         </p>
         {Math.abs(skew) >= skewWarningMs && (
-          <p className="mfa-warning">{m.skew(formatOffset(skew), skew < 0)}</p>
+          <p className="mfa-warning">
+            {m.skew(formatOffset(skew), skew < 0, (challenge?.problem as ClockSide)?.clockSide)}
+          </p>
         )}
         <div aria-live="assertive">
           {why === "LOCKED" || locked ? (
