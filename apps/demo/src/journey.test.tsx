@@ -301,10 +301,14 @@ describe("the demo, client + React + server kit together", { timeout: 30_000 }, 
     );
     const activity = screen.getByRole("list", { name: "Client activity" });
     expect(
-      within(activity).getByText("Retry 1 of GET /api/profile in 1.0 s (answered 503)."),
+      within(activity).getByText(
+        "Retry 1 of GET /api/profile in 1.0 s (answered 503: unavailable).",
+      ),
     ).toBeTruthy();
     expect(
-      within(activity).getByText("Retry 2 of GET /api/profile in 1.0 s (answered 503)."),
+      within(activity).getByText(
+        "Retry 2 of GET /api/profile in 1.0 s (answered 503: unavailable).",
+      ),
     ).toBeTruthy();
 
     // The server clock jumps two minutes ahead: the client reads it from the Date header.

@@ -42,7 +42,13 @@ startApi().then(
   () => {
     createRoot(root).render(
       <StrictMode>
-        <App clients={createDemoClients(api ? { webauthn: false, baseUrl: api } : { webauthn })} />
+        <App
+          clients={createDemoClients(
+            api
+              ? { webauthn: false, baseUrl: api }
+              : { webauthn, signedInMarker: window.sessionStorage },
+          )}
+        />
       </StrictMode>,
     );
   },

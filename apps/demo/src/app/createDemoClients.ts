@@ -14,7 +14,15 @@ export interface DemoClientsOptions {
   retry?: MfaClientOptions["retry"];
   /** Whether the API accepts security keys (it needs a domain as relying party id). Defaults to `false`. */
   webauthn?: boolean;
+  /**
+   * Where to remember that this tab is signed in (`sessionStorage`), so that after a reload, which
+   * starts the in-page API over, the sign-in screen says why the user is signed out. Defaults to
+   * nothing remembered.
+   */
+  signedInMarker?: Pick<Storage, "getItem" | "setItem" | "removeItem">;
 }
+
+const SIGNED_IN_KEY = "mfa-kit-demo:signed-in";
 
 /**
  * The clients the screens use: the app's own primary login, the MFA client wired to it (access
@@ -36,9 +44,15 @@ export function createDemoClients(options: DemoClientsOptions = {}): DemoClients
       activity.add(text, kind);
     },
   });
+  const marker = options.signedInMarker;
+  const reloaded = marker?.getItem(SIGNED_IN_KEY) === "1";
+  marker?.removeItem(SIGNED_IN_KEY);
   // Signing out of the app ends the MFA session in this tab too.
   auth.subscribe(() => {
-    if (!auth.getSnapshot().user) void mfa.signOut();
+    const signedIn = !!auth.getSnapshot().user;
+    if (signedIn) marker?.setItem(SIGNED_IN_KEY, "1");
+    else marker?.removeItem(SIGNED_IN_KEY);
+    if (!signedIn) void mfa.signOut();
   });
   const controls = createDemoControlsClient({
     baseUrl,
@@ -51,5 +65,6 @@ export function createDemoClients(options: DemoClientsOptions = {}): DemoClients
     controls,
     bank: createBankApi(mfa, baseUrl),
     webauthn: options.webauthn ?? false,
+    reloaded,
   };
 }

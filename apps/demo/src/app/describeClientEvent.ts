@@ -1,6 +1,9 @@
 import type { MfaEvent } from "@mfa-kit/client";
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
+/** What an answer's status means, for people: a 503 is an outage, only a 429 a rate limit. */
+const meaning = (status: number | undefined) =>
+  status === 429 ? "rate limited" : status === 503 ? "unavailable" : undefined;
 const path = (url: string) => {
   try {
     return new URL(url).pathname;
@@ -16,7 +19,9 @@ export function describeClientEvent(event: MfaEvent): { text: string; kind: "inf
       return {
         kind: "warning",
         text: `Retry ${event.attempt} of ${event.method} ${path(event.url)} in ${seconds(event.delayMs)} (${
-          event.reason === "status" ? `answered ${event.status}` : event.reason
+          event.reason === "status"
+            ? `answered ${event.status}${meaning(event.status) ? `: ${meaning(event.status)}` : ""}`
+            : event.reason
         }).`,
       };
     case "token.refreshed":
@@ -63,7 +68,10 @@ export function describeClientEvent(event: MfaEvent): { text: string; kind: "inf
     case "ratelimit.wait":
       return {
         kind: "warning",
-        text: `Rate limited: holding calls for ${seconds(Math.max(0, event.untilMs - Date.now()))}.`,
+        // Sent for any Retry-After (a 503 as well as a 429): the retry line after it says which.
+        text: `The server asked to wait (Retry-After): holding calls for ${seconds(
+          Math.max(0, event.untilMs - Date.now()),
+        )}.`,
       };
   }
 }

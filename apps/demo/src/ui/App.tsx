@@ -50,8 +50,9 @@ function Shell() {
       <div className="layout">
         <main id="main">{user ? <SignedInArea key={user.id} /> : <SignInScreen />}</main>
         <aside aria-label="Demo tools">
-          <DemoControlsPanel />
+          {/* The authenticator stand-in first: in view without scrolling. */}
           {user && <CurrentCodePanel />}
+          <DemoControlsPanel />
           <SecurityEventsPanel />
           <ClientActivityPanel />
         </aside>

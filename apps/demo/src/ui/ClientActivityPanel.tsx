@@ -19,7 +19,8 @@ export function ClientActivityPanel() {
           The MFA client's refreshes, retries and step-ups show up here.
         </p>
       ) : (
-        <ul className="list feed" aria-label="Client activity">
+        // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region (axe scrollable-region-focusable)
+        <ul className="list feed" aria-label="Client activity" tabIndex={0}>
           {entries.map((e) => (
             <li key={e.id}>
               <span>{e.text}</span>

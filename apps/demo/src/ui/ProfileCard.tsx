@@ -1,4 +1,5 @@
-import { useCallback, useEffect, useState } from "react";
+import { useMfa } from "@mfa-kit/react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import type { Profile } from "../app/bankApi";
 import { useDemo } from "./demoContext";
 import { errorText } from "./errorText";
@@ -27,6 +28,15 @@ export function ProfileCard({ version }: { version: number }) {
   useEffect(() => {
     void load();
   }, [load, version]);
+
+  // A failed load ("verification cancelled") stops being true once a verification succeeds
+  // elsewhere on the page: load again then.
+  const verifiedAt = useMfa().session?.authTime;
+  const failed = useRef(false);
+  failed.current = error !== null;
+  useEffect(() => {
+    if (verifiedAt !== undefined && failed.current) void load();
+  }, [verifiedAt, load]);
 
   return (
     <section className="card" aria-labelledby="profile-h" aria-busy={busy}>

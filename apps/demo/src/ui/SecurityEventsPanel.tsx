@@ -1,3 +1,4 @@
+import { useMfa } from "@mfa-kit/react";
 import { useEffect, useId, useState } from "react";
 import type { DemoEvent } from "../api/eventFeed";
 import { useDemo, useUser } from "./demoContext";
@@ -10,6 +11,7 @@ const WAIT_SECONDS = 8;
 export function SecurityEventsPanel() {
   const { controls } = useDemo();
   const user = useUser();
+  const { clockOffsetMs } = useMfa();
   const id = useId();
   const [events, setEvents] = useState<DemoEvent[]>([]);
   const [offline, setOffline] = useState(false);
@@ -49,14 +51,19 @@ export function SecurityEventsPanel() {
           Nothing yet. Failed codes, locks and new devices show up here.
         </p>
       ) : (
-        <ul className="list feed" aria-label="Security events" aria-live="polite">
+        // Focusable: the list scrolls, and a keyboard must be able to scroll it.
+        // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region (axe scrollable-region-focusable)
+        <ul className="list feed" aria-label="Security events" aria-live="polite" tabIndex={0}>
           {events.map((e) => (
             <li key={e.seq} data-type={e.type}>
               <span>
                 <span className={`badge ${e.severity}`}>{e.type}</span>
               </span>
               <span>{e.message}</span>
-              <time dateTime={new Date(e.at).toISOString()}>{formatTime(e.at)} server time</time>
+              {/* On this device's clock, like every other time on the page. */}
+              <time dateTime={new Date(e.at - clockOffsetMs).toISOString()}>
+                {formatTime(e.at - clockOffsetMs)}
+              </time>
             </li>
           ))}
         </ul>

@@ -1,5 +1,5 @@
 import { useMfa } from "@mfa-kit/react";
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { errorText } from "./errorText";
 import { formatClockOffset, formatDuration, formatTime } from "./format";
 import { useNow } from "./useNow";
@@ -13,6 +13,10 @@ export function SessionCard() {
   const now = useNow();
   const [error, setError] = useState<string | null>(null);
   const serverNow = now + clockOffsetMs;
+  // A failed "Verify again" stops being true once a verification (here or elsewhere) succeeds.
+  const verifiedAt = session?.authTime;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: clears on each new verification
+  useEffect(() => setError(null), [verifiedAt]);
 
   return (
     <section className="card" aria-labelledby="session-h">

@@ -5,7 +5,7 @@ import { TextField } from "./fields";
 
 /** Username and password: the app's own primary login, before any MFA. */
 export function SignInScreen() {
-  const { auth } = useDemo();
+  const { auth, reloaded } = useDemo();
   const id = useId();
   const [username, setUsername] = useState("");
   const [password, setPassword] = useState("");
@@ -27,11 +27,16 @@ export function SignInScreen() {
   return (
     <section className="card" aria-labelledby={`${id}h`}>
       <h2 id={`${id}h`}>Sign in</h2>
-      <p>
-        mfa-kit makes calling and protecting an API that asks for a second factor routine: the
-        client adds the credentials, refreshes tokens and asks for a code only when the API wants
-        one. Sign in, set up the authenticator app, then send money and try the demo tools (a moved
-        server clock, wrong codes, failures) to see how the client and the server kit react.
+      {reloaded && (
+        <p className="notice" role="status">
+          You were signed out because the page was reloaded: the demo's server runs inside this tab
+          and started over. Sign in again to continue.
+        </p>
+      )}
+      <p data-testid="intro">
+        mfa-kit adds a second factor to your sign-in and API: a server kit that guards routes and a
+        client that asks for a code only when the API wants one. Sign in, set up the authenticator
+        app with the stand-in on the right, then send money and try the demo tools.
       </p>
       <p className="hint">
         The demo's server runs inside this tab: reloading the page starts over, signed out.

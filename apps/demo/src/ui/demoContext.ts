@@ -14,6 +14,8 @@ export interface DemoClients {
   bank: BankApi;
   /** The API accepts security keys (WebAuthn). */
   webauthn: boolean;
+  /** This tab was signed in before a reload, which started the in-page API over. */
+  reloaded: boolean;
 }
 
 export const DemoContext = createContext<DemoClients | null>(null);

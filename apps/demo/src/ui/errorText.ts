@@ -7,7 +7,9 @@ export function errorText(error: unknown): string {
     case "STEP_UP_CANCELLED":
       return "Verification cancelled: nothing was done.";
     case "RETRY_EXHAUSTED":
-      return "The server stayed unavailable through every retry. Try again later.";
+      return (error as { status?: number }).status === 429
+        ? "The server kept limiting requests (429 Too Many Requests) through every retry. Wait a moment and try again."
+        : "The server stayed unavailable through every retry. Try again later.";
     case "LOCKED":
       return "Too many wrong codes: verification is locked for a while.";
     case "NETWORK":
