@@ -13,8 +13,15 @@ export const currentCode = async (on: Page, notEqual?: string) => {
   return (await code.textContent())!.trim();
 };
 
-/** Signs in and enrolls an authenticator app; `beforeVerify` runs before the first MFA prompt. */
-export const signInAndEnroll = async (on: Page, beforeVerify?: () => Promise<void>) => {
+/**
+ * Signs in and enrolls an authenticator app; `beforeVerify` runs before the first MFA prompt, and
+ * `onBackupCodes` gets the backup codes the enrollment showed.
+ */
+export const signInAndEnroll = async (
+  on: Page,
+  beforeVerify?: () => Promise<void>,
+  onBackupCodes?: (codes: string[]) => void,
+) => {
   await on.getByLabel("Username").fill("demo");
   await on.getByLabel("Password").fill("demo-password");
   await on.getByRole("button", { name: "Sign in" }).click();
@@ -25,6 +32,7 @@ export const signInAndEnroll = async (on: Page, beforeVerify?: () => Promise<voi
   const firstCode = await currentCode(on);
   await enrollment.getByLabel(/6-digit code/).fill(firstCode);
   await on.getByLabel("I have saved these codes").check();
+  onBackupCodes?.(await on.locator(".mfa-codes code").allTextContents());
   // Move the server clock 45 s ahead, so the next code is a new one (the first is spent).
   await on.getByLabel("Skew the server clock").selectOption({ label: "45 s ahead" });
   await on.getByRole("button", { name: "Done" }).click();
