@@ -45,7 +45,7 @@ startApi().then(
         <App
           clients={createDemoClients(
             api
-              ? { webauthn: false, baseUrl: api }
+              ? { webauthn: false, baseUrl: api, shareAcrossTabs: true }
               : { webauthn, signedInMarker: window.sessionStorage },
           )}
         />

@@ -20,7 +20,16 @@ export interface DemoClientsOptions {
    * nothing remembered.
    */
   signedInMarker?: Pick<Storage, "getItem" | "setItem" | "removeItem">;
+  /**
+   * Share the MFA session with the origin's other tabs (`session.storage: "localStorage"`) and sign
+   * them out with this one. Only for an API all tabs share (`?api=`): the in-page API is one per tab,
+   * and another tab's session would mean nothing to it. Defaults to `false` (memory, this tab only).
+   */
+  shareAcrossTabs?: boolean;
 }
+
+/** The channel on which a tab tells the others it signed out of the app. */
+const SIGN_OUT_CHANNEL = "mfa-kit-demo:sign-out";
 
 const SIGNED_IN_KEY = "mfa-kit-demo:signed-in";
 
@@ -39,6 +48,7 @@ export function createDemoClients(options: DemoClientsOptions = {}): DemoClients
     getAccessToken: () => auth.getAccessToken(),
     refreshAccessToken: () => auth.refreshAccessToken(),
     ...(options.retry !== undefined ? { retry: options.retry } : {}),
+    ...(options.shareAcrossTabs ? { session: { storage: "localStorage" as const } } : {}),
     onEvent: (event) => {
       const { text, kind } = describeClientEvent(event);
       activity.add(text, kind);
@@ -47,12 +57,24 @@ export function createDemoClients(options: DemoClientsOptions = {}): DemoClients
   const marker = options.signedInMarker;
   const reloaded = marker?.getItem(SIGNED_IN_KEY) === "1";
   marker?.removeItem(SIGNED_IN_KEY);
+  // The app's own sign-in is one per tab; with a shared MFA session, signing out signs out all.
+  const channel = options.shareAcrossTabs ? new BroadcastChannel(SIGN_OUT_CHANNEL) : null;
+  let signingOutFromElsewhere = false;
+  if (channel) {
+    channel.onmessage = () => {
+      signingOutFromElsewhere = true;
+      void auth.signOut();
+      signingOutFromElsewhere = false;
+    };
+  }
   // Signing out of the app ends the MFA session in this tab too.
   auth.subscribe(() => {
     const signedIn = !!auth.getSnapshot().user;
     if (signedIn) marker?.setItem(SIGNED_IN_KEY, "1");
     else marker?.removeItem(SIGNED_IN_KEY);
-    if (!signedIn) void mfa.signOut();
+    if (signedIn) return;
+    void mfa.signOut();
+    if (!signingOutFromElsewhere) channel?.postMessage("sign-out");
   });
   const controls = createDemoControlsClient({
     baseUrl,
