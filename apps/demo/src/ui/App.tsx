@@ -3,6 +3,7 @@ import { ClientActivityPanel } from "./ClientActivityPanel";
 import { CurrentCodePanel } from "./CurrentCodePanel";
 import { DemoControlsPanel } from "./DemoControlsPanel";
 import { type DemoClients, DemoContext, useDemo, useUser } from "./demoContext";
+import { factorName } from "./factorName";
 import { SecurityEventsPanel } from "./SecurityEventsPanel";
 import { SignedInArea } from "./SignedInArea";
 import { SignInScreen } from "./SignInScreen";
@@ -13,10 +14,16 @@ export function App({ clients }: { clients: DemoClients }) {
     <DemoContext.Provider value={clients}>
       <MfaProvider client={clients.mfa}>
         <Shell />
-        <StepUpModal />
+        <DemoStepUpModal />
       </MfaProvider>
     </DemoContext.Provider>
   );
+}
+
+/** The kit's modal, naming factors as the factor list does ("Verify with" shows no username). */
+function DemoStepUpModal() {
+  const user = useUser();
+  return <StepUpModal messages={{ factorName: (f) => factorName(f, user?.username) }} />;
 }
 
 function Shell() {

@@ -2,6 +2,7 @@ import { TotpEnrollment, useFactors } from "@mfa-kit/react";
 import { ContactEnrollment, FactorList, SecurityKeyEnrollment } from "@mfa-kit/react/factors";
 import { useId, useState } from "react";
 import { useDemo, useUser } from "./demoContext";
+import { factorName } from "./factorName";
 
 type Adding = "totp" | "webauthn" | "sms" | "email" | null;
 
@@ -23,14 +24,7 @@ export function FactorsCard() {
       <FactorList
         className="mfa-panel"
         title="Your factors"
-        messages={{
-          // The authenticator app's label is the account name the app shows (the username): call
-          // it by what it is until the user renames it.
-          name: (f) =>
-            f.type === "totp" && (!f.label || f.label === user?.username)
-              ? "Authenticator app"
-              : (f.label ?? f.hint ?? "Factor"),
-        }}
+        messages={{ name: (f) => factorName(f, user?.username) }}
       />
       {adding === "totp" ? (
         <TotpEnrollment
