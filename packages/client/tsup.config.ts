@@ -6,6 +6,11 @@ const shared: Options = {
   sourcemap: true,
   target: "es2022",
   treeshake: true,
+  // Members of the engine's internal parts (never in the types, never seen by callers or other
+  // packages) end in `_`: their names are shortened in the build.
+  esbuildOptions(options) {
+    options.mangleProps = /[^_]_$/;
+  },
 };
 
 export default defineConfig([
