@@ -43,6 +43,14 @@ export function describeStoreContract(
       };
     });
 
+    /**
+     * The token hash of session `name` of `owner`, as the kit makes it: after the store's tag of
+     * the owner and a dot when the store has tags (`MfaStore.sessionTokenTag`).
+     */
+    const tok = (name: string, owner = user) => {
+      const tag = store.sessionTokenTag?.(owner);
+      return tag === undefined ? `${user}-${name}` : `${tag}.${user}-${name}`;
+    };
     const rev = async (userId = user) => (await store.loadFactors(userId)).rev;
     const factor = async (factorId: string, userId = user) =>
       (await store.loadFactors(userId)).factors[factorId];
@@ -873,9 +881,9 @@ export function describeStoreContract(
 
       it("sets the markers and creates the session with the passing check's claims", async () => {
         await store.createFactor(user, "f1", { type: "totp" });
-        const first = await attempt([wrong, counter("f1", 1)], T, steps(`${user}-t1`));
+        const first = await attempt([wrong, counter("f1", 1)], T, steps(tok("t1")));
         expect(first).toEqual({ ok: true, check: 1, previous: [null, null] });
-        expect(await store.getSession(`${user}-t1`, T + 1)).toEqual({
+        expect(await store.getSession(tok("t1"), T + 1)).toEqual({
           userId: user,
           acr: "mfa",
           amr: ["otp", "mfa"],
@@ -895,8 +903,8 @@ export function describeStoreContract(
       it("carries no factor id for a backup code and amr as given", async () => {
         await store.setBackupCodes(user, { salt: "s", hashes: ["h"] });
         const check = { ...backupCode("h"), acr: "phr", amr: ["hwk", "user", "mfa"] };
-        await attempt([check], T, { session: { tokenHash: `${user}-t1`, expiresAt: T + 5 } });
-        expect(await store.getSession(`${user}-t1`, T)).toEqual({
+        await attempt([check], T, { session: { tokenHash: tok("t1"), expiresAt: T + 5 } });
+        expect(await store.getSession(tok("t1"), T)).toEqual({
           userId: user,
           acr: "phr",
           amr: ["hwk", "user", "mfa"],
@@ -908,23 +916,23 @@ export function describeStoreContract(
       it("stops at a hold marker holding another value: no markers, no session", async () => {
         await store.createFactor(user, "f1", { type: "totp" });
         await store.swap(user, "country", "FR", 60_000, T);
-        expect(await attempt([counter("f1", 1)], T, steps(`${user}-t1`))).toEqual({
+        expect(await attempt([counter("f1", 1)], T, steps(tok("t1")))).toEqual({
           ok: true,
           check: 0,
           previous: [],
           held: "FR",
         });
-        expect(await store.getSession(`${user}-t1`, T)).toBeNull();
+        expect(await store.getSession(tok("t1"), T)).toBeNull();
         expect(await store.peek(user, "seen", T)).toBeNull();
         // The credential was used and the success counted all the same.
         expect(await attempt([counter("f1", 1)], T)).toEqual(failedWith(["code_reused"], 2));
       });
 
       it("does nothing of it on a failure", async () => {
-        expect(await attempt([wrong], T, steps(`${user}-t1`))).toEqual(
+        expect(await attempt([wrong], T, steps(tok("t1")))).toEqual(
           failedWith(["invalid_code"], 2),
         );
-        expect(await store.getSession(`${user}-t1`, T)).toBeNull();
+        expect(await store.getSession(tok("t1"), T)).toBeNull();
         expect(await store.peek(user, "country", T)).toBeNull();
       });
     });
@@ -967,79 +975,77 @@ export function describeStoreContract(
       });
 
       it("finds a live session by its token hash and forgets it at expiresAt", async () => {
-        await store.createSession(`${user}-t1`, session(T + 1000), T);
-        expect(await store.getSession(`${user}-t1`, T + 999)).toEqual(session(T + 1000));
-        expect(await store.getSession(`${user}-t1`, T + 1000)).toBeNull();
-        expect(await store.getSession(`${user}-unknown`, T)).toBeNull();
+        await store.createSession(tok("t1"), session(T + 1000), T);
+        expect(await store.getSession(tok("t1"), T + 999)).toEqual(session(T + 1000));
+        expect(await store.getSession(tok("t1"), T + 1000)).toBeNull();
+        expect(await store.getSession(tok("unknown"), T)).toBeNull();
       });
 
       it("keeps a session without a factor id and with an empty amr as it was given", async () => {
         const { factorId: _, ...bare } = { ...session(T + 1000), amr: [] };
-        await store.createSession(`${user}-t1`, bare, T);
-        expect(await store.getSession(`${user}-t1`, T)).toEqual(bare);
+        await store.createSession(tok("t1"), bare, T);
+        expect(await store.getSession(tok("t1"), T)).toEqual(bare);
       });
 
       it("keeps any user id, newlines and separators included", async () => {
         const odd = session(T + 1000, `${user}\n{x}: |\n`);
-        await store.createSession(`${user}-t1`, odd, T);
-        expect(await store.getSession(`${user}-t1`, T)).toEqual(odd);
-        expect(await store.touchSession(`${user}-t1`, T + 2000, T)).toEqual({
+        await store.createSession(tok("t1", odd.userId), odd, T);
+        expect(await store.getSession(tok("t1", odd.userId), T)).toEqual(odd);
+        expect(await store.touchSession(tok("t1", odd.userId), T + 2000, T)).toEqual({
           ...odd,
           expiresAt: T + 2000,
         });
       });
 
       it("answers a read-only session: changing it changes nothing stored", async () => {
-        await store.createSession(`${user}-t1`, session(T + 1000), T);
-        const got = (await store.getSession(`${user}-t1`, T))!;
+        await store.createSession(tok("t1"), session(T + 1000), T);
+        const got = (await store.getSession(tok("t1"), T))!;
         try {
           got.acr = "changed";
           got.amr.push("changed");
         } catch {
           // A frozen record refuses the change outright.
         }
-        expect(await store.getSession(`${user}-t1`, T)).toEqual(session(T + 1000));
+        expect(await store.getSession(tok("t1"), T)).toEqual(session(T + 1000));
       });
 
       it("moves the expiry of a live session and refuses a dead one", async () => {
-        await store.createSession(`${user}-t1`, session(T + 1000), T);
-        expect(await store.touchSession(`${user}-t1`, T + 5000, T + 500)).toEqual(
-          session(T + 5000),
-        );
-        expect(await store.getSession(`${user}-t1`, T + 4000)).toEqual(session(T + 5000));
-        expect(await store.touchSession(`${user}-t1`, T + 9000, T + 5000)).toBeNull();
-        expect(await store.touchSession(`${user}-unknown`, T + 9000, T)).toBeNull();
+        await store.createSession(tok("t1"), session(T + 1000), T);
+        expect(await store.touchSession(tok("t1"), T + 5000, T + 500)).toEqual(session(T + 5000));
+        expect(await store.getSession(tok("t1"), T + 4000)).toEqual(session(T + 5000));
+        expect(await store.touchSession(tok("t1"), T + 9000, T + 5000)).toBeNull();
+        expect(await store.touchSession(tok("unknown"), T + 9000, T)).toBeNull();
       });
 
       it("revokes one session", async () => {
-        await store.createSession(`${user}-t1`, session(T + 1000), T);
-        expect(await store.revokeSession(`${user}-t1`, T)).toBe(true);
-        expect(await store.revokeSession(`${user}-t1`, T)).toBe(false);
-        expect(await store.getSession(`${user}-t1`, T)).toBeNull();
+        await store.createSession(tok("t1"), session(T + 1000), T);
+        expect(await store.revokeSession(tok("t1"), T)).toBe(true);
+        expect(await store.revokeSession(tok("t1"), T)).toBe(false);
+        expect(await store.getSession(tok("t1"), T)).toBeNull();
       });
 
       // Whether a store has collected an expired session yet is its own business (a Redis TTL, a
       // sweep, a read that dropped it): the answer must not depend on it.
       it("answers false for revoking a session that expired, collected yet or not", async () => {
-        await store.createSession(`${user}-t1`, session(T + 1000), T);
-        await store.createSession(`${user}-t2`, session(T + 1000), T);
-        expect(await store.getSession(`${user}-t2`, T + 1000)).toBeNull();
-        expect(await store.revokeSession(`${user}-t1`, T + 1000)).toBe(false);
-        expect(await store.revokeSession(`${user}-t2`, T + 1000)).toBe(false);
-        expect(await store.getSession(`${user}-t1`, T)).toBeNull();
+        await store.createSession(tok("t1"), session(T + 1000), T);
+        await store.createSession(tok("t2"), session(T + 1000), T);
+        expect(await store.getSession(tok("t2"), T + 1000)).toBeNull();
+        expect(await store.revokeSession(tok("t1"), T + 1000)).toBe(false);
+        expect(await store.revokeSession(tok("t2"), T + 1000)).toBe(false);
+        expect(await store.getSession(tok("t1"), T)).toBeNull();
       });
 
       it("revokes every session of one user and no one else's, those verifyAttempt created too", async () => {
         await store.createFactor(user, "f1", { type: "totp" });
-        await store.createSession(`${user}-t1`, session(T + 1000), T);
+        await store.createSession(tok("t1"), session(T + 1000), T);
         await attempt([counter("f1", 1)], T, {
-          session: { tokenHash: `${user}-t2`, expiresAt: T + 1000 },
+          session: { tokenHash: tok("t2"), expiresAt: T + 1000 },
         });
-        await store.createSession(`${user}-t3`, session(T + 1000, `${user}-b`), T);
+        await store.createSession(tok("t3", `${user}-b`), session(T + 1000, `${user}-b`), T);
         expect(await store.revokeUserSessions(user, T)).toBe(2);
-        expect(await store.getSession(`${user}-t1`, T)).toBeNull();
-        expect(await store.getSession(`${user}-t2`, T)).toBeNull();
-        expect(await store.getSession(`${user}-t3`, T)).not.toBeNull();
+        expect(await store.getSession(tok("t1"), T)).toBeNull();
+        expect(await store.getSession(tok("t2"), T)).toBeNull();
+        expect(await store.getSession(tok("t3", `${user}-b`), T)).not.toBeNull();
         expect(await store.revokeUserSessions(user, T)).toBe(0);
       });
 
@@ -1048,33 +1054,33 @@ export function describeStoreContract(
       it("revokes the sessions of one factor, or of backup codes, and keeps the others", async () => {
         const backup = { ...session(T + 1000) };
         delete backup.factorId;
-        await store.createSession(`${user}-a1`, session(T + 1000), T);
-        await store.createSession(`${user}-a2`, session(T + 1000), T);
-        await store.createSession(`${user}-b1`, { ...session(T + 1000), factorId: "f2" }, T);
-        await store.createSession(`${user}-c1`, backup, T);
-        await store.createSession(`${user}-dead`, session(T + 10), T);
+        await store.createSession(tok("a1"), session(T + 1000), T);
+        await store.createSession(tok("a2"), session(T + 1000), T);
+        await store.createSession(tok("b1"), { ...session(T + 1000), factorId: "f2" }, T);
+        await store.createSession(tok("c1"), backup, T);
+        await store.createSession(tok("dead"), session(T + 10), T);
         expect(await store.revokeUserSessions(user, T + 20, { factorId: "f1" })).toBe(2);
-        expect(await store.getSession(`${user}-a1`, T + 20)).toBeNull();
-        expect(await store.getSession(`${user}-b1`, T + 20)).not.toBeNull();
-        expect(await store.getSession(`${user}-c1`, T + 20)).not.toBeNull();
+        expect(await store.getSession(tok("a1"), T + 20)).toBeNull();
+        expect(await store.getSession(tok("b1"), T + 20)).not.toBeNull();
+        expect(await store.getSession(tok("c1"), T + 20)).not.toBeNull();
         expect(await store.revokeUserSessions(user, T + 20, { backupCode: true })).toBe(1);
-        expect(await store.getSession(`${user}-c1`, T + 20)).toBeNull();
-        expect(await store.getSession(`${user}-b1`, T + 20)).not.toBeNull();
+        expect(await store.getSession(tok("c1"), T + 20)).toBeNull();
+        expect(await store.getSession(tok("b1"), T + 20)).not.toBeNull();
         expect(await store.revokeUserSessions(user, T + 20, { factorId: "f2" })).toBe(1);
         expect(await store.revokeUserSessions(user, T + 20)).toBe(0);
       });
 
       it("keeps the excepted session whatever else it revokes", async () => {
-        await store.createSession(`${user}-t1`, session(T + 1000), T);
-        await store.createSession(`${user}-t2`, session(T + 1000), T);
-        await store.createSession(`${user}-t3`, session(T + 1000), T);
-        expect(await store.revokeUserSessions(user, T, { except: `${user}-t2` })).toBe(2);
-        expect(await store.getSession(`${user}-t2`, T)).not.toBeNull();
-        expect(
-          await store.revokeUserSessions(user, T, { factorId: "f1", except: `${user}-t2` }),
-        ).toBe(0);
+        await store.createSession(tok("t1"), session(T + 1000), T);
+        await store.createSession(tok("t2"), session(T + 1000), T);
+        await store.createSession(tok("t3"), session(T + 1000), T);
+        expect(await store.revokeUserSessions(user, T, { except: tok("t2") })).toBe(2);
+        expect(await store.getSession(tok("t2"), T)).not.toBeNull();
+        expect(await store.revokeUserSessions(user, T, { factorId: "f1", except: tok("t2") })).toBe(
+          0,
+        );
         expect(await store.revokeUserSessions(user, T)).toBe(1);
-        expect(await store.getSession(`${user}-t2`, T)).toBeNull();
+        expect(await store.getSession(tok("t2"), T)).toBeNull();
       });
     });
 
