@@ -207,9 +207,9 @@ describe.skipIf(skipReason !== undefined)("redisStore on a three-master Redis Cl
     const nodes = masters();
     const ids = await Promise.all(nodes.map(async (n) => String(await n.cluster("MYID"))));
     const owner = async () => {
-      const ranges = (await client.cluster("SLOTS")) as [number, number, [string, number]][];
-      const range = ranges.find(([from, to]) => from <= slot && slot <= to)!;
-      return cluster.nodes.findIndex((n) => n.port === range[2][1]);
+      const ranges = await client.cluster("SLOTS");
+      const range = ranges.find(([first, last]) => first <= slot && slot <= last)!;
+      return cluster.nodes.findIndex((n) => n.port === range[2]![1]);
     };
     const from = await owner();
     const to = (from + 1) % nodes.length;
