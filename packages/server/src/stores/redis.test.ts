@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { hotpCode, testKit, totpCode } from "../testing/fixtures";
 import { softAuthenticator } from "../testing/softAuthenticator";
 import { type RedisStore, redisStore, StoreUnavailableError } from "./redis";
+import { migrateRedisStore } from "./redisMigrate";
 import { describeStoreContract } from "./storeContract.testkit";
 import type { CredentialCheck, LimitPolicy, StoredSession } from "./types";
 
@@ -210,6 +211,70 @@ describe.skipIf(skipReason !== undefined)("redisStore on a real redis-server", (
       } finally {
         prefixed.disconnect();
       }
+    });
+  });
+
+  describe("migrateRedisStore", () => {
+    it("moves what the earlier layout holds to the current one, TTLs included, once", async () => {
+      const prefix = freshPrefix();
+      const earlier = (userId: string) => `${prefix}{${encodeURIComponent(userId)}}:`;
+      const odd = "ü{x}:marker:y";
+      await admin.hset(`${earlier("u")}factors`, "f1", JSON.stringify({ type: "totp" }));
+      await admin.set(`${earlier("u")}rev`, "r1");
+      await admin.hset(`${earlier("u")}backup`, "salt", "s", "h:a", "1");
+      await admin.set(`${earlier("u")}marker:device`, `${T + 60_000}:1`, "PX", 60_000);
+      await admin.hset(`${earlier(odd)}factors`, "f2", JSON.stringify({ type: "hotp" }));
+      // Sessions stay behind: their tokens carry no tag.
+      await admin.set(`${prefix}s:oldhash`, "session", "PX", 60_000);
+      await admin.zadd(`${earlier("u")}sessions`, T + 60_000, "oldhash");
+
+      expect(await migrateRedisStore(client, { prefix })).toEqual({ moved: 5, kept: 0 });
+      const store = redisStore(client, { prefix });
+      expect(await store.loadFactors("u")).toEqual({
+        rev: "r1",
+        factors: { f1: { type: "totp" } },
+        backupCodes: { salt: "s", remaining: 1 },
+      });
+      expect((await store.loadFactors(odd)).factors).toEqual({ f2: { type: "hotp" } });
+      expect(await store.peek("u", "device", T)).toBe("1");
+      expect(await admin.pttl(`${prefix}${U()}marker:device`)).toBeGreaterThan(50_000);
+      expect(await migrateRedisStore(client, { prefix })).toEqual({ moved: 0, kept: 0 });
+      expect((await keysOf(prefix)).map((k) => k.key.slice(prefix.length))).toEqual(
+        [
+          `${U()}backup`,
+          `${U()}factors`,
+          `${U()}marker:device`,
+          `${U()}rev`,
+          `{${tagOf(odd)}}:u:${encodeURIComponent(odd)}:factors`,
+          "s:oldhash",
+          "{u}:sessions",
+        ].sort(),
+      );
+    });
+
+    it("works with a client that has its own ioredis keyPrefix", async () => {
+      const keyPrefix = `mkp${process.pid}:`;
+      const prefixed = connect(server.port, { keyPrefix });
+      try {
+        const prefix = freshPrefix();
+        await admin.hset(`${keyPrefix}${prefix}{u}:factors`, "f1", "{}");
+        expect(await migrateRedisStore(prefixed, { prefix })).toEqual({ moved: 1, kept: 0 });
+        expect((await redisStore(prefixed, { prefix }).loadFactors("u")).factors).toEqual({
+          f1: {},
+        });
+        expect(await admin.keys(`${keyPrefix}*`)).toEqual([`${keyPrefix}${prefix}${U()}factors`]);
+        await admin.del(`${keyPrefix}${prefix}${U()}factors`);
+      } finally {
+        prefixed.disconnect();
+      }
+    });
+
+    it("keeps a key the current layout already holds", async () => {
+      const prefix = freshPrefix();
+      await admin.set(`${prefix}{u}:rev`, "old");
+      await redisStore(client, { prefix }).createFactor("u", "f", { type: "totp" });
+      expect(await migrateRedisStore(client, { prefix })).toEqual({ moved: 0, kept: 1 });
+      expect((await redisStore(client, { prefix }).loadFactors("u")).rev).not.toBe("old");
     });
   });
 

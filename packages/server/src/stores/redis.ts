@@ -621,6 +621,14 @@ function redisUserTag(userId: string): string {
   return createHash("sha256").update(userId, "utf8").digest("base64url").slice(0, 8);
 }
 
+/**
+ * The key of one piece of a user's state. The tag puts one user's keys in one slot;
+ * encodeURIComponent leaves no `{`, `}` or `:` in the user part, so keys of different users never
+ * collide whatever their ids contain, even when their tags do.
+ */
+export const redisUserKey = (prefix: string, userId: string, suffix: string) =>
+  `${prefix}{${redisUserTag(userId)}}:u:${encodeURIComponent(userId)}:${suffix}`;
+
 /** The tag a token hash starts with (`<tag>.<hash>`), or `undefined` when it carries none. */
 function tagOf(tokenHash: string): string | undefined {
   const dot = tokenHash.indexOf(".");
@@ -700,11 +708,7 @@ export function redisStore(client: Redis | Cluster, options: RedisStoreOptions =
   if (!(timeoutMs > 0)) throw new RangeError("redisStore: timeoutMs must be a positive number");
 
   const cluster = client.isCluster === true;
-  // The tag puts one user's keys in one slot; encodeURIComponent leaves no `{`, `}` or `:` in the
-  // user part, so keys of different users never collide whatever their ids contain, even when
-  // their tags do.
-  const userKey = (userId: string, suffix: string) =>
-    `${prefix}{${redisUserTag(userId)}}:u:${encodeURIComponent(userId)}:${suffix}`;
+  const userKey = (userId: string, suffix: string) => redisUserKey(prefix, userId, suffix);
   const indexKey = (tag: string) => `${prefix}{${tag}}:sessions`;
   /** The key of a session (its token hash is `<tag>.<hash>`), or `undefined` without a tag. */
   const sessionKey = (tokenHash: string) => {
