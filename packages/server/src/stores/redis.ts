@@ -209,8 +209,8 @@ if #batch > 0 then redis.call('HSET', KEYS[3], unpack(batch)) end
 return 1`,
 
   // The whole verification (see MfaStore.verifyAttempt). KEYS: rev, factors hash, backup hash,
-  // lock hash, failures zset, the session index of the user's tag, then the keys the payload names by index
-  // (challenges, codes, markers, the session). ARGV: the payload as JSON.
+  // lock hash, failures zset, the session index of the user's tag, then the keys the payload
+  // names by index (challenges, codes, markers, the session). ARGV: the payload as JSON.
   // Returns {0} (stale) | {1, retryAfterMs} (locked)
   //       | {2, attemptsLeft, lockedForMs|-1, lockLevel|-1, failure...} (failed)
   //       | {3, check (0-based), backupCodesRemaining|-1, held|false, previous|false...} (passed)

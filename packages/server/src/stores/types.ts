@@ -176,8 +176,8 @@ export interface MfaStore {
    * Optional: a short tag of `userId` (1 to 32 characters of `A-Z a-z 0-9 _ -`) that the kit puts
    * in front of the user's session tokens, `<tag>.<random>`, and of their hashes, `<tag>.<hash>`,
    * so a store can find where the user's state lives from the token alone (Redis puts a session
-   * in its user's hash slot). Without it tokens carry no tag. Not a secret: it must not reveal the
-   * id (a hash of it does not), and tokens stay 256 random bits besides it.
+   * in its user's hash slot). Without it tokens carry no tag. Not a secret, so it should not spell
+   * out the id (a short hash of it, say); tokens stay 256 random bits besides it.
    */
   sessionTokenTag?(userId: string): string;
 
