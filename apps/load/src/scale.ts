@@ -35,11 +35,13 @@ const gc = (globalThis as { gc?: () => void }).gc;
 
 const key = randomBytes(32).toString("base64url");
 const encryptionKeys = { current: "k", keys: { k: key } };
+/** The account name authenticator apps show: required to enroll an app-based factor. */
+const accountName = (userId: string) => `${userId}@scale.test`;
 
 /** One real enrollment on a memory store: the shapes of its factor record and backup-code set. */
 async function template() {
   const store = memoryStore();
-  const mfa = createMfaServer({ issuer: "Scale", store, encryptionKeys });
+  const mfa = createMfaServer({ issuer: "Scale", store, encryptionKeys, accountName });
   const { factorId, secret } = await mfa.enrollTotp("template");
   const code = generateSync({ secret });
   const activated = await mfa.activateFactor("template", factorId, code);
@@ -142,7 +144,7 @@ async function sessionCheck(store: MfaStore, size: number, now: number) {
 
 /** Verifications per second: backup codes of users enrolled through the kit on this store. */
 async function verifyThroughput(store: MfaStore, round: number) {
-  const mfa = createMfaServer({ issuer: "Scale", store, encryptionKeys });
+  const mfa = createMfaServer({ issuer: "Scale", store, encryptionKeys, accountName });
   const users: { userId: string; codes: string[] }[] = [];
   for (let i = 0; i < VERIFY_USERS; i++) {
     const userId = `verify-${round}-${i}`;
