@@ -14,9 +14,9 @@ export function normalizeBase32(input: string): string {
   // `=` is padding only where nothing but padding, spaces or hyphens follows it.
   const bad = /[^A-Za-z2-7\s=-]|=(?![\s=-]*$)/u.exec(secret);
   if (bad) {
-    const hint = HINTS[bad[0]] ? ` (did you mean ${HINTS[bad[0]]}?)` : "";
+    const hint = HINTS[bad[0]];
     throw new Error(
-      `Invalid base32 character ${JSON.stringify(bad[0])} at position ${bad.index + 1}${hint}; base32 uses only A-Z and 2-7.`,
+      `Invalid base32 character ${JSON.stringify(bad[0])} at position ${bad.index + 1}${hint ? ` (did you mean ${hint}?)` : ""}; base32 uses only A-Z and 2-7.`,
     );
   }
   const cleaned = secret.replace(/[\s=-]/g, "").toUpperCase();

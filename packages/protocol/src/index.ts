@@ -18,8 +18,6 @@ export {
   problemName,
 } from "./problem";
 export {
-  formatRateLimit,
-  formatRateLimitPolicy,
   parseRateLimit,
   type RateLimitInfo,
   type RateLimitItem,
@@ -49,7 +47,6 @@ export {
   type WebauthnRegistrationRequest,
 } from "./routes";
 export {
-  formatStepUpChallenge,
   INSUFFICIENT_USER_AUTHENTICATION,
   parseStepUpChallenge,
   type StepUpChallenge,

@@ -44,5 +44,6 @@ export function parseRetryAfter(
 ): number | null {
   if (/^\s*\d+\s*$/.test(value!)) return Math.min(+value!, 2 ** 31) * 1000;
   const date = parseHttpDate(value, now);
-  return date === null ? null : Math.max(0, date - now);
+  // `null` stays `null`; the epoch (0) is in the past, as any date before `now`: 0 ms.
+  return date && Math.max(0, date - now);
 }

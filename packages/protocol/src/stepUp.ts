@@ -31,7 +31,7 @@ export function parseStepUpChallenge(
 ): StepUpChallenge | null {
   const raw = typeof value === "string" ? value : headerValue(value, "www-authenticate");
   for (const { scheme, params: p } of parseWwwAuthenticate(raw)) {
-    if (/^bearer$/i.test(scheme) && p.error === INSUFFICIENT_USER_AUTHENTICATION) {
+    if (scheme.toLowerCase() === "bearer" && p.error === INSUFFICIENT_USER_AUTHENTICATION) {
       return defined({
         acrValues: p.acr_values?.split(" ").filter(Boolean) ?? [],
         maxAge: integer(p.max_age),

@@ -5,7 +5,7 @@ export const integer = (value: string | undefined): number | undefined =>
   /^\d{1,15}$/.test(value ?? "") ? +value! : undefined;
 
 /** The content of a quoted-string (RFC 9110 §5.6.4) or RFC 9651 String, quoted pairs unescaped. */
-export const unquote = (content: string) => content.replace(/\\([\s\S])/g, "$1");
+export const unquote = (content: string) => content.replace(/\\(.)/gs, "$1");
 
 /** `object` without its `undefined` members, so that `"key" in result` means the value was sent. */
 export const defined = <T extends object>(object: T): T =>

@@ -17,7 +17,7 @@ export interface AuthChallenge {
 // auth-param = token BWS "=" BWS (token / quoted-string). Groups: scheme, name, token value,
 // quoted-string content, token68.
 const ELEMENT =
-  /^(?:([\w!#$%&'*+.^`|~-]+)(?: +|$))?(?:([\w!#$%&'*+.^`|~-]+)[ \t]*=[ \t]*(?:([\w!#$%&'*+.^`|~-]+)|"((?:\\[\s\S]|[^"\\])*)")|([\w~+/.-]+=*))?$/;
+  /^(?:([\w!#$%&'*+.^`|~-]+)(?: +|$))?(?:([\w!#$%&'*+.^`|~-]+)[ \t]*=[ \t]*(?:([\w!#$%&'*+.^`|~-]+)|"((?:\\.|[^"\\])*)")|([\w~+/.-]+=*))?$/s;
 
 /**
  * Parses a `WWW-Authenticate` (or `Proxy-Authenticate`) field value into its challenges, following
@@ -40,7 +40,7 @@ export function parseWwwAuthenticate(field: string | null | undefined): AuthChal
   let current: AuthChallenge | undefined;
   // The list elements, split on commas outside quoted strings (an unterminated one runs to the end).
   for (const raw of (typeof field === "string" &&
-    field.match(/(?:"(?:\\[\s\S]|[^"\\])*"?|[^",])+/g)) ||
+    field.match(/(?:"(?:\\.|[^"\\])*"?|[^",])+/gs)) ||
     []) {
     const element = raw.trim();
     if (!element) continue;

@@ -1,4 +1,5 @@
-import { formatRateLimit, MfaHeaders } from "@mfa-kit/protocol";
+import { MfaHeaders } from "@mfa-kit/protocol";
+import { formatRateLimit } from "@mfa-kit/protocol/format";
 import { createAccountRoutes, type SessionInfo } from "./accountRoutes";
 import { type Accounts, createAccounts, type NewUser, type User } from "./accounts";
 import { createAuthRoutes } from "./authRoutes";

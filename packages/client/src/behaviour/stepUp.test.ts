@@ -1,5 +1,6 @@
 import type { FactorSummary } from "@mfa-kit/protocol";
-import { formatStepUpChallenge, problem } from "@mfa-kit/protocol";
+import { problem } from "@mfa-kit/protocol";
+import { formatStepUpChallenge } from "@mfa-kit/protocol/format";
 import { HttpResponse, http } from "msw";
 import { describe, expect, it, vi } from "vitest";
 import { type ChallengeHandler, MfaError, type MfaEvent, type PendingChallenge } from "../index";

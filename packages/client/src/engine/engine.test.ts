@@ -1,4 +1,4 @@
-import { formatStepUpChallenge } from "@mfa-kit/protocol";
+import { formatStepUpChallenge } from "@mfa-kit/protocol/format";
 import { describe, expect, it, vi } from "vitest";
 import type { Coordinator } from "./coordinator";
 import { createEngine, type InternalFetch } from "./engine";

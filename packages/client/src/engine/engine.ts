@@ -240,6 +240,7 @@ export function createEngine(
           token: tokens.adopt,
           signOut: forget,
           cancelled: () => challenges.fromTab("cancelled"),
+          current: () => session.get(),
         }),
       () => null,
     );

@@ -47,6 +47,8 @@ export function createStepUp(
     (url: string): Settle =>
     async (p) => {
       const { signal } = p;
+      // The session this challenge met: any other one was verified since (here or in a tab).
+      const begun = current()?.token;
       if (!challenges.answerable()) throw required(p.view.challenge, p.view.problem);
       if (!p.view.problem?.factors) {
         const res = await call(
@@ -65,12 +67,14 @@ export function createStepUp(
           };
         }
       }
-      const begun = current()?.token;
       const tabs = await core.tabs();
       const prompt = async (): Promise<void> => {
-        // The tab that prompted before may have verified just now: its session is in storage.
+        // The tab that prompted before may have verified just now: its session is in storage, or
+        // only in that tab while the browser copies storage across (then that tab tells).
         if (signal.aborted) throw cancelled(signal.reason);
-        const stored = tabs && session.stored();
+        let stored = tabs && session.stored();
+        if (tabs && !(stored && stored.token !== begun)) stored = await tabs.latest(begun);
+        if (signal.aborted) throw cancelled(signal.reason);
         if (stored && stored.token !== begun) {
           set(stored);
           return;

@@ -1,4 +1,5 @@
-import { formatStepUpChallenge, problem } from "@mfa-kit/protocol";
+import { problem } from "@mfa-kit/protocol";
+import { formatStepUpChallenge } from "@mfa-kit/protocol/format";
 import { OAuthProblemTypes } from "@mfa-kit/protocol/oauth";
 import { HttpResponse, http } from "msw";
 import { describe, expect, it, vi } from "vitest";

@@ -61,37 +61,49 @@ function fakeLocks() {
   };
 }
 
+/**
+ * localStorage as the tabs see it. A browser tells the other tabs of a write from the event loop;
+ * with `lagging`, the write reaches storage (and the event the tabs) only on `flush()`, as when the
+ * browser copies storage across its processes after it granted a lock.
+ */
 function fakeStorage() {
   const items = new Map<string, string>();
   const listeners = new Set<(event: { key: string; newValue: string | null }) => void>();
-  const tell = (key: string, newValue: string | null) => {
-    // A browser tells the other tabs, after the write, from the event loop.
-    queueMicrotask(() => {
-      for (const l of listeners) l({ key, newValue });
-    });
+  const held: (() => void)[] = [];
+  const state = { lagging: false };
+  const write = (key: string, newValue: string | null) => {
+    const apply = () => {
+      if (newValue === null) items.delete(key);
+      else items.set(key, newValue);
+      queueMicrotask(() => {
+        for (const l of listeners) l({ key, newValue });
+      });
+    };
+    if (state.lagging) held.push(apply);
+    else apply();
   };
   return {
     listeners,
+    state,
+    flush: () => {
+      for (const apply of held.splice(0)) apply();
+    },
     storage: {
       getItem: (key: string) => items.get(key) ?? null,
-      setItem(key: string, value: string) {
-        items.set(key, value);
-        tell(key, value);
-      },
-      removeItem(key: string) {
-        items.delete(key);
-        tell(key, null);
-      },
+      setItem: (key: string, value: string) => write(key, value),
+      removeItem: (key: string) => write(key, null),
     },
   };
 }
 
 let locks: ReturnType<typeof fakeLocks>;
+let shared: ReturnType<typeof fakeStorage>;
 const tabs: MfaClient[] = [];
 
 beforeEach(() => {
   locks = fakeLocks();
-  const { storage, listeners } = fakeStorage();
+  shared = fakeStorage();
+  const { storage, listeners } = shared;
   vi.stubGlobal("navigator", { locks });
   vi.stubGlobal("localStorage", storage);
   vi.stubGlobal(
@@ -106,8 +118,15 @@ afterEach(() => {
   tabs.length = 0;
 });
 
+// Each test's tabs are an origin of their own: the clients of earlier tests stay connected.
+let origin = 0;
+let storageKey = "";
+beforeEach(() => {
+  storageKey = `mfa-kit.session.${++origin}`;
+});
+
 const tab = (options: Parameters<typeof client>[0] = {}) => {
-  const mfa = client({ session: { storage: "localStorage" }, ...options });
+  const mfa = client({ session: { storage: "localStorage", storageKey }, ...options });
   tabs.push(mfa);
   return mfa;
 };
@@ -153,6 +172,29 @@ describe('tabs (session.storage: "localStorage")', () => {
     expect(b.getSnapshot().session).toEqual(a.getSnapshot().session);
   });
 
+  // Regression: Chromium granted the prompt's lock to the second tab before its storage showed the
+  // first tab's answer, and the second tab prompted again.
+  it("prompts once when the answer reaches the other tab's storage after the lock", async () => {
+    const api = new FakeApi(server);
+    let answer!: (a: { code: string }) => void;
+    const promptA = vi.fn(() => new Promise<{ code: string }>((r) => (answer = r)));
+    const promptB = vi.fn(() => new Promise<never>(() => {}));
+    const a = tab({ onChallenge: promptA });
+    const b = tab({ onChallenge: promptB });
+    const first = a.fetch("/data/mfa/a");
+    await vi.waitFor(() => expect(promptA).toHaveBeenCalledOnce());
+    const second = b.fetch("/data/mfa/b");
+    await new Promise((r) => setTimeout(r, 0));
+    shared.state.lagging = true;
+    answer({ code: api.code });
+    expect((await first).status).toBe(200);
+    expect((await second).status).toBe(200);
+    expect(promptB).not.toHaveBeenCalled();
+    expect(api.verifyBodies).toHaveLength(1);
+    shared.flush();
+    await vi.waitFor(() => expect(b.getSnapshot().session).toEqual(a.getSnapshot().session));
+  });
+
   it("hands the prompt over when the tab showing it is closed", async () => {
     const api = new FakeApi(server);
     const promptA = vi.fn(() => new Promise<never>(() => {}));
@@ -165,7 +207,7 @@ describe('tabs (session.storage: "localStorage")', () => {
     await Promise.resolve();
     expect(promptB).not.toHaveBeenCalled();
     // The first tab closes: the browser releases its lock.
-    locks.drop("mfa-kit:mfa-kit.session:prompt");
+    locks.drop(`mfa-kit:${storageKey}:prompt`);
     expect((await waiting).status).toBe(200);
     expect(promptB).toHaveBeenCalledOnce();
   });

@@ -11,6 +11,8 @@ export interface TabHooks {
   signOut(): void;
   /** The prompt shown in another tab was cancelled there. */
   cancelled(): void;
+  /** This tab's session, for another tab that asks (see {@link TabCoordinator.latest}). */
+  current(): MfaSessionResponse | null;
 }
 
 /** Shares one token refresh, one step-up prompt and sign-out among the tabs of an origin. */
@@ -31,6 +33,12 @@ export interface TabCoordinator {
     answered: Promise<void>,
     run: () => Promise<T>,
   ): Promise<T | undefined>;
+  /**
+   * The session another tab holds when it is not `known`: the answer of a prompt shown there,
+   * which this tab's `localStorage` may not show yet (a browser copies it across its processes
+   * lazily, and may grant the prompt's lock first). `null` when no tab tells of one soon.
+   */
+  latest(known: string | undefined): Promise<MfaSessionResponse | null>;
   /** Tells the other tabs this one signed out. */
   signedOut(): void;
   /** Tells the other tabs the prompt shown here was cancelled. */
@@ -42,6 +50,8 @@ export interface TabCoordinator {
 type Message =
   | { t: "token"; stale?: string; token: string }
   | { t: "ask"; stale?: string }
+  | { t: "which"; known?: string }
+  | { t: "session"; known?: string; value: string }
   | { t: "signout" }
   | { t: "cancelled" };
 
@@ -84,35 +94,43 @@ export function createTabCoordinator(key: string, hooks: TabHooks): TabCoordinat
     } else if (data?.t === "ask") {
       const token = tokens.get(data.stale);
       if (token) post({ t: "token", stale: data.stale, token });
+    } else if (data?.t === "which") {
+      const current = hooks.current();
+      if (current && current.token !== data.known) {
+        post({ t: "session", known: data.known, value: JSON.stringify(current) });
+      }
     } else if (data?.t === "signout") hooks.signOut();
     else if (data?.t === "cancelled") hooks.cancelled();
     for (const waiter of waiters) waiter(data);
   };
 
-  const onStorage = (event: StorageEvent) => {
-    if (event.key !== key && event.key !== null) return;
-    let session: MfaSessionResponse | null = null;
+  const read = (value: string | null): MfaSessionResponse | null => {
     try {
-      session = toSession(JSON.parse(event.newValue ?? "null"));
-    } catch {}
-    hooks.session(session);
+      return toSession(JSON.parse(value ?? "null")) || null;
+    } catch {
+      return null;
+    }
+  };
+  const onStorage = (event: StorageEvent) => {
+    if (event.key === key || event.key === null) hooks.session(read(event.newValue));
   };
   g.addEventListener?.("storage", onStorage as EventListener);
 
-  /** Asks the other tabs whether one of them refreshed `stale` already; `undefined` if none says so soon. */
-  const ask = (stale: string | undefined) =>
-    new Promise<string | undefined>((resolve) => {
-      const done = (token?: string) => {
+  /** Posts `question`, then waits for the first message `answer` reads a value from (`undefined` if none comes soon). */
+  const ask = <T>(question: Message, answer: (m: Message) => T | undefined) =>
+    new Promise<T | undefined>((resolve) => {
+      const done = (value?: T) => {
         waiters.delete(waiter);
         clearTimeout(timer);
-        resolve(token);
+        resolve(value);
       };
       const waiter = (m: Message) => {
-        if (m?.t === "token" && m.stale === stale) done(m.token);
+        const value = answer(m);
+        if (value !== undefined) done(value);
       };
       const timer = setTimeout(done, ASK_MS);
       waiters.add(waiter);
-      post({ t: "ask", stale });
+      post(question);
     });
 
   const refreshHere = async (stale: string | undefined, run: () => Promise<string>) => {
@@ -129,7 +147,11 @@ export function createTabCoordinator(key: string, hooks: TabHooks): TabCoordinat
       if (!locks) return refreshHere(stale, run);
       return locks.request(`mfa-kit:${key}:refresh`, {}, async () => {
         // The tab that held the lock before may have refreshed this very token.
-        const done = tokens.get(stale) ?? (await ask(stale));
+        const done =
+          tokens.get(stale) ??
+          (await ask({ t: "ask", stale }, (m) =>
+            m?.t === "token" && m.stale === stale ? m.token : undefined,
+          ));
         return done ?? refreshHere(stale, run);
       });
     },
@@ -153,6 +175,11 @@ export function createTabCoordinator(key: string, hooks: TabHooks): TabCoordinat
         signal.removeEventListener("abort", stop);
       }
     },
+
+    latest: async (known) =>
+      (await ask({ t: "which", known }, (m) =>
+        m?.t === "session" && m.known === known ? read(m.value) : undefined,
+      )) ?? null,
 
     signedOut: () => post({ t: "signout" }),
     cancelled: () => post({ t: "cancelled" }),

@@ -1,11 +1,11 @@
 import {
   type FactorSummary,
-  formatStepUpChallenge,
   type MfaSessionResponse,
   PROBLEM_CONTENT_TYPE,
   problem,
   type VerifyRequest,
 } from "@mfa-kit/protocol";
+import { formatStepUpChallenge } from "@mfa-kit/protocol/format";
 import { HttpResponse, http } from "msw";
 import type { SetupServer } from "msw/node";
 

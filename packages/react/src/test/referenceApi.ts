@@ -1,7 +1,5 @@
 import {
   type FactorSummary,
-  formatRateLimit,
-  formatStepUpChallenge,
   MfaHeaders,
   type MfaProblem,
   type MfaProblemName,
@@ -10,6 +8,7 @@ import {
   problem,
   type VerifyRequest,
 } from "@mfa-kit/protocol";
+import { formatRateLimit, formatStepUpChallenge } from "@mfa-kit/protocol/format";
 import { HttpResponse, http, type JsonBodyType } from "msw";
 
 /** Where the API lives in the tests: jsdom's page origin, which the client defaults to. */

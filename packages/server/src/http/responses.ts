@@ -1,8 +1,5 @@
 import {
   type FactorSummary,
-  formatRateLimit,
-  formatRateLimitPolicy,
-  formatStepUpChallenge,
   MfaHeaders,
   type MfaProblem,
   type MfaProblemName,
@@ -10,6 +7,11 @@ import {
   problem,
   type StepUpChallenge,
 } from "@mfa-kit/protocol";
+import {
+  formatRateLimit,
+  formatRateLimitPolicy,
+  formatStepUpChallenge,
+} from "@mfa-kit/protocol/format";
 import type { MfaServer } from "../server";
 import { StoreUnavailableError } from "../stores/storeUnavailable";
 import type { VerifyFailure } from "../verify";

@@ -1,9 +1,5 @@
-import {
-  formatStepUpChallenge,
-  MfaHeaders,
-  MfaProblemTypes,
-  PROBLEM_CONTENT_TYPE,
-} from "@mfa-kit/protocol";
+import { MfaHeaders, MfaProblemTypes, PROBLEM_CONTENT_TYPE } from "@mfa-kit/protocol";
+import { formatStepUpChallenge } from "@mfa-kit/protocol/format";
 import { OAuthProblemTypes } from "@mfa-kit/protocol/oauth";
 import {
   createLocalJWKSet,

@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it } from "vitest";
+import type { OutboxMessage, WebhookOutbox } from "../webhooks/types";
 import type {
   AttemptFailure,
   AttemptResult,
@@ -1104,6 +1105,107 @@ export function describeStoreContract(
         expect(await store.peek(user, "last", T + 2)).toBe("FR");
         expect(await store.peek(user, "last", T + 1001)).toBeNull();
         expect(await store.swap(user, "last", "IT", 1000, T + 2000)).toBeNull();
+      });
+    });
+
+    describe("webhook outbox", () => {
+      // Outbox rows are not a user's: each test uses streams named after its user, drains them
+      // before it ends, and filters what a claim returns to them.
+      const outbox = () => store as MfaStore & Partial<WebhookOutbox>;
+      const has = () => typeof outbox().outboxClaim === "function";
+      const box = () => outbox() as MfaStore & WebhookOutbox;
+      const message = (stream: string, id: string, dueAt = T): OutboxMessage => ({
+        id,
+        stream: `${user}:${stream}`,
+        payload: JSON.stringify({ type: "mfa.verified", id }),
+        attempts: 0,
+        createdAt: T,
+        dueAt,
+      });
+      const claim = async (now: number, limit = 1000, leaseMs = 30_000) =>
+        (await box().outboxClaim(limit, leaseMs, now)).filter((m) => m.stream.startsWith(user));
+      const ids = (messages: OutboxMessage[]) => messages.map((m) => m.id).sort();
+      const drain = async () => {
+        for (let i = 0; i < 100; i++) {
+          const left = await claim(Number.MAX_SAFE_INTEGER / 2, 1000, 1);
+          if (left.length === 0) return;
+          for (const m of left) await box().outboxDone(m.stream, m.id, T);
+        }
+      };
+
+      it("hands out the oldest due message of each stream only, in the order added", async (ctx) => {
+        if (!has()) ctx.skip();
+        await box().outboxAdd([message("a", "a1"), message("a", "a2"), message("b", "b1")], T);
+        await box().outboxAdd([message("a", "a3")], T);
+        const first = await claim(T);
+        expect(ids(first)).toEqual(["a1", "b1"]);
+        expect(first.find((m) => m.id === "a1")).toEqual(message("a", "a1"));
+        await box().outboxDone(`${user}:a`, "a1", T);
+        expect(ids(await claim(T))).toEqual(["a2"]);
+        await box().outboxDone(`${user}:a`, "a2", T);
+        await box().outboxDone(`${user}:b`, "b1", T);
+        expect(ids(await claim(T))).toEqual(["a3"]);
+        await drain();
+      });
+
+      it("leases a claimed message: not handed out again before the lease ends", async (ctx) => {
+        if (!has()) ctx.skip();
+        await box().outboxAdd([message("a", "a1")], T);
+        expect(ids(await claim(T, 1000, 10_000))).toEqual(["a1"]);
+        expect(await claim(T + 9_999)).toEqual([]);
+        expect(ids(await claim(T + 10_000))).toEqual(["a1"]);
+        await drain();
+      });
+
+      it("keeps a message until its dueAt, and a retry reschedules the head with its attempts", async (ctx) => {
+        if (!has()) ctx.skip();
+        await box().outboxAdd([message("a", "a1", T + 5_000), message("a", "a2")], T);
+        expect(await claim(T + 4_999)).toEqual([]);
+        expect(ids(await claim(T + 5_000))).toEqual(["a1"]);
+        await box().outboxRetry(`${user}:a`, "a1", 1, T + 60_000, T + 5_001);
+        // Released by the retry, but not due: the stream waits (a2 stays behind it).
+        expect(await claim(T + 59_999)).toEqual([]);
+        expect(await claim(T + 60_000)).toEqual([
+          { ...message("a", "a1", T + 60_000), attempts: 1 },
+        ]);
+        await drain();
+      });
+
+      it("acts on done and retry only for the stream's head with that id", async (ctx) => {
+        if (!has()) ctx.skip();
+        await box().outboxAdd([message("a", "a1"), message("a", "a2")], T);
+        await box().outboxDone(`${user}:a`, "a2", T);
+        await box().outboxRetry(`${user}:a`, "a2", 3, T + 1_000_000, T);
+        await box().outboxDone(`${user}:other`, "a1", T);
+        expect(await claim(T)).toEqual([message("a", "a1")]);
+        await box().outboxDone(`${user}:a`, "a1", T);
+        expect(await claim(T)).toEqual([message("a", "a2")]);
+        await drain();
+      });
+
+      it("claims at most limit streams' heads", async (ctx) => {
+        if (!has()) ctx.skip();
+        await box().outboxAdd(
+          ["a", "b", "c"].map((x) => message(x, `${x}1`)),
+          T,
+        );
+        const two = await box().outboxClaim(2, 30_000, T);
+        expect(two).toHaveLength(2);
+        const mine = two.filter((m) => m.stream.startsWith(user)).length;
+        expect(ids(await claim(T))).toHaveLength(3 - mine);
+        await drain();
+      });
+
+      it("hands each message to one of 10 concurrent claims", async (ctx) => {
+        if (!has()) ctx.skip();
+        const streams = Array.from({ length: 20 }, (_, i) => message(`s${i}`, `m${i}`));
+        await box().outboxAdd(streams, T);
+        const claimed = (await Promise.all(Array.from({ length: 10 }, () => claim(T, 5)))).flat();
+        const got = ids(claimed);
+        expect(new Set(got).size).toBe(got.length);
+        expect(got.length).toBeGreaterThan(0);
+        expect(ids([...claimed, ...(await claim(T))])).toEqual(ids(streams));
+        await drain();
       });
     });
   });
