@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { Cluster, Redis } from "ioredis";
+import type { WebhookOutbox } from "../webhooks/types";
 import { StoreUnavailableError } from "./storeUnavailable";
 import type {
   ActivationOutcome,
@@ -544,6 +545,54 @@ local previous = liveValue(redis.call('GET', KEYS[1]), now)
 local untilMs = now + tonumber(ARGV[2])
 redis.call('SET', KEYS[1], stamp(untilMs, ARGV[3]), 'PX', ttl(untilMs, now))
 return previous`,
+
+  // The webhook outbox, two keys of one hash tag: a hash of stream -> its messages (a JSON array,
+  // oldest first; numbers kept as strings) and a sorted set of stream -> when its head may be
+  // handed out next (the head's dueAt, or the end of a claim's lease).
+  // KEYS: queues, due. ARGV: messages (a JSON array).
+  outboxAdd: `
+for _, m in ipairs(cjson.decode(ARGV[1])) do
+  local raw = redis.call('HGET', KEYS[1], m.stream)
+  local queue = raw and cjson.decode(raw) or {}
+  queue[#queue + 1] = m
+  redis.call('HSET', KEYS[1], m.stream, cjson.encode(queue))
+  if not raw then redis.call('ZADD', KEYS[2], tonumber(m.dueAt), m.stream) end
+end
+return 1`,
+
+  // KEYS: queues, due. ARGV: now, leasedUntil, limit. Returns the heads handed out (JSON each).
+  outboxClaim: `
+local out = {}
+for _, stream in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))) do
+  local raw = redis.call('HGET', KEYS[1], stream)
+  if raw then
+    out[#out + 1] = cjson.encode(cjson.decode(raw)[1])
+    redis.call('ZADD', KEYS[2], ARGV[2], stream)
+  else
+    redis.call('ZREM', KEYS[2], stream)
+  end
+end
+return out`,
+
+  // KEYS: queues, due. ARGV: stream, id, then for a retry: attempts, dueAt (else the head goes).
+  outboxSettle: `
+local raw = redis.call('HGET', KEYS[1], ARGV[1])
+if not raw then return 0 end
+local queue = cjson.decode(raw)
+if queue[1].id ~= ARGV[2] then return 0 end
+if ARGV[3] then
+  queue[1].attempts = ARGV[3]
+  queue[1].dueAt = ARGV[4]
+elseif #queue == 1 then
+  redis.call('HDEL', KEYS[1], ARGV[1])
+  redis.call('ZREM', KEYS[2], ARGV[1])
+  return 1
+else
+  table.remove(queue, 1)
+end
+redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(queue))
+redis.call('ZADD', KEYS[2], tonumber(queue[1].dueAt), ARGV[1])
+return 1`,
 } as const;
 
 type ScriptName = keyof typeof SCRIPTS;
@@ -670,7 +719,7 @@ function liveRecord(raw: string | null, now: number): string | null {
 }
 
 /** The {@link MfaStore} over Redis that {@link redisStore} returns. */
-export interface RedisStore extends MfaStore {
+export interface RedisStore extends MfaStore, WebhookOutbox {
   /** The key prefix in use (`"mfa:"` by default). */
   readonly prefix: string;
   /** The live session (one `MGET`, shared by the checks of one event-loop turn), or `null`. */
@@ -708,6 +757,8 @@ export function redisStore(client: Redis | Cluster, options: RedisStoreOptions =
   if (!(timeoutMs > 0)) throw new RangeError("redisStore: timeoutMs must be a positive number");
 
   const cluster = client.isCluster === true;
+  // The webhook outbox is no user's: its two keys share a hash tag of their own.
+  const outboxKeys = [`${prefix}{outbox}:queues`, `${prefix}{outbox}:due`];
   const userKey = (userId: string, suffix: string) => redisUserKey(prefix, userId, suffix);
   const indexKey = (tag: string) => `${prefix}{${tag}}:sessions`;
   /** The key of a session (its token hash is `<tag>.<hash>`), or `undefined` without a tag. */
@@ -1102,6 +1153,42 @@ export function redisStore(client: Redis | Cluster, options: RedisStoreOptions =
     },
     async peek(userId, name, now) {
       return liveRecord(await run(() => client.get(userKey(userId, `marker:${name}`))), now);
+    },
+
+    async outboxAdd(messages, _now) {
+      if (messages.length === 0) return;
+      const encoded = messages.map((m) => ({
+        id: m.id,
+        stream: m.stream,
+        payload: m.payload,
+        attempts: num(m.attempts, "attempts"),
+        createdAt: num(m.createdAt, "createdAt"),
+        dueAt: num(m.dueAt, "dueAt"),
+      }));
+      await evalScript("outboxAdd", outboxKeys, [JSON.stringify(encoded)]);
+    },
+    async outboxClaim(limit, leaseMs, now) {
+      const args = [num(now, "now"), num(now + leaseMs, "leaseMs"), Math.max(0, Math.floor(limit))];
+      if (args[2] === 0) return [];
+      const heads = (await evalScript("outboxClaim", outboxKeys, args)) as string[];
+      return heads.map((raw) => {
+        const m = JSON.parse(raw) as Record<string, string>;
+        return {
+          id: m.id!,
+          stream: m.stream!,
+          payload: m.payload!,
+          attempts: Number(m.attempts),
+          createdAt: Number(m.createdAt),
+          dueAt: Number(m.dueAt),
+        };
+      });
+    },
+    async outboxDone(stream, id, _now) {
+      await evalScript("outboxSettle", outboxKeys, [stream, id]);
+    },
+    async outboxRetry(stream, id, attempts, dueAt, _now) {
+      const args = [stream, id, num(attempts, "attempts"), num(dueAt, "dueAt")];
+      await evalScript("outboxSettle", outboxKeys, args);
     },
   };
   return store;
