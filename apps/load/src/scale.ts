@@ -35,11 +35,13 @@ const gc = (globalThis as { gc?: () => void }).gc;
 
 const key = randomBytes(32).toString("base64url");
 const encryptionKeys = { current: "k", keys: { k: key } };
+/** The account name authenticator apps show: required to enroll an app-based factor. */
+const accountName = (userId: string) => `${userId}@scale.test`;
 
 /** One real enrollment on a memory store: the shapes of its factor record and backup-code set. */
 async function template() {
   const store = memoryStore();
-  const mfa = createMfaServer({ issuer: "Scale", store, encryptionKeys });
+  const mfa = createMfaServer({ issuer: "Scale", store, encryptionKeys, accountName });
   const { factorId, secret } = await mfa.enrollTotp("template");
   const code = generateSync({ secret });
   const activated = await mfa.activateFactor("template", factorId, code);
@@ -62,9 +64,21 @@ function userShape(t: Template) {
   return { record, set: { salt: randomBytes(16).toString("base64url"), hashes } };
 }
 
-/** The session token of user `i` (43 characters, as the kit's) and the hash the store keys it by. */
-const token = (i: number) => createHash("sha256").update(`token-${i}`).digest("base64url");
-const tokenHash = (i: number) => createHash("sha256").update(token(i)).digest("base64url");
+/**
+ * The session token of user `i` as the kit makes it for `store` (43 characters, after the store's
+ * tag of the user and a dot when it has tags) and the hash the store keys it by.
+ */
+const token = (store: MfaStore, i: number) => {
+  const random = createHash("sha256").update(`token-${i}`).digest("base64url");
+  const tag = store.sessionTokenTag?.(`user-${i}`);
+  return tag === undefined ? random : `${tag}.${random}`;
+};
+const tokenHash = (store: MfaStore, i: number) => {
+  const t = token(store, i);
+  const hash = createHash("sha256").update(t).digest("base64url");
+  const dot = t.indexOf(".");
+  return dot < 0 ? hash : `${t.slice(0, dot)}.${hash}`;
+};
 const session = (userId: string, now: number): StoredSession => ({
   userId,
   acr: "mfa",
@@ -91,7 +105,7 @@ async function fill(store: MfaStore, t: Template, from: number, to: number, now:
     const { record, set } = userShape(t);
     await store.createFactor(`user-${n}`, "f1", record);
     await store.setBackupCodes(`user-${n}`, set);
-    await store.createSession(tokenHash(n), session(`user-${n}`, now), now);
+    await store.createSession(tokenHash(store, n), session(`user-${n}`, now), now);
   });
 }
 
@@ -109,9 +123,11 @@ async function sessionCheck(store: MfaStore, size: number, now: number) {
     now: () => now,
     sessions: { tokenHashCache: 0 },
   });
-  const tokens = Array.from({ length: SAMPLES }, () => token(Math.floor(Math.random() * size)));
+  const tokens = Array.from({ length: SAMPLES }, () =>
+    token(store, Math.floor(Math.random() * size)),
+  );
   // A warm-up (JIT, connections), then the samples.
-  for (let i = 0; i < SAMPLES / 5; i++) await mfa.checkSession(token(i % size));
+  for (let i = 0; i < SAMPLES / 5; i++) await mfa.checkSession(token(store, i % size));
   const times: number[] = [];
   for (const t of tokens) {
     const t0 = performance.now();
@@ -128,7 +144,7 @@ async function sessionCheck(store: MfaStore, size: number, now: number) {
 
 /** Verifications per second: backup codes of users enrolled through the kit on this store. */
 async function verifyThroughput(store: MfaStore, round: number) {
-  const mfa = createMfaServer({ issuer: "Scale", store, encryptionKeys });
+  const mfa = createMfaServer({ issuer: "Scale", store, encryptionKeys, accountName });
   const users: { userId: string; codes: string[] }[] = [];
   for (let i = 0; i < VERIFY_USERS; i++) {
     const userId = `verify-${round}-${i}`;
@@ -190,7 +206,7 @@ async function memoryRows(t: Template, now: number) {
     });
     const users = heap();
     for (let n = 0; n < size; n++)
-      await store.createSession(tokenHash(n), session(`user-${n}`, now), now);
+      await store.createSession(tokenHash(store, n), session(`user-${n}`, now), now);
     const sessions = heap();
     const check = await sessionCheck(store, size, now);
     const vps = await verifyThroughput(store, size);
@@ -211,19 +227,20 @@ async function redisRows(t: Template, now: number) {
     for (const size of SIZES) {
       await fill(store, t, filled, size, now);
       filled = size;
-      // MEMORY USAGE of one user's keys and of one session (with its entry in the user's index).
+      // MEMORY USAGE of one user's keys and of one session (with its tag's session index).
       let perUser = 0;
       let perSession = 0;
       const sample = Math.min(200, size);
       for (let i = 0; i < sample; i++) {
         const n = Math.floor(Math.random() * size);
-        const tag = `scale:{${encodeURIComponent(`user-${n}`)}}`;
+        const tag = `scale:{${store.sessionTokenTag(`user-${n}`)}}`;
         for (const k of ["factors", "backup", "rev"]) {
-          perUser += Number(await client.memory("USAGE", `${tag}:${k}`, "SAMPLES", "0"));
+          const name = `${tag}:u:user-${n}:${k}`;
+          perUser += Number(await client.memory("USAGE", name, "SAMPLES", "0"));
         }
-        perSession += Number(
-          await client.memory("USAGE", `scale:s:${tokenHash(n)}`, "SAMPLES", "0"),
-        );
+        const hash = tokenHash(store, n);
+        const name = `${tag}:s:${hash.slice(hash.indexOf(".") + 1)}`;
+        perSession += Number(await client.memory("USAGE", name, "SAMPLES", "0"));
         perSession += Number(await client.memory("USAGE", `${tag}:sessions`, "SAMPLES", "0"));
       }
       const check = await sessionCheck(store, size, now);

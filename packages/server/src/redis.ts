@@ -4,3 +4,4 @@ export {
   redisStore,
   StoreUnavailableError,
 } from "./stores/redis";
+export { migrateRedisStore, type RedisMigration } from "./stores/redisMigrate";

@@ -15,3 +15,5 @@ export type {
   UserFactors,
   VerifyAttempt,
 } from "./stores/types";
+// The webhook outbox a store may offer (the memory, PostgreSQL and Redis stores do).
+export type { OutboxMessage, WebhookOutbox } from "./webhooks/types";

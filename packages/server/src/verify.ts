@@ -181,7 +181,7 @@ export async function prove(
     const steps: SuccessSteps = { swap: markers.swap };
     if (markers.hold) steps.hold = markers.hold;
     if (withSession) {
-      token = newToken(ctx);
+      token = newToken(ctx, userId);
       expiresAt = sessionExpiry(ctx, now, now);
       steps.session = { tokenHash: tokenHash(ctx, token), expiresAt };
     }

@@ -71,7 +71,7 @@ export function axiosAdapter(engine: Engine, origins: Origins) {
       const { interceptors, defaults } = instance;
       const base = defaults.baseURL;
       if (base) {
-        origins.add(base);
+        origins.add_(base);
         engine.wrappedBase ??= base;
       }
       // The timeout goes in the defaults (restored by unwrap), which every request merges anyway:
@@ -99,7 +99,7 @@ export function axiosAdapter(engine: Engine, origins: Origins) {
           guardRedirects?.(config);
         }
         const c = ctx;
-        const wait = engine.before(c, origins.allows(config.url, config.baseURL), sync);
+        const wait = engine.before(c, origins.allows_(config.url, config.baseURL), sync);
         if (!wait) {
           applyHeaders(c, headers);
           return config;

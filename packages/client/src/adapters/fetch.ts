@@ -57,7 +57,7 @@ export function fetchAdapter(engine: Engine, origins: Origins) {
 
     for (;;) {
       const url = ctx.target as string;
-      await engine.before(ctx, origins.allows(url));
+      await engine.before(ctx, origins.allows_(url));
       if (signal?.aborted) throw abortError(signal);
       const own: Record<string, string> = {};
       applyHeaders(ctx, own);

@@ -17,7 +17,7 @@ export function redirectGuard(
   origins: Origins,
 ): ((config: { beforeRedirect?: Redirect }) => void) | undefined {
   const guard: Redirect = ({ href, headers }) => {
-    if (href && !origins.allows(href)) {
+    if (href && !origins.allows_(href)) {
       for (const name in headers) {
         if (CREDENTIAL_HEADERS.includes(name.toLowerCase())) delete headers[name];
       }

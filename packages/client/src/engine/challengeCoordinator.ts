@@ -10,18 +10,18 @@ type ChallengePhase = "challenge" | "verifying" | "locked";
 /** A challenge waiting for an answer, and the requests waiting on it. */
 export interface Pending {
   /** What the snapshot shows: frozen, replaced on each change. */
-  view: PendingChallenge;
-  phase: ChallengePhase;
+  view_: PendingChallenge;
+  phase_: ChallengePhase;
   /** Aborts when the challenge is cancelled or no request waits on it any longer. */
   readonly signal: AbortSignal;
-  /** Shows `patch` (and `phase`), to the snapshot once {@link open} was called. */
-  show(patch?: Partial<PendingChallenge>, phase?: ChallengePhase): void;
+  /** Shows `patch` (and `phase_`), to the snapshot once {@link open_} was called. */
+  show_(patch?: Partial<PendingChallenge>, phase?: ChallengePhase): void;
   /** Publishes the challenge (once its factors are known) and tells `stepup.required`. */
-  open(): void;
-  /** Whether {@link open} was called. */
-  readonly ready: boolean;
+  open_(): void;
+  /** Whether {@link open_} was called. */
+  readonly ready_: boolean;
   /** Settles the wait to prompt of a tab coordinated with others: another tab's verification arrived. */
-  answered?: () => void;
+  answered_?: () => void;
 }
 
 /** How a challenge gets answered: resolves once the credential the API asked for is in place. */
@@ -43,11 +43,11 @@ export const required = (challenge: StepUpChallenge, problem: MfaProblem | null)
   });
 
 interface State extends Pending {
-  settle: Settle;
-  ac: AbortController;
-  waiting: number;
-  ready: boolean;
-  done?: Promise<void>;
+  settle_: Settle;
+  ac_: AbortController;
+  waiting_: number;
+  ready_: boolean;
+  done_?: Promise<void>;
 }
 
 /** The pending challenge's state machine (see {@link createChallengeCoordinator}). */
@@ -72,7 +72,7 @@ export function createChallengeCoordinator(
   let seq = 0;
   const { emit } = core;
 
-  const flight = core.coordinator.flight("mfa-kit.challenge", (p: State) => p.settle(p));
+  const flight = core.coordinator_.flight("mfa-kit.challenge", (p: State) => p.settle_(p));
 
   const view = (challenge: StepUpChallenge, problem: MfaProblem | null): PendingChallenge => ({
     id: `c${++seq}`,
@@ -88,22 +88,22 @@ export function createChallengeCoordinator(
   const open = (challenge: StepUpChallenge, problem: MfaProblem | null, settle: Settle) => {
     const ac = new AbortController();
     const p: State = {
-      settle,
-      view: view(challenge, problem),
-      phase: "challenge",
+      settle_: settle,
+      view_: view(challenge, problem),
+      phase_: "challenge",
       signal: ac.signal,
-      ac,
-      waiting: 0,
-      ready: false,
-      show(patch, phase = p.phase) {
-        p.phase = phase;
-        p.view = Object.freeze({ ...p.view, ...patch, waiting: p.waiting });
-        if (p.ready) core.publish();
+      ac_: ac,
+      waiting_: 0,
+      ready_: false,
+      show_(patch, phase = p.phase_) {
+        p.phase_ = phase;
+        p.view_ = Object.freeze({ ...p.view_, ...patch, waiting: p.waiting_ });
+        if (p.ready_) core.publish_();
       },
-      open() {
-        p.ready = true;
-        p.show();
-        emit("stepup.required", { challenge: p.view });
+      open_() {
+        p.ready_ = true;
+        p.show_();
+        emit("stepup.required", { challenge: p.view_ });
       },
     };
     return p;
@@ -111,29 +111,29 @@ export function createChallengeCoordinator(
 
   return {
     /** The challenge to show (once its factors are known), with its phase. */
-    pending: (): Pending | null => (pending?.ready ? pending : null),
+    pending_: (): Pending | null => (pending?.ready_ ? pending : null),
     /** Whether a challenge is open, published or not. */
-    active: () => !!pending,
+    active_: () => !!pending,
 
     /**
      * For the origin's other tabs: `answered` settles this tab's wait to prompt (another tab's
      * verification arrived), `cancelled` ends it (the prompt was cancelled there). Neither touches
      * a challenge this tab shows already.
      */
-    fromTab(event: "answered" | "cancelled"): void {
-      if (!pending || pending.ready) return;
-      if (event === "answered") pending.answered?.();
-      else pending.ac.abort(cancel());
+    fromTab_(event: "answered" | "cancelled"): void {
+      if (!pending || pending.ready_) return;
+      if (event === "answered") pending.answered_?.();
+      else pending.ac_.abort(cancel());
     },
 
     /** A challenge for one request only (a one-shot call's), not shared nor published. */
-    view,
+    view_: view,
 
     /**
      * Waits on the pending challenge, opening one (settled by `settle`) if there is none; rejects
      * with `ABORTED` when `signal` aborts (the challenge goes on for the others).
      */
-    join(
+    join_(
       challenge: StepUpChallenge,
       problem: MfaProblem | null,
       settle: Settle,
@@ -141,10 +141,10 @@ export function createChallengeCoordinator(
     ): Promise<void> {
       pending ??= open(challenge, problem, settle);
       const p = pending;
-      p.waiting++;
-      if (!p.done) {
+      p.waiting_++;
+      if (!p.done_) {
         // Closed after the flight has ended: a challenge opened from then on starts a new one.
-        p.done = flight(p)
+        p.done_ = flight(p)
           .catch((error: MfaError) => {
             const cancelled = error.code === "STEP_UP_CANCELLED";
             emit(cancelled ? "stepup.cancelled" : "stepup.failed", { error });
@@ -152,22 +152,22 @@ export function createChallengeCoordinator(
           })
           .finally(() => {
             if (pending === p) pending = null;
-            core.publish();
+            core.publish_();
           });
-        p.done.catch(() => {});
+        p.done_.catch(() => {});
       }
-      p.show();
-      return abortable(p.done, signal).finally(() => {
-        p.waiting--;
+      p.show_();
+      return abortable(p.done_, signal).finally(() => {
+        p.waiting_--;
         if (pending === p) {
-          if (p.waiting) p.show();
-          else p.ac.abort(cancel());
+          if (p.waiting_) p.show_();
+          else p.ac_.abort(cancel());
         }
       });
     },
 
     /** Asks the challenge handler; its rejection or an abort of `signal` is `STEP_UP_CANCELLED`. */
-    async ask(challenge: PendingChallenge, signal: AbortSignal): Promise<ChallengeAnswer> {
+    async ask_(challenge: PendingChallenge, signal: AbortSignal): Promise<ChallengeAnswer> {
       if (!handler) throw required(challenge.challenge, challenge.problem);
       try {
         return await abortable(
@@ -185,10 +185,10 @@ export function createChallengeCoordinator(
     },
 
     /** Whether a challenge handler is set. */
-    answerable: () => !!handler,
+    answerable_: () => !!handler,
 
     /** Replaces the challenge handler; returns a function restoring the previous one. */
-    setHandler(next: ChallengeHandler | null): () => void {
+    setHandler_(next: ChallengeHandler | null): () => void {
       const previous = handler;
       handler = next;
       return () => {
@@ -197,8 +197,8 @@ export function createChallengeCoordinator(
     },
 
     /** Ends the pending challenge: every request waiting on it rejects with `reason`'s error. */
-    cancel(reason?: unknown): void {
-      pending?.ac.abort(cancelled(reason));
+    cancel_(reason?: unknown): void {
+      pending?.ac_.abort(cancelled(reason));
     },
   };
 }

@@ -10,7 +10,7 @@ const PUBLISH_STEP_MS = 500;
 
 /** The clock and what feeds it (see {@link createClockSampler}). */
 export interface ClockSampler {
-  readonly clock: Clock;
+  readonly clock_: Clock;
   /**
    * Takes the `Date` header of a response (errors included) to a request sent at `sentAt`: the
    * clock's estimate moves, the snapshot shows it when it moved by 500 ms or more, and
@@ -18,7 +18,7 @@ export interface ClockSampler {
    * within). A response without a readable `Date` before any sample (a cross-origin API that does
    * not expose it) is told once as `clock.unavailable`: the clock stays uncorrected, never guessed.
    */
-  sample(date: string | null | undefined, sentAt: number): void;
+  sample_(date: string | null | undefined, sentAt: number): void;
 }
 
 /** Samples the server's clock from each response, for the snapshot and the skew event. */
@@ -31,8 +31,8 @@ export function createClockSampler(
   /** Whether the clock has had a sample, or its absence was told. */
   let clocked = false;
   return {
-    clock,
-    sample(date, sentAt) {
+    clock_: clock,
+    sample_(date, sentAt) {
       if (!date && !clocked) {
         clocked = true;
         emit("clock.unavailable");

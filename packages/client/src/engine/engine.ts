@@ -62,22 +62,22 @@ export function createEngine(
       // A throwing listener never breaks a request.
     }
   };
-  const { clock, sample } = createClockSampler(store, emit);
+  const { clock_: clock, sample_: sample } = createClockSampler(store, emit);
   // The origin's other tabs: loaded on demand, so that a client without them does not carry it.
   let tabs: Promise<TabCoordinator | null> | undefined;
   const core: EngineCore = {
     o,
-    store,
+    store_: store,
     clock,
-    coordinator,
+    coordinator_: coordinator,
     emit,
-    tabs: () => (tabs ??= Promise.resolve(null)),
-    publish(delta = 0) {
+    tabs_: () => (tabs ??= Promise.resolve(null)),
+    publish_(delta = 0) {
       busy += delta;
-      const p = challenges.pending();
+      const p = challenges.pending_();
       store.set({
-        pendingChallenge: p?.view ?? null,
-        status: p ? p.phase : busy ? "refreshing" : "idle",
+        pendingChallenge: p?.view_ ?? null,
+        status: p ? p.phase_ : busy ? "refreshing" : "idle",
       });
     },
     async call(url, method = "POST", body, signal, internal) {
@@ -97,8 +97,8 @@ export function createEngine(
   const session = createMfaSession(core);
   const challenges = createChallengeCoordinator(core, initialHandler ?? null);
   const tokens = createTokenRefresh(core, (error) => {
-    session.set(null);
-    challenges.cancel(error);
+    session.set_(null);
+    challenges.cancel_(error);
   });
   const stepUp = createStepUp(core, challenges, session);
   const retry = createRetryHandler(core, o.retry && retryerOf(o.retry));
@@ -106,28 +106,28 @@ export function createEngine(
   /** Asked in this order about each failed attempt; the first to answer decides. */
   /** The `failureHandler` option (another kind of step-up) as a link: before the kit's own. */
   const extra: FailureLink = (ctx, f) =>
-    o.failureHandler && !ctx.internal && f.wwwAuthenticate !== undefined
+    o.failureHandler && !ctx.internal && f.wwwAuthenticate_ !== undefined
       ? problemOf(f)
-          .then((problem) => o.failureHandler!(e, ctx, f.wwwAuthenticate!, problem))
+          .then((problem) => o.failureHandler!(e, ctx, f.wwwAuthenticate_!, problem))
           .then((replay) => (replay === undefined ? undefined : replay ? "replay" : "pass"))
       : undefined;
   const handlers: readonly FailureLink[] = [
     abortHandler,
-    tokens.handler,
+    tokens.handler_,
     extra,
-    stepUp.handler,
-    retry.handler,
+    stepUp.handler_,
+    retry.handler_,
   ];
 
   /** Fills in the token and the session token; waits only for an async `getAccessToken`. */
   const credentials = (ctx: RequestContext, sync?: boolean): void | Promise<void> => {
-    const wait = tokens.fill(ctx, sync);
+    const wait = tokens.fill_(ctx, sync);
     if (!wait) {
-      ctx.session = session.get()?.token;
+      ctx.session = session.get_()?.token;
       return;
     }
     return wait.then(() => {
-      ctx.session = session.get()?.token;
+      ctx.session = session.get_()?.token;
     });
   };
 
@@ -151,7 +151,7 @@ export function createEngine(
      * Whether the next request can get its credentials without waiting: no token refresh in
      * flight, no session due for a refresh, and a `getAccessToken` known to answer at once.
      */
-    ready: () => tokens.synchronous() && !tokens.current() && !session.due(),
+    ready: () => tokens.synchronous_() && !tokens.current_() && !session.due_(),
 
     /**
      * Puts the credentials of the next attempt into `ctx` (none when its origin is not allowed).
@@ -174,7 +174,8 @@ export function createEngine(
       }
       const wait =
         !sync &&
-        (tokens.current() ?? (!ctx.internal && session.due() ? session.refresh(ctx.url()) : null));
+        (tokens.current_() ??
+          (!ctx.internal && session.due_() ? session.refresh_(ctx.url()) : null));
       // Whatever the refresh's outcome, the request then goes with the credentials there are.
       return wait
         ? abortable(wait.catch(noop), ctx.signal).then(() => credentials(ctx))
@@ -182,10 +183,10 @@ export function createEngine(
     },
 
     /** The token generation: incremented by each token refresh or re-authorization. */
-    gen: tokens.generation,
+    gen: tokens.generation_,
 
     /** Sends `token` instead of `stale` from now on (until `getAccessToken` gives another one). */
-    useToken: tokens.adopt,
+    useToken: tokens.adopt_,
 
     emit,
 
@@ -204,43 +205,43 @@ export function createEngine(
     async stepUp(
       options: { maxAge?: number; acrValues?: string[]; signal?: AbortSignal } = {},
     ): Promise<MfaSessionInfo> {
-      await stepUp.now(options, e.base);
-      return sessionInfo(session.get()!);
+      await stepUp.now_(options, e.base);
+      return sessionInfo(session.get_()!);
     },
 
     /** Replaces the challenge handler; returns a function restoring the previous one. */
-    setChallengeHandler: challenges.setHandler,
+    setChallengeHandler: challenges.setHandler_,
 
     /** Rejects every request waiting on the pending challenge with `STEP_UP_CANCELLED`. */
-    cancelChallenge: challenges.cancel,
+    cancelChallenge: challenges.cancel_,
 
     /** Forgets the session and the refreshed token, and cancels a pending challenge (in every tab, when coordinated). */
     signOut(): void {
       forget();
-      void core.tabs().then((t) => t?.signedOut());
+      void core.tabs_().then((t) => t?.signedOut_());
     },
   };
 
   const forget = () => {
-    challenges.cancel();
-    tokens.forget();
-    session.set(null);
-    retry.showLimit(null);
+    challenges.cancel_();
+    tokens.forget_();
+    session.set_(null);
+    retry.showLimit_(null);
   };
 
   if (o.tabs) {
     tabs = import("../tabs/tabCoordinator").then(
       ({ createTabCoordinator }) =>
         createTabCoordinator(o.storageKey, {
-          session(next) {
-            const known = session.get()?.token;
-            session.adopt(next);
-            if (next && next.token !== known) challenges.fromTab("answered");
+          session_(next) {
+            const known = session.get_()?.token;
+            session.adopt_(next);
+            if (next && next.token !== known) challenges.fromTab_("answered");
           },
-          token: tokens.adopt,
-          signOut: forget,
-          cancelled: () => challenges.fromTab("cancelled"),
-          current: () => session.get(),
+          token_: tokens.adopt_,
+          signOut_: forget,
+          cancelled_: () => challenges.fromTab_("cancelled"),
+          current_: () => session.get_(),
         }),
       () => null,
     );

@@ -27,7 +27,7 @@ export interface AttemptFailure extends Failure {
    * The `WWW-Authenticate` field of a 401 to a request that carried credentials (`null` when it had
    * none); `undefined` for any other failure: a 401 without credentials is not the client's to answer.
    */
-  wwwAuthenticate?: string | null;
+  wwwAuthenticate_?: string | null;
 }
 
 /**
@@ -55,13 +55,13 @@ export type FailureLink = (
 
 /** Whether `failure` is a 401 with a `Bearer` challenge of `error="<error>"` (RFC 6750 §3). */
 export const bearerError = (failure: AttemptFailure, error: string): boolean =>
-  parseWwwAuthenticate(failure.wwwAuthenticate).some(
+  parseWwwAuthenticate(failure.wwwAuthenticate_).some(
     (c) => /^bearer$/i.test(c.scheme) && c.params.error === error,
   );
 
 /** The problem details of a 401 with credentials, or `null`. */
 export const problemOf = async (failure: AttemptFailure): Promise<MfaProblem | null> => {
-  const body = failure.wwwAuthenticate === undefined ? null : await failure.body?.();
+  const body = failure.wwwAuthenticate_ === undefined ? null : await failure.body?.();
   return isProblem(body) ? body : null;
 };
 
@@ -76,7 +76,7 @@ export async function handleFailure(
 ): Promise<boolean> {
   const f: AttemptFailure = failure;
   if (f.status === 401 && ctx.creds && f.headers) {
-    f.wwwAuthenticate = (f.headers.get("www-authenticate") as string | undefined) ?? null;
+    f.wwwAuthenticate_ = (f.headers.get("www-authenticate") as string | undefined) ?? null;
   }
   for (const handler of handlers) {
     const verdict = await handler(ctx, f);

@@ -15,22 +15,22 @@ export type MfaSession = ReturnType<typeof createMfaSession>;
  * kept until it expires; one it rejects (401) is dropped, so that the next guarded call steps up.
  */
 export function createMfaSession(core: EngineCore) {
-  const { o, store, clock } = core;
+  const { o, store_: store, clock } = core;
   const persistence = sessionPersistence(o.storage, o.storageKey);
-  let session = persistence.load();
+  let session = persistence.load_();
   /** Before this (local epoch ms) the session is not refreshed, whatever its age. */
   let retryAt = 0;
   store.set({ session: session && sessionInfo(session) });
 
   const set = (next: MfaSessionResponse | null) => {
     session = next;
-    persistence.save(next);
+    persistence.save_(next);
     store.set({ session: next && sessionInfo(next) });
   };
 
-  const refresh = core.coordinator.flight("mfa-kit.session", async (url: string) => {
+  const refresh = core.coordinator_.flight("mfa-kit.session", async (url: string) => {
     const s = session;
-    core.publish(1);
+    core.publish_(1);
     retryAt = Date.now() + SESSION_RETRY_MS;
     try {
       const res = await core.call(
@@ -52,25 +52,25 @@ export function createMfaSession(core: EngineCore) {
     } catch {
       // Kept until it expires; tried again after SESSION_RETRY_MS.
     } finally {
-      core.publish(-1);
+      core.publish_(-1);
     }
   });
 
   return {
     /** The session, with its token, or `null`. */
-    get: () => session,
-    set,
+    get_: () => session,
+    set_: set,
     /** Takes the session another tab stored (or removed), without storing it again. */
-    adopt(next: MfaSessionResponse | null): void {
+    adopt_(next: MfaSessionResponse | null): void {
       session = next;
       store.set({ session: next && sessionInfo(next) });
     },
     /** The session in storage now (another tab may have stored it). */
-    stored: () => persistence.load(),
+    stored_: () => persistence.load_(),
     /** Whether the session is due for a refresh (and did not just fail to refresh). */
-    due: () =>
+    due_: () =>
       !!session && clock.now() >= session.expiresAt - o.refreshBeforeMs && Date.now() >= retryAt,
     /** Refreshes the session at the API of `url` (the request that found it due). */
-    refresh,
+    refresh_: refresh,
   };
 }

@@ -13,9 +13,9 @@ const ORIGIN_PART = /^([a-z][a-z\d+.-]*:)?\/\/[^/]*/i;
 /** The origins credentials may be sent to. */
 export interface Origins {
   /** Allows the origin of `url`. Throws a `TypeError` for a URL that cannot be parsed when `strict`. */
-  add(url: string, strict?: boolean): void;
+  add_(url: string, strict?: boolean): void;
   /** Whether credentials may go to `url`, resolved against `base` (or the page) when relative. */
-  allows(url: string | undefined, base?: string): boolean;
+  allows_(url: string | undefined, base?: string): boolean;
 }
 
 /**
@@ -36,8 +36,8 @@ export function createOrigins(origins: string[] | undefined, baseUrl: string | u
   };
   for (const url of [...(origins ?? [pageUrl()]), baseUrl]) if (url) add(url, true);
   return {
-    add,
-    allows(url, base) {
+    add_: add,
+    allows_(url, base) {
       const key = (url && ORIGIN_PART.exec(url)?.[0]) || base || "";
       let hit = cache.get(key);
       if (hit === undefined) {

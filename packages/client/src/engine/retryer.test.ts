@@ -14,7 +14,7 @@ const failure: AttemptFailure = { status: 503, headers: new Headers() };
 
 const coreOf = (): EngineCore =>
   ({
-    store: createStore<MfaSnapshot>({
+    store_: createStore<MfaSnapshot>({
       status: "idle",
       session: null,
       pendingChallenge: null,
@@ -56,7 +56,7 @@ describe("retryer", () => {
     vi.useFakeTimers();
     try {
       const shouldRetry = vi.fn((_: AttemptFailure, n: number) => n < 2);
-      const { handler } = createRetryHandler(
+      const { handler_: handler } = createRetryHandler(
         coreOf(),
         createRetryer({
           shouldRetry,
@@ -86,7 +86,7 @@ describe("retryer", () => {
   });
 
   it("passes a failure that is not transient, and never repeats a POST without a key", async () => {
-    const { handler } = createRetryHandler(coreOf(), retryerOf(DEFAULT_RETRY));
+    const { handler_: handler } = createRetryHandler(coreOf(), retryerOf(DEFAULT_RETRY));
     const get = new RequestContext("GET", undefined, target, "https://api.example.com/x");
     expect(await handler(get, { status: 404 })).toBe("pass");
     const post = new RequestContext("POST", undefined, target, "https://api.example.com/x");

@@ -59,7 +59,7 @@ export const later = (until: number, fn: () => void) =>
  * the caller: as it is when there was a response, else as `NETWORK` / `TIMEOUT`.
  */
 export function createRetryHandler(core: EngineCore, retryer: Retryer | null) {
-  const { store, clock, emit } = core;
+  const { store_: store, clock, emit } = core;
 
   /** Shows a rate limit until `until` (local epoch ms), and no longer. */
   const showLimit = (until: number | null) => {
@@ -124,5 +124,5 @@ export function createRetryHandler(core: EngineCore, retryer: Retryer | null) {
     return "replay";
   };
 
-  return { handler, showLimit };
+  return { handler_: handler, showLimit_: showLimit };
 }

@@ -52,14 +52,14 @@ export function sessionPersistence(
             : option;
   } catch {}
   return {
-    load(): MfaSessionResponse | null {
+    load_(): MfaSessionResponse | null {
       try {
         return toSession(JSON.parse(storage?.getItem(key) ?? "null"));
       } catch {
         return null;
       }
     },
-    save(session: MfaSessionResponse | null): void {
+    save_(session: MfaSessionResponse | null): void {
       try {
         if (session) storage?.setItem(key, JSON.stringify(session));
         else storage?.removeItem(key);

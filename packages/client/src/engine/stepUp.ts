@@ -39,8 +39,8 @@ export function createStepUp(
   session: MfaSession,
 ) {
   const { o, clock, emit, call } = core;
-  const { ask, view, active } = challenges;
-  const { get: current, set } = session;
+  const { ask_: ask, view_: view, active_: active } = challenges;
+  const { get_: current, set_: set } = session;
 
   /** The verify loop: ask, verify, and ask again after a rejected answer, until a session. */
   const verifyLoop =
@@ -49,8 +49,8 @@ export function createStepUp(
       const { signal } = p;
       // The session this challenge met: any other one was verified since (here or in a tab).
       const begun = current()?.token;
-      if (!challenges.answerable()) throw required(p.view.challenge, p.view.problem);
-      if (!p.view.problem?.factors) {
+      if (!challenges.answerable_()) throw required(p.view_.challenge, p.view_.problem);
+      if (!p.view_.problem?.factors) {
         const res = await call(
           new URL(o.paths.factors, url).href,
           "GET",
@@ -60,29 +60,29 @@ export function createStepUp(
         ).catch(() => undefined);
         const list = res?.status === 200 && (res.body as ListFactorsResponse | undefined);
         if (list && Array.isArray(list.factors)) {
-          p.view = {
-            ...p.view,
+          p.view_ = {
+            ...p.view_,
             factors: list.factors,
-            backupCodes: p.view.backupCodes || list.backupCodesRemaining > 0,
+            backupCodes: p.view_.backupCodes || list.backupCodesRemaining > 0,
           };
         }
       }
-      const tabs = await core.tabs();
+      const tabs = await core.tabs_();
       const prompt = async (): Promise<void> => {
         // The tab that prompted before may have verified just now: its session is in storage, or
         // only in that tab while the browser copies storage across (then that tab tells).
         if (signal.aborted) throw cancelled(signal.reason);
-        let stored = tabs && session.stored();
-        if (tabs && !(stored && stored.token !== begun)) stored = await tabs.latest(begun);
+        let stored = tabs && session.stored_();
+        if (tabs && !(stored && stored.token !== begun)) stored = await tabs.latest_(begun);
         if (signal.aborted) throw cancelled(signal.reason);
         if (stored && stored.token !== begun) {
           set(stored);
           return;
         }
-        p.open();
+        p.open_();
         for (;;) {
-          const answer = await ask(p.view, signal);
-          p.show({}, "verifying");
+          const answer = await ask(p.view_, signal);
+          p.show_({}, "verifying");
           const res = await call(
             new URL(o.paths.verify, url).href,
             "POST",
@@ -113,9 +113,9 @@ export function createStepUp(
           const lock = error.code === "LOCKED";
           const lockedUntil =
             lock && retryAfterMs !== undefined ? Date.now() + retryAfterMs : undefined;
-          p.show(
+          p.show_(
             {
-              attempt: p.view.attempt + 1,
+              attempt: p.view_.attempt + 1,
               lastError: error,
               attemptsLeft: error.attemptsLeft,
               retryAfterMs,
@@ -132,8 +132,8 @@ export function createStepUp(
           // The lock ends on its own: then the challenge is open again.
           if (lockedUntil) {
             later(lockedUntil, () => {
-              if (p.view.lockedUntil === lockedUntil) {
-                p.show({ lockedUntil: undefined, retryAfterMs: undefined }, "challenge");
+              if (p.view_.lockedUntil === lockedUntil) {
+                p.show_({ lockedUntil: undefined, retryAfterMs: undefined }, "challenge");
               }
             });
           }
@@ -141,10 +141,10 @@ export function createStepUp(
       };
       if (!tabs) return prompt();
       // Across tabs, one prompts at a time; a verification in another tab answers this one.
-      await tabs.prompt(signal, new Promise((done) => (p.answered = done)), () =>
+      await tabs.prompt_(signal, new Promise((done) => (p.answered_ = done)), () =>
         prompt().catch((error: MfaError) => {
           // Cancelled here, while this tab holds the prompt: the other tabs' calls give up too.
-          if (error.code === "STEP_UP_CANCELLED" && p.ready) tabs.cancelled();
+          if (error.code === "STEP_UP_CANCELLED" && p.ready_) tabs.cancelled_();
           throw error;
         }),
       );
@@ -156,14 +156,14 @@ export function createStepUp(
     problem: MfaProblem | null,
     url: string,
     signal: AbortSignal | null | undefined,
-  ) => challenges.join(challenge, problem, verifyLoop(url), signal);
+  ) => challenges.join_(challenge, problem, verifyLoop(url), signal);
 
   const handler: FailureLink = async (ctx, f) => {
     if (ctx.internal) return;
     const problem = await problemOf(f);
     const name = problemName(problem);
     const challenge =
-      parseStepUpChallenge(f.wwwAuthenticate) ??
+      parseStepUpChallenge(f.wwwAuthenticate_) ??
       (name && CHALLENGE_PROBLEMS.includes(name)
         ? { acrValues: problem?.acrValues ?? [], maxAge: problem?.maxAge }
         : null);
@@ -200,10 +200,10 @@ export function createStepUp(
   };
 
   return {
-    handler,
-    join,
+    handler_: handler,
+    join_: join,
     /** Verifies now unless the session already satisfies `maxAge` / `acrValues`. */
-    async now(
+    async now_(
       options: { maxAge?: number; acrValues?: string[]; signal?: AbortSignal },
       url: () => string,
     ): Promise<void> {

@@ -26,14 +26,14 @@ export function createTokenRefresh(core: EngineCore, failed: (error: MfaError) =
   const pick = (app: string | null | undefined) =>
     replaced && (!o.getAccessToken || app === replaced[0]) ? replaced[1] : (app ?? undefined);
 
-  const flight = core.coordinator.flight("mfa-kit.token", async (stale: string | undefined) => {
-    core.publish(1);
+  const flight = core.coordinator_.flight("mfa-kit.token", async (stale: string | undefined) => {
+    core.publish_(1);
     let error: MfaError;
     try {
       // Across tabs, one of them refreshes and the others take its token.
-      const tabs = await core.tabs();
+      const tabs = await core.tabs_();
       const token = await (tabs
-        ? tabs.refresh(stale, o.refreshAccessToken!)
+        ? tabs.refresh_(stale, o.refreshAccessToken!)
         : o.refreshAccessToken!());
       if (token && typeof token === "string") {
         adopt(stale, token);
@@ -44,7 +44,7 @@ export function createTokenRefresh(core: EngineCore, failed: (error: MfaError) =
     } catch (cause) {
       error = new MfaError("REFRESH_FAILED", "Token refresh failed.", { cause });
     } finally {
-      core.publish(-1);
+      core.publish_(-1);
     }
     replaced = null;
     failed(error);
@@ -63,15 +63,15 @@ export function createTokenRefresh(core: EngineCore, failed: (error: MfaError) =
   };
 
   return {
-    adopt,
+    adopt_: adopt,
     /** Incremented by each refresh or adopted token. */
-    generation: () => generation,
+    generation_: () => generation,
     /** The refresh in flight, if any. */
-    current: flight.current,
+    current_: flight.current,
     /** Whether `getAccessToken` is known to answer at once (it has, and never with a promise). */
-    synchronous: () => asyncTokens === false,
+    synchronous_: () => asyncTokens === false,
     /** Forgets the refreshed token (sign-out). */
-    forget(): void {
+    forget_(): void {
       replaced = null;
     },
 
@@ -80,7 +80,7 @@ export function createTokenRefresh(core: EngineCore, failed: (error: MfaError) =
      * with `sync`: then the last token the app gave goes (if it is stale, the 401 gets the new one
      * and the request replays).
      */
-    fill(ctx: RequestContext, sync?: boolean): void | Promise<void> {
+    fill_(ctx: RequestContext, sync?: boolean): void | Promise<void> {
       let app = o.getAccessToken?.();
       if (app instanceof Promise) {
         asyncTokens = true;
@@ -105,7 +105,7 @@ export function createTokenRefresh(core: EngineCore, failed: (error: MfaError) =
      * no `refreshAccessToken`, the caller set its own `Authorization`, or the request was already
      * replayed for a refresh once.
      */
-    handler: (async (ctx, failure) => {
+    handler_: (async (ctx, failure) => {
       if (!bearerError(failure, "invalid_token")) return;
       if (!o.refreshAccessToken || ctx.own & OWN_AUTHORIZATION || ctx.refreshed) return "pass";
       ctx.refreshed = true;

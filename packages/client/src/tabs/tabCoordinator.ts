@@ -4,15 +4,15 @@ import { toSession } from "../engine/session";
 /** What a coordinator tells its engine about the other tabs of the origin. */
 export interface TabHooks {
   /** Another tab stored a session, or removed it (`null`). */
-  session(session: MfaSessionResponse | null): void;
+  session_(session: MfaSessionResponse | null): void;
   /** Another tab refreshed the access token `stale` into `token`. */
-  token(stale: string | undefined, token: string): void;
+  token_(stale: string | undefined, token: string): void;
   /** Another tab signed out. */
-  signOut(): void;
+  signOut_(): void;
   /** The prompt shown in another tab was cancelled there. */
-  cancelled(): void;
-  /** This tab's session, for another tab that asks (see {@link TabCoordinator.latest}). */
-  current(): MfaSessionResponse | null;
+  cancelled_(): void;
+  /** This tab's session, for another tab that asks (see {@link TabCoordinator.latest_}). */
+  current_(): MfaSessionResponse | null;
 }
 
 /** Shares one token refresh, one step-up prompt and sign-out among the tabs of an origin. */
@@ -22,13 +22,13 @@ export interface TabCoordinator {
    * turned `stale` into a new token (then that one). Without Web Locks, refreshes here and tells
    * the other tabs (their waiting calls take the new token, none of them refreshes again).
    */
-  refresh(stale: string | undefined, run: () => Promise<string>): Promise<string>;
+  refresh_(stale: string | undefined, run: () => Promise<string>): Promise<string>;
   /**
    * Runs `run` (the prompt) once this tab holds the prompt, so that one tab prompts at a time;
    * resolves `undefined` without running it when `answered` settles first (another tab's
    * verification arrived). A tab closed mid-prompt releases it: the next waiting tab prompts.
    */
-  prompt<T>(
+  prompt_<T>(
     signal: AbortSignal,
     answered: Promise<void>,
     run: () => Promise<T>,
@@ -38,13 +38,13 @@ export interface TabCoordinator {
    * which this tab's `localStorage` may not show yet (a browser copies it across its processes
    * lazily, and may grant the prompt's lock first). `null` when no tab tells of one soon.
    */
-  latest(known: string | undefined): Promise<MfaSessionResponse | null>;
+  latest_(known: string | undefined): Promise<MfaSessionResponse | null>;
   /** Tells the other tabs this one signed out. */
-  signedOut(): void;
+  signedOut_(): void;
   /** Tells the other tabs the prompt shown here was cancelled. */
-  cancelled(): void;
+  cancelled_(): void;
   /** Stops listening. */
-  close(): void;
+  close_(): void;
 }
 
 type Message =
@@ -90,17 +90,17 @@ export function createTabCoordinator(key: string, hooks: TabHooks): TabCoordinat
   channel.onmessage = ({ data }: MessageEvent<Message>) => {
     if (data?.t === "token" && typeof data.token === "string") {
       tokens.set(data.stale, data.token);
-      hooks.token(data.stale, data.token);
+      hooks.token_(data.stale, data.token);
     } else if (data?.t === "ask") {
       const token = tokens.get(data.stale);
       if (token) post({ t: "token", stale: data.stale, token });
     } else if (data?.t === "which") {
-      const current = hooks.current();
+      const current = hooks.current_();
       if (current && current.token !== data.known) {
         post({ t: "session", known: data.known, value: JSON.stringify(current) });
       }
-    } else if (data?.t === "signout") hooks.signOut();
-    else if (data?.t === "cancelled") hooks.cancelled();
+    } else if (data?.t === "signout") hooks.signOut_();
+    else if (data?.t === "cancelled") hooks.cancelled_();
     for (const waiter of waiters) waiter(data);
   };
 
@@ -112,7 +112,7 @@ export function createTabCoordinator(key: string, hooks: TabHooks): TabCoordinat
     }
   };
   const onStorage = (event: StorageEvent) => {
-    if (event.key === key || event.key === null) hooks.session(read(event.newValue));
+    if (event.key === key || event.key === null) hooks.session_(read(event.newValue));
   };
   g.addEventListener?.("storage", onStorage as EventListener);
 
@@ -141,7 +141,7 @@ export function createTabCoordinator(key: string, hooks: TabHooks): TabCoordinat
   };
 
   return {
-    refresh: async (stale, run) => {
+    refresh_: async (stale, run) => {
       const known = tokens.get(stale);
       if (known) return known;
       if (!locks) return refreshHere(stale, run);
@@ -156,7 +156,7 @@ export function createTabCoordinator(key: string, hooks: TabHooks): TabCoordinat
       });
     },
 
-    prompt: async (signal, answered, run) => {
+    prompt_: async (signal, answered, run) => {
       if (!locks) return run();
       const ac = new AbortController();
       let wasAnswered = false;
@@ -176,14 +176,14 @@ export function createTabCoordinator(key: string, hooks: TabHooks): TabCoordinat
       }
     },
 
-    latest: async (known) =>
+    latest_: async (known) =>
       (await ask({ t: "which", known }, (m) =>
         m?.t === "session" && m.known === known ? read(m.value) : undefined,
       )) ?? null,
 
-    signedOut: () => post({ t: "signout" }),
-    cancelled: () => post({ t: "cancelled" }),
-    close: () => {
+    signedOut_: () => post({ t: "signout" }),
+    cancelled_: () => post({ t: "cancelled" }),
+    close_: () => {
       channel.close();
       g.removeEventListener?.("storage", onStorage as EventListener);
     },

@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import { nodeCrypto } from "../crypto/node";
+import { memoryStore } from "../stores/memory";
 import { testKit, totpCode, userWithTotp } from "../testing/fixtures";
 
 async function signedIn(overrides = {}) {
@@ -127,6 +128,54 @@ describe("MFA sessions", () => {
       42 as never,
     ]) {
       expect((await kit.mfa.checkSession(token)).ok).toBe(false);
+    }
+  });
+});
+
+describe("session tokens of a store with tags (MfaStore.sessionTokenTag)", () => {
+  /** A memory store that asks for a tag per user, as the Redis store does. */
+  const tagged = (tag: (userId: string) => string = (userId) => `t${userId.length}`) =>
+    Object.assign(memoryStore(), { sessionTokenTag: tag });
+
+  it("carry the user's tag before 256 random bits, and the store gets the tag before the hash", async () => {
+    const store = tagged();
+    const createSession = vi.spyOn(store, "createSession");
+    const verifyAttempt = vi.spyOn(store, "verifyAttempt");
+    const { kit, session } = await signedIn({ store });
+    expect(session.token).toMatch(/^t5\.[A-Za-z0-9_-]{43}$/);
+    const hash = `t5.${nodeCrypto.sha256(session.token)}`;
+    // The activation's session on its own, the verification's inside the attempt.
+    expect(createSession.mock.calls[0]![0]).toMatch(/^t5\.[A-Za-z0-9_-]{43}$/);
+    const steps = verifyAttempt.mock.calls.map(([, attempt]) => attempt.success?.session);
+    expect(steps.at(-1)?.tokenHash).toBe(hash);
+    expect(JSON.stringify(kit.store.dump())).not.toContain(session.token);
+    expect((await kit.mfa.checkSession(session.token)).ok).toBe(true);
+    expect((await kit.mfa.refreshSession(session.token)).ok).toBe(true);
+    expect(await kit.mfa.revokeSessions("alice", { except: session.token })).toBe(1);
+    expect(await kit.mfa.revokeSession(session.token)).toBe(true);
+    expect((await kit.mfa.checkSession(session.token)).ok).toBe(false);
+  });
+
+  it("refuse a token whose tag or random part was changed", async () => {
+    const { kit, session } = await signedIn({ store: tagged() });
+    const [tag, random] = session.token.split(".") as [string, string];
+    for (const token of [
+      `t6.${random}`,
+      random,
+      `${tag}.${random.slice(1)}x`,
+      `${tag}..${random}`,
+    ]) {
+      expect((await kit.mfa.checkSession(token)).ok).toBe(false);
+    }
+  });
+
+  it("refuse to issue a session with a tag that is not 1 to 32 base64url characters", async () => {
+    for (const tag of ["", "a.b", "{x}", "x".repeat(33)]) {
+      const kit = testKit({ store: tagged(() => tag) });
+      const { factorId, secret } = await kit.mfa.enrollTotp("alice");
+      await expect(
+        kit.mfa.activateFactor("alice", factorId, totpCode(secret, kit.clock.now)),
+      ).rejects.toThrow(/sessionTokenTag/);
     }
   });
 });

@@ -36,17 +36,38 @@ interface SessionProof {
   factorId?: string;
 }
 
-const TOKEN = /^[A-Za-z0-9_-]{16,128}$/;
+/** A token: base64url, after the store's tag of its user and a dot when the store has tags. */
+const TOKEN = /^(?:[A-Za-z0-9_-]{1,32}\.)?[A-Za-z0-9_-]{16,128}$/;
+const TAG = /^[A-Za-z0-9_-]{1,32}$/;
+
+/** The SHA-256 (base64url) of a token, after its tag and a dot when it carries one. */
+const hashOf = (ctx: KitContext, token: string) => {
+  const dot = token.indexOf(".");
+  const hash = ctx.crypto.sha256(token);
+  return dot < 0 ? hash : `${token.slice(0, dot)}.${hash}`;
+};
 
 /**
- * The store key of a token: its SHA-256 (base64url). The token is 256 random bits, so a keyed hash
- * adds nothing; the token itself is never stored.
+ * The store key of a token: its SHA-256 (base64url), after the token's tag (see
+ * `MfaStore.sessionTokenTag`) and a dot when it carries one. The token is 256 random bits, so a
+ * keyed hash adds nothing; the token itself is never stored.
  */
 export const tokenHash = (ctx: KitContext, token: string) =>
-  ctx.tokenHashes.get(token) ?? ctx.crypto.sha256(token);
+  ctx.tokenHashes.get(token) ?? hashOf(ctx, token);
 
-/** A new session token: 256 bits from the CSPRNG, base64url. */
-export const newToken = (ctx: KitContext) => toBase64Url(ctx.crypto.randomBytes(32));
+/**
+ * A new session token of `userId`: 256 bits from the CSPRNG, base64url, after the store's tag of
+ * the user and a dot when the store has tags.
+ */
+export const newToken = (ctx: KitContext, userId: string) => {
+  const random = toBase64Url(ctx.crypto.randomBytes(32));
+  const tag = ctx.store.sessionTokenTag?.(userId);
+  if (tag === undefined) return random;
+  if (typeof tag !== "string" || !TAG.test(tag)) {
+    throw new TypeError("store.sessionTokenTag must answer 1 to 32 characters of A-Z a-z 0-9 _ -");
+  }
+  return `${tag}.${random}`;
+};
 
 /** When a session verified at `authTime` and issued or refreshed at `now` ends. */
 export const sessionExpiry = (ctx: KitContext, authTime: number, now: number) =>
@@ -59,7 +80,7 @@ export async function issueSession(
   proof: SessionProof,
 ): Promise<MfaSessionResponse> {
   const now = ctx.now();
-  const token = newToken(ctx);
+  const token = newToken(ctx, userId);
   const expiresAt = sessionExpiry(ctx, proof.authTime, now);
   await ctx.store.createSession(tokenHash(ctx, token), { userId, expiresAt, ...proof }, now);
   return { token, expiresAt, acr: proof.acr, amr: proof.amr, authTime: proof.authTime };
@@ -148,7 +169,7 @@ export function checkSessionNow(
   if (typeof token !== "string" || !TOKEN.test(token)) return invalid(req);
   const now = ctx.now();
   const known = ctx.tokenHashes.get(token);
-  const hash = known ?? ctx.crypto.sha256(token);
+  const hash = known ?? hashOf(ctx, token);
   const found = ctx.store.getSession(hash, now);
   if (isPromise(found)) return found.then((s) => settle(ctx, token, hash, known, s, now, req));
   return settle(ctx, token, hash, known, found, now, req);

@@ -1,4 +1,6 @@
 import { timingSafeEqual } from "../crypto/timingSafeEqual";
+import { memoryOutbox } from "../webhooks/memoryOutbox";
+import type { WebhookOutbox } from "../webhooks/types";
 import type {
   AttemptFailure,
   AttemptResult,
@@ -106,8 +108,8 @@ export function userScratchStore(
   };
 }
 
-/** The in-memory {@link MfaStore}, plus inspection helpers. */
-export interface MemoryStore extends MfaStore {
+/** The in-memory {@link MfaStore} with its webhook outbox, plus inspection helpers. */
+export interface MemoryStore extends MfaStore, WebhookOutbox {
   /** A deep copy of everything stored, expired entries included until swept. */
   dump(): MemoryStoreDump;
   /** Forgets everything. */
@@ -379,7 +381,14 @@ function createMemoryStore(): MemoryStore & StateAccess {
     set.add(tokenHash);
   };
 
+  // Webhook deliveries wait here: they survive a receiver's outage, not a restart of the process.
+  const outbox = memoryOutbox();
   const store: MemoryStore & StateAccess = {
+    outboxAdd: outbox.outboxAdd,
+    outboxClaim: outbox.outboxClaim,
+    outboxDone: outbox.outboxDone,
+    outboxRetry: outbox.outboxRetry,
+
     async loadFactors(userId): Promise<UserFactors> {
       const out: Record<string, FactorRecord> = {};
       for (const [id, record] of factors.get(userId) ?? []) out[id] = { ...record };
@@ -789,6 +798,7 @@ function createMemoryStore(): MemoryStore & StateAccess {
     clear() {
       for (const map of [factors, revs, backup, limiter, codes, challenges, sessions]) map.clear();
       throttles.clear();
+      outbox.clear();
       userSessions.clear();
       markers.clear();
     },

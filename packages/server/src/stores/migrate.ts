@@ -1,6 +1,7 @@
 import type { Pool, PoolClient } from "pg";
 import initial from "./migrations/0001_initial.sql?raw";
 import lifecycle from "./migrations/0002_lifecycle.sql?raw";
+import outbox from "./migrations/0003_outbox.sql?raw";
 import { schemaIdentifier } from "./postgres";
 import { StoreUnavailableError } from "./storeUnavailable";
 
@@ -22,6 +23,7 @@ export interface Migration {
 export const migrations: readonly Migration[] = Object.freeze([
   Object.freeze({ name: "0001_initial", sql: initial }),
   Object.freeze({ name: "0002_lifecycle", sql: lifecycle }),
+  Object.freeze({ name: "0003_outbox", sql: outbox }),
 ]);
 
 /** Options of {@link migrate}. */

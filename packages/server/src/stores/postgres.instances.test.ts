@@ -210,4 +210,49 @@ describe.skipIf(skipReason !== undefined)("two kit instances on one PostgreSQL",
         .ok,
     ).toBe(true);
   });
+
+  it("delivers, from the other instance, a webhook an instance queued before it stopped", async () => {
+    const secret = `whsec_${Buffer.alloc(32, 7).toString("base64")}`;
+    const sent: { instance: string; id: string | undefined; body: string }[] = [];
+    const kit = (instance: string, up: boolean) => {
+      const pool = new pg.Pool({ connectionString: server.url, max: 2 });
+      pools.push(pool);
+      return testKit({
+        store: postgresStore(pool, { schema: "pair" }) as unknown as MemoryStore,
+        webhooks: [{ url: "https://hooks.example.com/mfa", secret }],
+        webhookDelivery: {
+          pollMs: 3_600_000,
+          onError: () => {},
+          transport: async (r) => {
+            sent.push({ instance, id: r.headers["webhook-id"], body: r.body });
+            if (!up) throw new Error("ECONNREFUSED");
+            return { status: 204, headers: { get: () => null } };
+          },
+        },
+      });
+    };
+    const a = kit("a", false);
+    const { factorId, secret: totp } = await a.mfa.enrollTotp("webhook-user");
+    const done = await a.mfa.activateFactor("webhook-user", factorId, totpCode(totp, a.clock.now));
+    expect(done.ok).toBe(true);
+    await a.mfa.flushEvents();
+    await a.mfa.webhooks!.idle();
+    a.mfa.webhooks!.close(); // A is gone; what it queued is in PostgreSQL
+    const queued = sent.filter((r) => r.instance === "a").map((r) => r.id);
+    expect(queued.length).toBeGreaterThan(0);
+
+    const b = kit("b", true);
+    b.tick(3_600_000);
+    await b.mfa.webhooks!.deliver();
+    await b.mfa.webhooks!.deliver();
+    const delivered = sent.filter((r) => r.instance === "b").map((r) => r.id);
+    expect(delivered.sort()).toEqual([...new Set(queued)].sort());
+    expect(
+      sent.filter((r) => r.instance === "b").every((r) => r.body.includes("webhook-user")),
+    ).toBe(true);
+    // Nothing is left to deliver.
+    await b.mfa.webhooks!.deliver();
+    expect(sent.filter((r) => r.instance === "b")).toHaveLength(delivered.length);
+    b.mfa.webhooks!.close();
+  });
 });

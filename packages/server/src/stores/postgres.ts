@@ -1,4 +1,5 @@
 import type { Pool, PoolClient, QueryResult } from "pg";
+import type { WebhookOutbox } from "../webhooks/types";
 import { type UserState, userScratchStore } from "./memory";
 import { StoreUnavailableError } from "./storeUnavailable";
 import type {
@@ -28,7 +29,7 @@ export interface PostgresStoreOptions {
 }
 
 /** The {@link MfaStore} over PostgreSQL that {@link postgresStore} returns. */
-export interface PostgresStore extends MfaStore {
+export interface PostgresStore extends MfaStore, WebhookOutbox {
   /** The schema in use. */
   readonly schema: string;
   /** The live session (one `SELECT`, shared by the checks of one event-loop turn), or `null`. */
@@ -268,6 +269,15 @@ function diff(
  * await migrate(pool);
  * const mfa = createMfaServer({ issuer: "Acme", store: postgresStore(pool), encryptionKeys });
  */
+interface OutboxRow {
+  stream: string;
+  id: string;
+  payload: string;
+  attempts: number;
+  created_at: string;
+  due_at: string;
+}
+
 export function postgresStore(pool: Pool, options: PostgresStoreOptions = {}): PostgresStore {
   const schema = options.schema ?? "mfa";
   const s = schemaIdentifier(schema, "postgresStore");
@@ -672,6 +682,62 @@ export function postgresStore(pool: Pool, options: PostgresStoreOptions = {}): P
         [userId, key, num(now, "now")],
       );
       return rows[0]?.value ?? null;
+    },
+
+    async outboxAdd(messages, _now) {
+      if (messages.length === 0) return;
+      // One INSERT: `seq` follows the order of the rows, so each stream keeps its order.
+      await query(
+        `INSERT INTO ${s}.outbox (stream, id, payload, attempts, created_at, due_at)
+         SELECT stream, id, payload, attempts, created_at, due_at
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::bigint[], $6::bigint[])
+         WITH ORDINALITY AS m(stream, id, payload, attempts, created_at, due_at, n) ORDER BY n`,
+        [
+          messages.map((m) => m.stream),
+          messages.map((m) => m.id),
+          messages.map((m) => m.payload),
+          messages.map((m) => num(m.attempts, "attempts")),
+          messages.map((m) => num(m.createdAt, "createdAt")),
+          messages.map((m) => num(m.dueAt, "dueAt")),
+        ],
+      );
+    },
+    async outboxClaim(limit, leaseMs, now) {
+      // The due, unleased heads of their streams, leased in the same statement. Two instances
+      // claiming at once: the second UPDATE waits for the first's row lock, then finds the row
+      // leased and skips it, so no message is handed out twice.
+      const { rows } = await query<OutboxRow>(
+        `UPDATE ${s}.outbox o SET leased_until = $2
+         FROM (SELECT seq FROM (SELECT DISTINCT ON (stream) seq, due_at, leased_until
+                 FROM ${s}.outbox ORDER BY stream, seq) head
+               WHERE head.due_at <= $1 AND head.leased_until <= $1
+               ORDER BY head.due_at, head.seq LIMIT $3) due
+         WHERE o.seq = due.seq AND o.leased_until <= $1
+         RETURNING o.stream, o.id, o.payload, o.attempts, o.created_at, o.due_at`,
+        [num(now, "now"), num(now + leaseMs, "leaseMs"), Math.max(0, Math.floor(limit))],
+      );
+      return rows.map((r) => ({
+        id: r.id,
+        stream: r.stream,
+        payload: r.payload,
+        attempts: r.attempts,
+        createdAt: Number(r.created_at),
+        dueAt: Number(r.due_at),
+      }));
+    },
+    async outboxDone(stream, id, _now) {
+      await query(
+        `DELETE FROM ${s}.outbox WHERE seq = (SELECT min(seq) FROM ${s}.outbox WHERE stream = $1)
+           AND id = $2`,
+        [stream, id],
+      );
+    },
+    async outboxRetry(stream, id, attempts, dueAt, _now) {
+      await query(
+        `UPDATE ${s}.outbox SET attempts = $3, due_at = $4, leased_until = 0
+         WHERE seq = (SELECT min(seq) FROM ${s}.outbox WHERE stream = $1) AND id = $2`,
+        [stream, id, num(attempts, "attempts"), num(dueAt, "dueAt")],
+      );
     },
 
     async purgeExpired(opts = {}) {

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { hotpCode, testKit, totpCode } from "../testing/fixtures";
 import { softAuthenticator } from "../testing/softAuthenticator";
 import { type RedisStore, redisStore, StoreUnavailableError } from "./redis";
+import { migrateRedisStore } from "./redisMigrate";
 import { describeStoreContract } from "./storeContract.testkit";
 import type { CredentialCheck, LimitPolicy, StoredSession } from "./types";
 
@@ -42,6 +43,14 @@ const freshPrefix = () => `test${process.pid}-${run++}:`;
 
 const connect = (port: number, extra: RedisOptions = {}) =>
   new Redis({ host: "127.0.0.1", port, lazyConnect: true, ...extra });
+
+/** The hash tag of a user's keys and session tokens. */
+const tagOf = (userId = "u") => redisStore(client).sessionTokenTag(userId);
+/** The token hash of session `name` of `userId`, tagged as the kit tags it. */
+const tok = (name: string, userId = "u") => `${tagOf(userId)}.${name}`;
+/** The key names (after the prefix) of user `u`'s state and of the sessions under its tag. */
+const U = () => `{${tagOf()}}:u:u:`;
+const S = () => `{${tagOf()}}:`;
 
 /** Every key under `prefix` with its type and PTTL. */
 async function keysOf(prefix: string) {
@@ -92,12 +101,14 @@ describe.skipIf(skipReason !== undefined)("redisStore on a real redis-server", (
       expect(await store.claim("a", "b}:marker:c", 60_000, T)).toBe(true);
       await store.createFactor("ü{x}", "f1", { type: "totp" });
       const keys = (await keysOf(prefix)).map((k) => k.key);
-      expect(keys).toEqual([
-        `${prefix}{%C3%BC%7Bx%7D}:factors`,
-        `${prefix}{%C3%BC%7Bx%7D}:rev`,
-        `${prefix}{a%7D%3Amarker%3Ab}:marker:c`,
-        `${prefix}{a}:marker:b}:marker:c`,
-      ]);
+      expect(keys).toEqual(
+        [
+          `${prefix}{${tagOf("ü{x}")}}:u:%C3%BC%7Bx%7D:factors`,
+          `${prefix}{${tagOf("ü{x}")}}:u:%C3%BC%7Bx%7D:rev`,
+          `${prefix}{${tagOf("a}:marker:b")}}:u:a%7D%3Amarker%3Ab:marker:c`,
+          `${prefix}{${tagOf("a")}}:u:a:marker:b}:marker:c`,
+        ].sort(),
+      );
       expect((await store.loadFactors("ü{x}")).factors).toEqual({ f1: { type: "totp" } });
     });
 
@@ -123,7 +134,7 @@ describe.skipIf(skipReason !== undefined)("redisStore on a real redis-server", (
         T,
       );
       await store.putChallenge("u", "webauthn", "v", 300_000, T);
-      await store.createSession("tok", session(T + 900_000), T);
+      await store.createSession(tok("tok"), session(T + 900_000), T);
       await store.claim("u", "device", 86_400_000, T);
       await store.swap("u", "country", "DE", 86_400_000, T);
 
@@ -131,47 +142,47 @@ describe.skipIf(skipReason !== undefined)("redisStore on a real redis-server", (
       const ttl = Object.fromEntries(keys.map((k) => [k.key.slice(prefix.length), k.pttl]));
       expect(Object.keys(ttl).sort()).toEqual(
         [
-          "{u}:factors",
-          "{u}:rev",
-          "{u}:backup",
-          "{u}:lock",
-          "{u}:failures",
-          "{u}:code:f2",
-          "{u}:challenge:webauthn",
-          "s:tok",
-          "{u}:sessions",
-          "{u}:marker:device",
-          "{u}:marker:country",
+          `${U()}factors`,
+          `${U()}rev`,
+          `${U()}backup`,
+          `${U()}lock`,
+          `${U()}failures`,
+          `${U()}code:f2`,
+          `${U()}challenge:webauthn`,
+          `${S()}s:tok`,
+          `${S()}sessions`,
+          `${U()}marker:device`,
+          `${U()}marker:country`,
         ].sort(),
       );
-      expect(ttl["{u}:factors"]).toBe(-1);
-      expect(ttl["{u}:rev"]).toBe(-1);
-      expect(ttl["{u}:backup"]).toBe(-1);
+      expect(ttl[`${U()}factors`]).toBe(-1);
+      expect(ttl[`${U()}rev`]).toBe(-1);
+      expect(ttl[`${U()}backup`]).toBe(-1);
       // Each TTL covers exactly what the entry is for: never shorter, hardly longer.
       const near = (ms: number) => expect.toSatisfy((v: number) => v > ms - 5_000 && v <= ms);
       expect(ttl).toMatchObject({
         // The lock hash also holds the consecutive failures, kept consecutiveTtlMs.
-        "{u}:lock": near(policy.consecutiveTtlMs),
-        "{u}:failures": near(300_000),
-        "{u}:code:f2": near(1_200_000),
-        "{u}:challenge:webauthn": near(300_000),
-        "s:tok": near(900_000),
-        "{u}:sessions": near(900_000),
-        "{u}:marker:device": near(86_400_000),
-        "{u}:marker:country": near(86_400_000),
+        [`${U()}lock`]: near(policy.consecutiveTtlMs),
+        [`${U()}failures`]: near(300_000),
+        [`${U()}code:f2`]: near(1_200_000),
+        [`${U()}challenge:webauthn`]: near(300_000),
+        [`${S()}s:tok`]: near(900_000),
+        [`${S()}sessions`]: near(900_000),
+        [`${U()}marker:device`]: near(86_400_000),
+        [`${U()}marker:country`]: near(86_400_000),
       });
     });
 
     it("extends the session and its user index together when a session is touched", async () => {
       const prefix = freshPrefix();
       const store = redisStore(client, { prefix });
-      await store.createSession("tok", session(T + 60_000), T);
-      await store.touchSession("tok", T + 3_600_000, T + 30_000);
+      await store.createSession(tok("tok"), session(T + 60_000), T);
+      await store.touchSession(tok("tok"), T + 3_600_000, T + 30_000);
       const ttl = Object.fromEntries(
         (await keysOf(prefix)).map((k) => [k.key.slice(prefix.length), k.pttl]),
       );
-      expect(ttl["s:tok"]).toBeGreaterThan(3_500_000);
-      expect(ttl["{u}:sessions"]).toBeGreaterThan(3_500_000);
+      expect(ttl[`${S()}s:tok`]).toBeGreaterThan(3_500_000);
+      expect(ttl[`${S()}sessions`]).toBeGreaterThan(3_500_000);
       // Revocation still finds the touched session.
       expect(await store.revokeUserSessions("u", T + 40_000)).toBe(1);
       expect(await keysOf(prefix)).toEqual([]);
@@ -190,16 +201,80 @@ describe.skipIf(skipReason !== undefined)("redisStore on a real redis-server", (
       const prefixed = connect(server.port, { keyPrefix: `kp${process.pid}:` });
       try {
         const store = redisStore(prefixed, { prefix: freshPrefix() });
-        await store.createSession("t1", session(T + 60_000), T);
-        await store.createSession("t2", session(T + 60_000), T);
-        expect(await store.touchSession("t1", T + 90_000, T + 1)).not.toBeNull();
-        expect(await store.revokeSession("t2", T + 1)).toBe(true);
+        await store.createSession(tok("t1"), session(T + 60_000), T);
+        await store.createSession(tok("t2"), session(T + 60_000), T);
+        expect(await store.touchSession(tok("t1"), T + 90_000, T + 1)).not.toBeNull();
+        expect(await store.revokeSession(tok("t2"), T + 1)).toBe(true);
         expect(await store.revokeUserSessions("u", T + 2)).toBe(1);
-        expect(await store.getSession("t1", T + 3)).toBeNull();
+        expect(await store.getSession(tok("t1"), T + 3)).toBeNull();
         expect(await admin.keys(`kp${process.pid}:*`)).toEqual([]);
       } finally {
         prefixed.disconnect();
       }
+    });
+  });
+
+  describe("migrateRedisStore", () => {
+    it("moves what the earlier layout holds to the current one, TTLs included, once", async () => {
+      const prefix = freshPrefix();
+      const earlier = (userId: string) => `${prefix}{${encodeURIComponent(userId)}}:`;
+      const odd = "ü{x}:marker:y";
+      await admin.hset(`${earlier("u")}factors`, "f1", JSON.stringify({ type: "totp" }));
+      await admin.set(`${earlier("u")}rev`, "r1");
+      await admin.hset(`${earlier("u")}backup`, "salt", "s", "h:a", "1");
+      await admin.set(`${earlier("u")}marker:device`, `${T + 60_000}:1`, "PX", 60_000);
+      await admin.hset(`${earlier(odd)}factors`, "f2", JSON.stringify({ type: "hotp" }));
+      // Sessions stay behind: their tokens carry no tag.
+      await admin.set(`${prefix}s:oldhash`, "session", "PX", 60_000);
+      await admin.zadd(`${earlier("u")}sessions`, T + 60_000, "oldhash");
+
+      expect(await migrateRedisStore(client, { prefix })).toEqual({ moved: 5, kept: 0 });
+      const store = redisStore(client, { prefix });
+      expect(await store.loadFactors("u")).toEqual({
+        rev: "r1",
+        factors: { f1: { type: "totp" } },
+        backupCodes: { salt: "s", remaining: 1 },
+      });
+      expect((await store.loadFactors(odd)).factors).toEqual({ f2: { type: "hotp" } });
+      expect(await store.peek("u", "device", T)).toBe("1");
+      expect(await admin.pttl(`${prefix}${U()}marker:device`)).toBeGreaterThan(50_000);
+      expect(await migrateRedisStore(client, { prefix })).toEqual({ moved: 0, kept: 0 });
+      expect((await keysOf(prefix)).map((k) => k.key.slice(prefix.length))).toEqual(
+        [
+          `${U()}backup`,
+          `${U()}factors`,
+          `${U()}marker:device`,
+          `${U()}rev`,
+          `{${tagOf(odd)}}:u:${encodeURIComponent(odd)}:factors`,
+          "s:oldhash",
+          "{u}:sessions",
+        ].sort(),
+      );
+    });
+
+    it("works with a client that has its own ioredis keyPrefix", async () => {
+      const keyPrefix = `mkp${process.pid}:`;
+      const prefixed = connect(server.port, { keyPrefix });
+      try {
+        const prefix = freshPrefix();
+        await admin.hset(`${keyPrefix}${prefix}{u}:factors`, "f1", "{}");
+        expect(await migrateRedisStore(prefixed, { prefix })).toEqual({ moved: 1, kept: 0 });
+        expect((await redisStore(prefixed, { prefix }).loadFactors("u")).factors).toEqual({
+          f1: {},
+        });
+        expect(await admin.keys(`${keyPrefix}*`)).toEqual([`${keyPrefix}${prefix}${U()}factors`]);
+        await admin.del(`${keyPrefix}${prefix}${U()}factors`);
+      } finally {
+        prefixed.disconnect();
+      }
+    });
+
+    it("keeps a key the current layout already holds", async () => {
+      const prefix = freshPrefix();
+      await admin.set(`${prefix}{u}:rev`, "old");
+      await redisStore(client, { prefix }).createFactor("u", "f", { type: "totp" });
+      expect(await migrateRedisStore(client, { prefix })).toEqual({ moved: 0, kept: 1 });
+      expect((await redisStore(client, { prefix }).loadFactors("u")).rev).not.toBe("old");
     });
   });
 
@@ -290,7 +365,7 @@ describe.skipIf(skipReason !== undefined)("redisStore on a real redis-server", (
   });
 
   describe("round trips", () => {
-    it("answers every method with one round trip, the session check with one MGET", async () => {
+    it("answers every method with one round trip but revokeUserSessions, the session check with one MGET", async () => {
       const store = redisStore(client, { prefix: freshPrefix() });
       const code = { challengeId: "c", hash: "h", expiresAt: T + 600_000 };
       const full: CredentialCheck[] = [
@@ -316,7 +391,7 @@ describe.skipIf(skipReason !== undefined)("redisStore on a real redis-server", (
               success: {
                 hold: { key: "country", value: "DE" },
                 swap: [{ key: "seen", value: "1", ttlMs: 60_000 }],
-                session: { tokenHash: "t2", expiresAt: T + 900_000 },
+                session: { tokenHash: tok("t2"), expiresAt: T + 900_000 },
               },
             },
             T,
@@ -325,10 +400,10 @@ describe.skipIf(skipReason !== undefined)("redisStore on a real redis-server", (
         putCode: (s) => s.putCode("u", "f", code, 1_200_000, T),
         putChallenge: (s) => s.putChallenge("u", "k", "v", 60_000, T),
         takeChallenge: (s) => s.takeChallenge("u", "k", T),
-        createSession: (s) => s.createSession("t", session(T + 900_000), T),
-        getSession: (s) => s.getSession("t", T),
-        touchSession: (s) => s.touchSession("t", T + 1_000_000, T),
-        revokeSession: (s) => s.revokeSession("t", T),
+        createSession: (s) => s.createSession(tok("t"), session(T + 900_000), T),
+        getSession: (s) => s.getSession(tok("t"), T),
+        touchSession: (s) => s.touchSession(tok("t"), T + 1_000_000, T),
+        revokeSession: (s) => s.revokeSession(tok("t"), T),
         revokeUserSessions: (s) => s.revokeUserSessions("u", T),
         claim: (s) => s.claim("u", "k", 60_000, T),
         swap: (s) => s.swap("u", "k2", "v", 60_000, T),
@@ -345,9 +420,12 @@ describe.skipIf(skipReason !== undefined)("redisStore on a real redis-server", (
         trips[name] = send.mock.calls.map(([command]) => command.name);
       }
       send.mockRestore();
-      for (const [name, commands] of Object.entries(trips)) {
+      // revokeUserSessions reads the session index first: the script must be given every key.
+      const { revokeUserSessions, ...others } = trips;
+      for (const [name, commands] of Object.entries(others)) {
         expect({ name, trips: commands.length }).toEqual({ name, trips: 1 });
       }
+      expect(revokeUserSessions).toEqual(["zrange", "evalsha"]);
       expect(trips.getSession).toEqual(["mget"]);
       expect(trips.verifyAttempt).toEqual(["evalsha"]);
     });
@@ -381,7 +459,7 @@ describe.skipIf(skipReason !== undefined)("redisStore on a real redis-server", (
           policy,
           success: {
             swap: [{ key: "seen", value: "1", ttlMs: 60_000 }],
-            session: { tokenHash: "tok", expiresAt: T + 900_000 },
+            session: { tokenHash: tok("tok"), expiresAt: T + 900_000 },
           },
         },
         T,
@@ -390,7 +468,7 @@ describe.skipIf(skipReason !== undefined)("redisStore on a real redis-server", (
       send.mockRestore();
       expect(commands).toEqual(["evalsha"]);
       expect(result).toEqual({ ok: true, check: 2, previous: ["1"] });
-      expect(await store.getSession("tok", T)).toEqual({
+      expect(await store.getSession(tok("tok"), T)).toEqual({
         ...session(T + 900_000),
         factorId: "f2",
       });
@@ -398,22 +476,22 @@ describe.skipIf(skipReason !== undefined)("redisStore on a real redis-server", (
 
     it("answers the session checks of one event-loop turn with one MGET, each with its own session", async () => {
       const store = redisStore(client, { prefix: freshPrefix() });
-      await store.createSession("t1", session(T + 1000, "a"), T);
-      await store.createSession("t2", session(T + 9, "b"), T);
+      await store.createSession(tok("t1", "a"), session(T + 1000, "a"), T);
+      await store.createSession(tok("t2", "b"), session(T + 9, "b"), T);
       const send = vi.spyOn(client, "sendCommand");
       const found = await Promise.all([
-        store.getSession("t1", T),
-        store.getSession("t2", T + 10),
-        store.getSession("unknown", T),
-        store.getSession("t2", T),
+        store.getSession(tok("t1", "a"), T),
+        store.getSession(tok("t2", "b"), T + 10),
+        store.getSession(tok("unknown"), T),
+        store.getSession(tok("t2", "b"), T),
       ]);
       const commands = send.mock.calls.map(([command]) => command.name);
       send.mockRestore();
       expect(commands).toEqual(["mget"]);
       expect(found).toEqual([session(T + 1000, "a"), null, null, session(T + 9, "b")]);
       // A revocation that finished before a check began is seen by it.
-      await store.revokeSession("t1", T);
-      expect(await store.getSession("t1", T)).toBeNull();
+      await store.revokeSession(tok("t1", "a"), T);
+      expect(await store.getSession(tok("t1", "a"), T)).toBeNull();
     });
 
     it("reloads its scripts by itself after Redis lost them", async () => {
@@ -456,11 +534,11 @@ describe.skipIf(skipReason !== undefined)("redisStore on a real redis-server", (
 
     it("refuses with StoreUnavailableError while Redis is down and recovers when it is back", async () => {
       const store = redisStore(ownClient, { prefix: freshPrefix() });
-      await store.createSession("t", session(T + 60_000), T);
+      await store.createSession(tok("t"), session(T + 60_000), T);
       await own.stop();
       await vi.waitFor(() => expect(ownClient.status).not.toBe("ready"), { timeout: 5_000 });
 
-      const refused = await store.getSession("t", T).catch((error: unknown) => error);
+      const refused = await store.getSession(tok("t"), T).catch((error: unknown) => error);
       expect(StoreUnavailableError.is(refused)).toBe(true);
       expect(refused).toBeInstanceOf(StoreUnavailableError);
       expect(refused).toMatchObject({ code: "store_unavailable", retryAfterSeconds: 1 });
@@ -472,7 +550,7 @@ describe.skipIf(skipReason !== undefined)("redisStore on a real redis-server", (
       // A fresh server knows nothing of the old data, but the same store works again by itself.
       await own.start();
       await vi.waitFor(() => expect(ownClient.status).toBe("ready"), { timeout: 10_000 });
-      expect(await store.getSession("t", T)).toBeNull();
+      expect(await store.getSession(tok("t"), T)).toBeNull();
       expect((await attempt(store, [match])).ok).toBe(true);
     });
 
@@ -486,7 +564,7 @@ describe.skipIf(skipReason !== undefined)("redisStore on a real redis-server", (
       try {
         const store = redisStore(mute, { timeoutMs: 50 });
         const started = Date.now();
-        await expect(store.getSession("t", T)).rejects.toThrow(/no answer within 50 ms/);
+        await expect(store.getSession(tok("t"), T)).rejects.toThrow(/no answer within 50 ms/);
         expect(Date.now() - started).toBeLessThan(2_000);
       } finally {
         mute.disconnect();
@@ -496,7 +574,7 @@ describe.skipIf(skipReason !== undefined)("redisStore on a real redis-server", (
     it("passes Redis errors that are bugs through instead of hiding them as outages", async () => {
       const prefix = freshPrefix();
       const store = redisStore(client, { prefix });
-      await admin.set(`${prefix}{u}:factors`, "not a hash");
+      await admin.set(`${prefix}${U()}factors`, "not a hash");
       const error = await store.loadFactors("u").catch((e: unknown) => e);
       expect(StoreUnavailableError.is(error)).toBe(false);
       expect(String(error)).toMatch(/WRONGTYPE/);
@@ -506,10 +584,10 @@ describe.skipIf(skipReason !== undefined)("redisStore on a real redis-server", (
   it("refuses session claims its packed format cannot hold, as a programmer error", async () => {
     const store = redisStore(client, { prefix: freshPrefix() });
     await expect(
-      store.createSession("t", { ...session(T + 1000), amr: ["two words"] }, T),
+      store.createSession(tok("t"), { ...session(T + 1000), amr: ["two words"] }, T),
     ).rejects.toThrow(TypeError);
     await expect(
-      store.createSession("t", { ...session(T + 1000), factorId: "f\n1" }, T),
+      store.createSession(tok("t"), { ...session(T + 1000), factorId: "f\n1" }, T),
     ).rejects.toThrow(TypeError);
   });
 

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
-import type { Redis } from "ioredis";
+import type { Cluster, Redis } from "ioredis";
+import type { WebhookOutbox } from "../webhooks/types";
 import { StoreUnavailableError } from "./storeUnavailable";
 import type {
   ActivationOutcome,
@@ -26,10 +27,11 @@ export interface RedisStoreOptions {
 
 // ---- Lua ------------------------------------------------------------------------------------------
 // Each check-and-set is one script: Redis runs a script to completion before any other command, so
-// it is atomic, and EVALSHA makes it one round trip. Every key a script writes is a key of one user
-// (hash tag `{user}`) except the session scripts, which also touch the session's own key. Deadlines
-// are stored with the values and compared with the kit's `now`; PEXPIRE only collects garbage, with
-// TTLs relative to `now`, so an entry never disappears before the kit considers it dead.
+// it is atomic, and EVALSHA makes it one round trip. Every key a script touches is passed in KEYS
+// (none is computed inside Lua) and carries the hash tag of one user, `{<tag>}`, sessions included:
+// so each script touches one hash slot and runs on Redis Cluster too. Deadlines are stored with the
+// values and compared with the kit's `now`; PEXPIRE only collects garbage, with TTLs relative to
+// `now`, so an entry never disappears before the kit considers it dead.
 
 /**
  * Shared helpers: constant-time compare, relative TTL, `<until>:<value>` records, moving a user's
@@ -66,10 +68,11 @@ local function moveRev(revKey, factorsKey, backupKey, rev)
     redis.call('SET', revKey, rev)
   end
 end
--- A session is one string: expiresAt, authTime, acr, amr, factorId, its index key, then the user
--- id (which may hold anything), separated by newlines. 'head' is everything before the index.
+-- A session is one string: expiresAt, authTime, acr, amr, factorId, then the user id (which may
+-- hold anything), separated by newlines. 'head' is everything before the user id. 'index' is the
+-- sorted set of the token hashes under the session's tag, scored by expiry.
 local function writeSession(key, index, tokenHash, expiresAt, now, head, userId)
-  redis.call('SET', key, head .. '\\n' .. index .. '\\n' .. userId, 'PX', ttl(expiresAt, now))
+  redis.call('SET', key, head .. '\\n' .. userId, 'PX', ttl(expiresAt, now))
   redis.call('ZREMRANGEBYSCORE', index, '-inf', now)
   redis.call('ZADD', index, expiresAt, tokenHash)
   local last = tonumber(redis.call('ZRANGE', index, -1, -1, 'WITHSCORES')[2])
@@ -93,7 +96,7 @@ local function expiredPending(r, now)
   local untilMs = tonumber(r.pendingUntil)
   return not untilMs or untilMs ~= untilMs or untilMs == math.huge or untilMs <= now
 end
--- The expiry and the index key of a stored session (nil when there is none).
+-- The expiry and the user id of a stored session (nil when there is none).
 local function sessionParts(value)
   if not value then return nil end
   local at = 0
@@ -101,10 +104,8 @@ local function sessionParts(value)
     at = string.find(value, '\\n', at + 1, true)
     if not at then return nil end
   end
-  local stop = string.find(value, '\\n', at + 1, true)
-  if not stop then return nil end
   local first = string.find(value, '\\n', 1, true)
-  return tonumber(string.sub(value, 1, first - 1)), string.sub(value, at + 1, stop - 1)
+  return tonumber(string.sub(value, 1, first - 1)), string.sub(value, at + 1)
 end
 `;
 
@@ -209,8 +210,8 @@ if #batch > 0 then redis.call('HSET', KEYS[3], unpack(batch)) end
 return 1`,
 
   // The whole verification (see MfaStore.verifyAttempt). KEYS: rev, factors hash, backup hash,
-  // lock hash, failures zset, the user's session index, then the keys the payload names by index
-  // (challenges, codes, markers, the session). ARGV: the payload as JSON.
+  // lock hash, failures zset, the session index of the user's tag, then the keys the payload
+  // names by index (challenges, codes, markers, the session). ARGV: the payload as JSON.
   // Returns {0} (stale) | {1, retryAfterMs} (locked)
   //       | {2, attemptsLeft, lockedForMs|-1, lockLevel|-1, failure...} (failed)
   //       | {3, check (0-based), backupCodesRemaining|-1, held|false, previous|false...} (passed)
@@ -435,52 +436,61 @@ if not raw then return nil end
 redis.call('DEL', KEYS[1])
 return liveValue(raw, tonumber(ARGV[1]))`,
 
-  // KEYS: session, the user's session index. ARGV: now, tokenHash, expiresAt, head, userId.
+  // KEYS: session, the session index of its tag. ARGV: now, tokenHash, expiresAt, head, userId.
   createSession: `
 writeSession(KEYS[1], KEYS[2], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[1]), ARGV[4], ARGV[5])`,
 
-  // KEYS: session. ARGV: now, tokenHash, new expiresAt.
-  // The session's index (named in the session) is extended with it, so revocation still finds it.
+  // KEYS: session, the session index of its tag. ARGV: now, tokenHash, new expiresAt.
+  // The index is extended with the session, so revocation still finds it.
   touchSession: `
 local now, expiresAt = tonumber(ARGV[1]), tonumber(ARGV[3])
 local value = redis.call('GET', KEYS[1])
-local current, index = sessionParts(value)
+local current = sessionParts(value)
 if not current or current <= now then return nil end
 value = ARGV[3] .. string.sub(value, (string.find(value, '\\n', 1, true)))
 redis.call('SET', KEYS[1], value, 'PX', ttl(expiresAt, now))
-redis.call('ZADD', index, expiresAt, ARGV[2])
-if redis.call('PTTL', index) < ttl(expiresAt, now) then
-  redis.call('PEXPIRE', index, ttl(expiresAt, now))
+redis.call('ZADD', KEYS[2], expiresAt, ARGV[2])
+if redis.call('PTTL', KEYS[2]) < ttl(expiresAt, now) then
+  redis.call('PEXPIRE', KEYS[2], ttl(expiresAt, now))
 end
 return value`,
 
-  // KEYS: session. ARGV: tokenHash, now.
+  // KEYS: session, the session index of its tag. ARGV: tokenHash, now.
   revokeSession: `
-local expiresAt, index = sessionParts(redis.call('GET', KEYS[1]))
-if not index then return 0 end
+local expiresAt = sessionParts(redis.call('GET', KEYS[1]))
+redis.call('ZREM', KEYS[2], ARGV[1])
+if not expiresAt then return 0 end
 redis.call('DEL', KEYS[1])
-redis.call('ZREM', index, ARGV[1])
 if expiresAt > tonumber(ARGV[2]) then return 1 end
 return 0`,
 
-  // KEYS: the user's session index. ARGV: now, session key prefix, factorId|'', backupCode
-  // ('1'|'0'), except|''.
+  // KEYS: the session index of the user's tag, then the key of each token hash the caller read
+  // from it. ARGV: now, userId, factorId|'', backupCode ('1'|'0'), except|'', then those token
+  // hashes in the order of their keys. Returns -1 (nothing written) when the index holds a token
+  // hash the caller did not pass (a session created since the read): the caller reads again.
   revokeUserSessions: `
-local now = tonumber(ARGV[1])
+local now, userId = tonumber(ARGV[1]), ARGV[2]
 local factorId, backup, except = ARGV[3], ARGV[4] == '1', ARGV[5]
 local everything = factorId == '' and not backup
+local keyOf = {}
+for i = 6, #ARGV do keyOf[ARGV[i]] = KEYS[i - 4] end
+local members = redis.call('ZRANGE', KEYS[1], 0, -1)
+for _, tokenHash in ipairs(members) do
+  if not keyOf[tokenHash] then return -1 end
+end
 local live = 0
-for _, tokenHash in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+for _, tokenHash in ipairs(members) do
   if tokenHash ~= except then
-    local key = ARGV[2] .. tokenHash
+    local key = keyOf[tokenHash]
     local value = redis.call('GET', key)
-    local selected = everything or not value
-    if not selected then
+    local expiresAt, owner = sessionParts(value)
+    -- Another user's session under the same tag stays; an entry without a session goes.
+    local selected = not value or (owner == userId and everything)
+    if value and owner == userId and not selected then
       local f = sessionFactor(value)
       selected = (factorId ~= '' and f == factorId) or (backup and f == '')
     end
     if selected then
-      local expiresAt = sessionParts(value)
       if expiresAt and expiresAt > now then live = live + 1 end
       redis.call('DEL', key)
       redis.call('ZREM', KEYS[1], tokenHash)
@@ -535,6 +545,54 @@ local previous = liveValue(redis.call('GET', KEYS[1]), now)
 local untilMs = now + tonumber(ARGV[2])
 redis.call('SET', KEYS[1], stamp(untilMs, ARGV[3]), 'PX', ttl(untilMs, now))
 return previous`,
+
+  // The webhook outbox, two keys of one hash tag: a hash of stream -> its messages (a JSON array,
+  // oldest first; numbers kept as strings) and a sorted set of stream -> when its head may be
+  // handed out next (the head's dueAt, or the end of a claim's lease).
+  // KEYS: queues, due. ARGV: messages (a JSON array).
+  outboxAdd: `
+for _, m in ipairs(cjson.decode(ARGV[1])) do
+  local raw = redis.call('HGET', KEYS[1], m.stream)
+  local queue = raw and cjson.decode(raw) or {}
+  queue[#queue + 1] = m
+  redis.call('HSET', KEYS[1], m.stream, cjson.encode(queue))
+  if not raw then redis.call('ZADD', KEYS[2], tonumber(m.dueAt), m.stream) end
+end
+return 1`,
+
+  // KEYS: queues, due. ARGV: now, leasedUntil, limit. Returns the heads handed out (JSON each).
+  outboxClaim: `
+local out = {}
+for _, stream in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))) do
+  local raw = redis.call('HGET', KEYS[1], stream)
+  if raw then
+    out[#out + 1] = cjson.encode(cjson.decode(raw)[1])
+    redis.call('ZADD', KEYS[2], ARGV[2], stream)
+  else
+    redis.call('ZREM', KEYS[2], stream)
+  end
+end
+return out`,
+
+  // KEYS: queues, due. ARGV: stream, id, then for a retry: attempts, dueAt (else the head goes).
+  outboxSettle: `
+local raw = redis.call('HGET', KEYS[1], ARGV[1])
+if not raw then return 0 end
+local queue = cjson.decode(raw)
+if queue[1].id ~= ARGV[2] then return 0 end
+if ARGV[3] then
+  queue[1].attempts = ARGV[3]
+  queue[1].dueAt = ARGV[4]
+elseif #queue == 1 then
+  redis.call('HDEL', KEYS[1], ARGV[1])
+  redis.call('ZREM', KEYS[2], ARGV[1])
+  return 1
+else
+  table.remove(queue, 1)
+end
+redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(queue))
+redis.call('ZADD', KEYS[2], tonumber(queue[1].dueAt), ARGV[1])
+return 1`,
 } as const;
 
 type ScriptName = keyof typeof SCRIPTS;
@@ -565,9 +623,8 @@ const messageOf = (error: unknown) => (error instanceof Error ? error.message : 
 
 /**
  * A session as one string value: `expiresAt`, `authTime`, `acr`, `amr` (space-separated),
- * `factorId` (or nothing), the key of the user's session index, then the user id (which may hold
- * anything), separated by newlines. The session check reads it with `MGET`, batched.
- * `sessionHead` is the part before the index key.
+ * `factorId` (or nothing), then the user id (which may hold anything), separated by newlines. The
+ * session check reads it with `MGET`, batched. `sessionHead` is the part before the user id.
  */
 function sessionHead(s: StoredSession): string {
   const parts = [s.acr, ...s.amr, s.factorId ?? ""];
@@ -585,13 +642,12 @@ function unpackSession(value: string | null, now: number): StoredSession | null 
   const c = value.indexOf("\n", b + 1);
   const d = value.indexOf("\n", c + 1);
   const e = value.indexOf("\n", d + 1);
-  const f = value.indexOf("\n", e + 1);
-  if (a < 0 || b < 0 || c < 0 || d < 0 || e < 0 || f < 0) return null;
+  if (a < 0 || b < 0 || c < 0 || d < 0 || e < 0) return null;
   const expiresAt = Number(value.slice(0, a));
   if (!(expiresAt > now)) return null;
   const amr = value.slice(c + 1, d);
   const session: StoredSession = {
-    userId: value.slice(f + 1),
+    userId: value.slice(e + 1),
     acr: value.slice(b + 1, c),
     amr: amr === "" ? [] : amr.split(" "),
     authTime: Number(value.slice(a + 1, b)),
@@ -601,9 +657,39 @@ function unpackSession(value: string | null, now: number): StoredSession | null 
   return session;
 }
 
+/** The characters of a hash tag: base64url, so never a brace, a colon or a dot. */
+const TAG = /^[A-Za-z0-9_-]{1,32}$/;
+
+/**
+ * The hash tag of a user: the first 48 bits of the SHA-256 of the id, base64url (8 characters).
+ * Short and of fixed length whatever the id holds, and spread evenly over Redis Cluster's slots.
+ * Two users may share a tag (keys still tell them apart, see `userKey`); the session index of a
+ * tag is then shared, and revocation checks each session's user.
+ */
+function redisUserTag(userId: string): string {
+  return createHash("sha256").update(userId, "utf8").digest("base64url").slice(0, 8);
+}
+
+/**
+ * The key of one piece of a user's state. The tag puts one user's keys in one slot;
+ * encodeURIComponent leaves no `{`, `}` or `:` in the user part, so keys of different users never
+ * collide whatever their ids contain, even when their tags do.
+ */
+export const redisUserKey = (prefix: string, userId: string, suffix: string) =>
+  `${prefix}{${redisUserTag(userId)}}:u:${encodeURIComponent(userId)}:${suffix}`;
+
+/** The tag a token hash starts with (`<tag>.<hash>`), or `undefined` when it carries none. */
+function tagOf(tokenHash: string): string | undefined {
+  const dot = tokenHash.indexOf(".");
+  if (dot < 0) return undefined;
+  const tag = tokenHash.slice(0, dot);
+  return TAG.test(tag) ? tag : undefined;
+}
+
 /** Session checks waiting for the next batched `MGET`. */
 interface SessionRead {
   key: string;
+  tag: string;
   now: number;
   resolve(session: StoredSession | null): void;
   reject(error: unknown): void;
@@ -611,6 +697,18 @@ interface SessionRead {
 
 /** The most session checks one `MGET` answers. */
 const MAX_BATCH = 256;
+
+/** How often {@link RedisStore.revokeUserSessions} reads the index again before it gives up. */
+const REVOKE_ATTEMPTS = 16;
+
+/** The `keyPrefix` ioredis puts in front of every key (a cluster's may sit in `redisOptions`). */
+function keyPrefixOf(client: Redis | Cluster): string {
+  if (client.isCluster) {
+    const options = (client as Cluster).options;
+    return options.keyPrefix ?? options.redisOptions?.keyPrefix ?? "";
+  }
+  return client.options?.keyPrefix ?? "";
+}
 
 /** Parses a `<until>:<value>` record; `null` when absent or dead at `now`. */
 function liveRecord(raw: string | null, now: number): string | null {
@@ -621,20 +719,25 @@ function liveRecord(raw: string | null, now: number): string | null {
 }
 
 /** The {@link MfaStore} over Redis that {@link redisStore} returns. */
-export interface RedisStore extends MfaStore {
+export interface RedisStore extends MfaStore, WebhookOutbox {
   /** The key prefix in use (`"mfa:"` by default). */
   readonly prefix: string;
   /** The live session (one `MGET`, shared by the checks of one event-loop turn), or `null`. */
   getSession(tokenHash: string, now: number): Promise<StoredSession | null>;
+  /** The user's hash tag, which the kit puts in front of their session tokens. */
+  sessionTokenTag(userId: string): string;
 }
 
 /**
  * An {@link MfaStore} on Redis (through an `ioredis` client you create and own), for more than one
  * server instance. Every check-and-set is one Lua script (atomic on the server, one round trip
- * through EVALSHA); the session check is one `GET` (batched into `MGET`s under load). Keys are `<prefix>{<userId>}:…` (one user's
- * keys share a hash tag) and `<prefix>s:<tokenHash>` for sessions; transient keys carry TTLs.
- * Works with a standalone Redis or a Sentinel-managed primary; Redis Cluster is not supported
- * (session revocation spans keys of several slots).
+ * through EVALSHA); the session check is one `GET` (batched into `MGET`s under load). Every key of
+ * a user, sessions included, carries the user's hash tag (a hash of the id), so every script
+ * touches one hash slot: `<prefix>{<tag>}:u:<userId>:…` for the user's state,
+ * `<prefix>{<tag>}:s:<hash>` for a session (the kit puts the tag in front of the user's session
+ * tokens, so the check still needs the token alone) and `<prefix>{<tag>}:sessions` for their index.
+ * Transient keys carry TTLs. Works with a standalone Redis, a Sentinel-managed primary, or Redis
+ * Cluster (pass an ioredis `Cluster`).
  *
  * It fails closed: while the client is not connected, or when Redis takes longer than `timeoutMs`,
  * every call rejects with {@link StoreUnavailableError} (the kit answers 503) instead of waiting in
@@ -643,22 +746,36 @@ export interface RedisStore extends MfaStore {
  * @example
  * const mfa = createMfaServer({ issuer: "Acme", store: redisStore(new Redis(process.env.REDIS_URL)) });
  */
-export function redisStore(client: Redis, options: RedisStoreOptions = {}): RedisStore {
+export function redisStore(client: Redis | Cluster, options: RedisStoreOptions = {}): RedisStore {
   const prefix = options.prefix ?? "mfa:";
   const timeoutMs = options.timeoutMs ?? 2000;
   if (typeof prefix !== "string") throw new TypeError("redisStore: prefix must be a string");
-  if (/\n/.test(`${prefix}${client.options?.keyPrefix ?? ""}`)) {
-    // Sessions store their index key in a newline-separated value.
+  if (/\n/.test(`${prefix}${keyPrefixOf(client)}`)) {
+    // Key names are listed one a line (redis-cli, SCAN output): a newline would split one.
     throw new TypeError("redisStore: the key prefixes cannot hold a newline");
   }
   if (!(timeoutMs > 0)) throw new RangeError("redisStore: timeoutMs must be a positive number");
 
-  // encodeURIComponent leaves no `{`, `}` or `:` in the user part, so keys of different users can
-  // never collide whatever their ids contain.
-  const userKey = (userId: string, suffix: string) =>
-    `${prefix}{${encodeURIComponent(userId)}}:${suffix}`;
-  const sessionPrefix = `${prefix}s:`;
-  const sessionKey = (tokenHash: string) => `${sessionPrefix}${tokenHash}`;
+  const cluster = client.isCluster === true;
+  // The webhook outbox is no user's: its two keys share a hash tag of their own.
+  const outboxKeys = [`${prefix}{outbox}:queues`, `${prefix}{outbox}:due`];
+  const userKey = (userId: string, suffix: string) => redisUserKey(prefix, userId, suffix);
+  const indexKey = (tag: string) => `${prefix}{${tag}}:sessions`;
+  /** The key of a session (its token hash is `<tag>.<hash>`), or `undefined` without a tag. */
+  const sessionKey = (tokenHash: string) => {
+    const tag = tagOf(tokenHash);
+    return tag === undefined ? undefined : `${prefix}{${tag}}:s:${tokenHash.slice(tag.length + 1)}`;
+  };
+  /** The session key of a token hash the kit issued for `userId`; a programmer error otherwise. */
+  const ownSessionKey = (tokenHash: string, userId: string) => {
+    const tag = redisUserTag(userId);
+    if (tagOf(tokenHash) !== tag) {
+      throw new TypeError(
+        "redisStore: a session's token hash must start with the user's tag and a dot (sessionTokenTag)",
+      );
+    }
+    return sessionKey(tokenHash)!;
+  };
   // A revision no store ever wrote before: random per store object, then a counter.
   const revBase = `${randomBytes(9).toString("base64url")}.`;
   let revCounter = 0;
@@ -712,11 +829,25 @@ export function redisStore(client: Redis, options: RedisStoreOptions = {}): Redi
   };
 
   let reads: SessionRead[] = [];
-  /** Sends the waiting session checks as one MGET. */
+  /** Sends the waiting session checks as one MGET (one per tag on a cluster: one slot each). */
   const readSessions = () => {
     if (reads.length === 0) return;
-    const batch = reads;
+    const batches: SessionRead[][] = [];
+    if (cluster) {
+      const byTag = new Map<string, SessionRead[]>();
+      for (const read of reads) {
+        const group = byTag.get(read.tag);
+        if (group) group.push(read);
+        else byTag.set(read.tag, [read]);
+      }
+      batches.push(...byTag.values());
+    } else {
+      batches.push(reads);
+    }
     reads = [];
+    for (const batch of batches) readBatch(batch);
+  };
+  const readBatch = (batch: SessionRead[]) => {
     run(() => client.mget(batch.map((read) => read.key))).then(
       (values) => {
         for (let i = 0; i < batch.length; i++) {
@@ -732,6 +863,7 @@ export function redisStore(client: Redis, options: RedisStoreOptions = {}): Redi
 
   const store: RedisStore = {
     prefix,
+    sessionTokenTag: redisUserTag,
 
     async loadFactors(userId): Promise<UserFactors> {
       const keys = [userKey(userId, "rev"), userKey(userId, "factors"), userKey(userId, "backup")];
@@ -792,7 +924,7 @@ export function redisStore(client: Redis, options: RedisStoreOptions = {}): Redi
         userKey(userId, "backup"),
         userKey(userId, "lock"),
         userKey(userId, "failures"),
-        userKey(userId, "sessions"),
+        indexKey(redisUserTag(userId)),
       ];
       /** Adds a key for the script and returns its (1-based) index in KEYS. */
       const ref = (key: string) => keys.push(key);
@@ -847,7 +979,7 @@ export function redisStore(client: Redis, options: RedisStoreOptions = {}): Redi
         ...(success?.session
           ? {
               session: {
-                key: ref(sessionKey(success.session.tokenHash)),
+                key: ref(ownSessionKey(success.session.tokenHash, userId)),
                 token: success.session.tokenHash,
                 userId,
                 expiresAt: num(success.session.expiresAt, "expiresAt"),
@@ -942,7 +1074,10 @@ export function redisStore(client: Redis, options: RedisStoreOptions = {}): Redi
     },
 
     async createSession(tokenHash, session, now) {
-      const keys = [sessionKey(tokenHash), userKey(session.userId, "sessions")];
+      const keys = [
+        ownSessionKey(tokenHash, session.userId),
+        indexKey(redisUserTag(session.userId)),
+      ];
       const args = [
         num(now, "now"),
         tokenHash,
@@ -955,35 +1090,56 @@ export function redisStore(client: Redis, options: RedisStoreOptions = {}): Redi
     getSession(tokenHash, now) {
       // The hot path: no script, and the checks that arrive within one turn of the event loop
       // share one MGET (still one round trip each, nothing cached, revocation seen at once).
+      const key = sessionKey(tokenHash);
+      // A token without a tag was never issued for this store: no session, and nothing to ask.
+      if (key === undefined) return Promise.resolve(null);
       return new Promise((resolve, reject) => {
         if (reads.length === 0) setImmediate(readSessions);
-        reads.push({ key: sessionKey(tokenHash), now, resolve, reject });
+        reads.push({ key, tag: tagOf(tokenHash)!, now, resolve, reject });
         if (reads.length >= MAX_BATCH) readSessions();
       });
     },
     async touchSession(tokenHash, expiresAt, now) {
+      const key = sessionKey(tokenHash);
+      if (key === undefined) return null;
       const args = [num(now, "now"), tokenHash, num(expiresAt, "expiresAt")];
-      const value = (await evalScript("touchSession", [sessionKey(tokenHash)], args)) as
-        | string
-        | null;
+      const keys = [key, indexKey(tagOf(tokenHash)!)];
+      const value = (await evalScript("touchSession", keys, args)) as string | null;
       return unpackSession(value, now);
     },
     async revokeSession(tokenHash, now) {
+      const key = sessionKey(tokenHash);
+      if (key === undefined) return false;
       const args = [tokenHash, num(now, "now")];
-      return (await evalScript("revokeSession", [sessionKey(tokenHash)], args)) === 1;
+      const keys = [key, indexKey(tagOf(tokenHash)!)];
+      return (await evalScript("revokeSession", keys, args)) === 1;
     },
     async revokeUserSessions(userId, now, scope) {
-      const keys = [userKey(userId, "sessions")];
-      // ioredis prefixes KEYS with its own keyPrefix, but not a prefix the script builds keys from.
-      const keyPrefix = client.options.keyPrefix ?? "";
+      const index = indexKey(redisUserTag(userId));
       const args = [
         num(now, "now"),
-        `${keyPrefix}${sessionPrefix}`,
+        userId,
         scope?.factorId ?? "",
         scope?.backupCode ? "1" : "0",
         scope?.except ?? "",
       ];
-      return (await evalScript("revokeUserSessions", keys, args)) as number;
+      // The script must be given every key it touches: read the index, then revoke in one step
+      // what it names. A session created in between makes the script refuse (nothing written) and
+      // the read is repeated.
+      for (let attempt = 1; ; attempt++) {
+        const members = (await run(() => client.zrange(index, 0, -1))).filter(
+          (hash) => sessionKey(hash) !== undefined,
+        );
+        const keys = [index, ...members.map((hash) => sessionKey(hash)!)];
+        const live = (await evalScript("revokeUserSessions", keys, [
+          ...args,
+          ...members,
+        ])) as number;
+        if (live >= 0) return live;
+        if (attempt >= REVOKE_ATTEMPTS) {
+          throw unavailable(`the sessions of a user kept changing over ${attempt} attempts`);
+        }
+      }
     },
 
     async claim(userId, name, ttlMs, now) {
@@ -997,6 +1153,42 @@ export function redisStore(client: Redis, options: RedisStoreOptions = {}): Redi
     },
     async peek(userId, name, now) {
       return liveRecord(await run(() => client.get(userKey(userId, `marker:${name}`))), now);
+    },
+
+    async outboxAdd(messages, _now) {
+      if (messages.length === 0) return;
+      const encoded = messages.map((m) => ({
+        id: m.id,
+        stream: m.stream,
+        payload: m.payload,
+        attempts: num(m.attempts, "attempts"),
+        createdAt: num(m.createdAt, "createdAt"),
+        dueAt: num(m.dueAt, "dueAt"),
+      }));
+      await evalScript("outboxAdd", outboxKeys, [JSON.stringify(encoded)]);
+    },
+    async outboxClaim(limit, leaseMs, now) {
+      const args = [num(now, "now"), num(now + leaseMs, "leaseMs"), Math.max(0, Math.floor(limit))];
+      if (args[2] === 0) return [];
+      const heads = (await evalScript("outboxClaim", outboxKeys, args)) as string[];
+      return heads.map((raw) => {
+        const m = JSON.parse(raw) as Record<string, string>;
+        return {
+          id: m.id!,
+          stream: m.stream!,
+          payload: m.payload!,
+          attempts: Number(m.attempts),
+          createdAt: Number(m.createdAt),
+          dueAt: Number(m.dueAt),
+        };
+      });
+    },
+    async outboxDone(stream, id, _now) {
+      await evalScript("outboxSettle", outboxKeys, [stream, id]);
+    },
+    async outboxRetry(stream, id, attempts, dueAt, _now) {
+      const args = [stream, id, num(attempts, "attempts"), num(dueAt, "dueAt")];
+      await evalScript("outboxSettle", outboxKeys, args);
     },
   };
   return store;

@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it } from "vitest";
+import type { OutboxMessage, WebhookOutbox } from "../webhooks/types";
 import type {
   AttemptFailure,
   AttemptResult,
@@ -43,6 +44,14 @@ export function describeStoreContract(
       };
     });
 
+    /**
+     * The token hash of session `name` of `owner`, as the kit makes it: after the store's tag of
+     * the owner and a dot when the store has tags (`MfaStore.sessionTokenTag`).
+     */
+    const tok = (name: string, owner = user) => {
+      const tag = store.sessionTokenTag?.(owner);
+      return tag === undefined ? `${user}-${name}` : `${tag}.${user}-${name}`;
+    };
     const rev = async (userId = user) => (await store.loadFactors(userId)).rev;
     const factor = async (factorId: string, userId = user) =>
       (await store.loadFactors(userId)).factors[factorId];
@@ -873,9 +882,9 @@ export function describeStoreContract(
 
       it("sets the markers and creates the session with the passing check's claims", async () => {
         await store.createFactor(user, "f1", { type: "totp" });
-        const first = await attempt([wrong, counter("f1", 1)], T, steps(`${user}-t1`));
+        const first = await attempt([wrong, counter("f1", 1)], T, steps(tok("t1")));
         expect(first).toEqual({ ok: true, check: 1, previous: [null, null] });
-        expect(await store.getSession(`${user}-t1`, T + 1)).toEqual({
+        expect(await store.getSession(tok("t1"), T + 1)).toEqual({
           userId: user,
           acr: "mfa",
           amr: ["otp", "mfa"],
@@ -895,8 +904,8 @@ export function describeStoreContract(
       it("carries no factor id for a backup code and amr as given", async () => {
         await store.setBackupCodes(user, { salt: "s", hashes: ["h"] });
         const check = { ...backupCode("h"), acr: "phr", amr: ["hwk", "user", "mfa"] };
-        await attempt([check], T, { session: { tokenHash: `${user}-t1`, expiresAt: T + 5 } });
-        expect(await store.getSession(`${user}-t1`, T)).toEqual({
+        await attempt([check], T, { session: { tokenHash: tok("t1"), expiresAt: T + 5 } });
+        expect(await store.getSession(tok("t1"), T)).toEqual({
           userId: user,
           acr: "phr",
           amr: ["hwk", "user", "mfa"],
@@ -908,23 +917,23 @@ export function describeStoreContract(
       it("stops at a hold marker holding another value: no markers, no session", async () => {
         await store.createFactor(user, "f1", { type: "totp" });
         await store.swap(user, "country", "FR", 60_000, T);
-        expect(await attempt([counter("f1", 1)], T, steps(`${user}-t1`))).toEqual({
+        expect(await attempt([counter("f1", 1)], T, steps(tok("t1")))).toEqual({
           ok: true,
           check: 0,
           previous: [],
           held: "FR",
         });
-        expect(await store.getSession(`${user}-t1`, T)).toBeNull();
+        expect(await store.getSession(tok("t1"), T)).toBeNull();
         expect(await store.peek(user, "seen", T)).toBeNull();
         // The credential was used and the success counted all the same.
         expect(await attempt([counter("f1", 1)], T)).toEqual(failedWith(["code_reused"], 2));
       });
 
       it("does nothing of it on a failure", async () => {
-        expect(await attempt([wrong], T, steps(`${user}-t1`))).toEqual(
+        expect(await attempt([wrong], T, steps(tok("t1")))).toEqual(
           failedWith(["invalid_code"], 2),
         );
-        expect(await store.getSession(`${user}-t1`, T)).toBeNull();
+        expect(await store.getSession(tok("t1"), T)).toBeNull();
         expect(await store.peek(user, "country", T)).toBeNull();
       });
     });
@@ -967,79 +976,77 @@ export function describeStoreContract(
       });
 
       it("finds a live session by its token hash and forgets it at expiresAt", async () => {
-        await store.createSession(`${user}-t1`, session(T + 1000), T);
-        expect(await store.getSession(`${user}-t1`, T + 999)).toEqual(session(T + 1000));
-        expect(await store.getSession(`${user}-t1`, T + 1000)).toBeNull();
-        expect(await store.getSession(`${user}-unknown`, T)).toBeNull();
+        await store.createSession(tok("t1"), session(T + 1000), T);
+        expect(await store.getSession(tok("t1"), T + 999)).toEqual(session(T + 1000));
+        expect(await store.getSession(tok("t1"), T + 1000)).toBeNull();
+        expect(await store.getSession(tok("unknown"), T)).toBeNull();
       });
 
       it("keeps a session without a factor id and with an empty amr as it was given", async () => {
         const { factorId: _, ...bare } = { ...session(T + 1000), amr: [] };
-        await store.createSession(`${user}-t1`, bare, T);
-        expect(await store.getSession(`${user}-t1`, T)).toEqual(bare);
+        await store.createSession(tok("t1"), bare, T);
+        expect(await store.getSession(tok("t1"), T)).toEqual(bare);
       });
 
       it("keeps any user id, newlines and separators included", async () => {
         const odd = session(T + 1000, `${user}\n{x}: |\n`);
-        await store.createSession(`${user}-t1`, odd, T);
-        expect(await store.getSession(`${user}-t1`, T)).toEqual(odd);
-        expect(await store.touchSession(`${user}-t1`, T + 2000, T)).toEqual({
+        await store.createSession(tok("t1", odd.userId), odd, T);
+        expect(await store.getSession(tok("t1", odd.userId), T)).toEqual(odd);
+        expect(await store.touchSession(tok("t1", odd.userId), T + 2000, T)).toEqual({
           ...odd,
           expiresAt: T + 2000,
         });
       });
 
       it("answers a read-only session: changing it changes nothing stored", async () => {
-        await store.createSession(`${user}-t1`, session(T + 1000), T);
-        const got = (await store.getSession(`${user}-t1`, T))!;
+        await store.createSession(tok("t1"), session(T + 1000), T);
+        const got = (await store.getSession(tok("t1"), T))!;
         try {
           got.acr = "changed";
           got.amr.push("changed");
         } catch {
           // A frozen record refuses the change outright.
         }
-        expect(await store.getSession(`${user}-t1`, T)).toEqual(session(T + 1000));
+        expect(await store.getSession(tok("t1"), T)).toEqual(session(T + 1000));
       });
 
       it("moves the expiry of a live session and refuses a dead one", async () => {
-        await store.createSession(`${user}-t1`, session(T + 1000), T);
-        expect(await store.touchSession(`${user}-t1`, T + 5000, T + 500)).toEqual(
-          session(T + 5000),
-        );
-        expect(await store.getSession(`${user}-t1`, T + 4000)).toEqual(session(T + 5000));
-        expect(await store.touchSession(`${user}-t1`, T + 9000, T + 5000)).toBeNull();
-        expect(await store.touchSession(`${user}-unknown`, T + 9000, T)).toBeNull();
+        await store.createSession(tok("t1"), session(T + 1000), T);
+        expect(await store.touchSession(tok("t1"), T + 5000, T + 500)).toEqual(session(T + 5000));
+        expect(await store.getSession(tok("t1"), T + 4000)).toEqual(session(T + 5000));
+        expect(await store.touchSession(tok("t1"), T + 9000, T + 5000)).toBeNull();
+        expect(await store.touchSession(tok("unknown"), T + 9000, T)).toBeNull();
       });
 
       it("revokes one session", async () => {
-        await store.createSession(`${user}-t1`, session(T + 1000), T);
-        expect(await store.revokeSession(`${user}-t1`, T)).toBe(true);
-        expect(await store.revokeSession(`${user}-t1`, T)).toBe(false);
-        expect(await store.getSession(`${user}-t1`, T)).toBeNull();
+        await store.createSession(tok("t1"), session(T + 1000), T);
+        expect(await store.revokeSession(tok("t1"), T)).toBe(true);
+        expect(await store.revokeSession(tok("t1"), T)).toBe(false);
+        expect(await store.getSession(tok("t1"), T)).toBeNull();
       });
 
       // Whether a store has collected an expired session yet is its own business (a Redis TTL, a
       // sweep, a read that dropped it): the answer must not depend on it.
       it("answers false for revoking a session that expired, collected yet or not", async () => {
-        await store.createSession(`${user}-t1`, session(T + 1000), T);
-        await store.createSession(`${user}-t2`, session(T + 1000), T);
-        expect(await store.getSession(`${user}-t2`, T + 1000)).toBeNull();
-        expect(await store.revokeSession(`${user}-t1`, T + 1000)).toBe(false);
-        expect(await store.revokeSession(`${user}-t2`, T + 1000)).toBe(false);
-        expect(await store.getSession(`${user}-t1`, T)).toBeNull();
+        await store.createSession(tok("t1"), session(T + 1000), T);
+        await store.createSession(tok("t2"), session(T + 1000), T);
+        expect(await store.getSession(tok("t2"), T + 1000)).toBeNull();
+        expect(await store.revokeSession(tok("t1"), T + 1000)).toBe(false);
+        expect(await store.revokeSession(tok("t2"), T + 1000)).toBe(false);
+        expect(await store.getSession(tok("t1"), T)).toBeNull();
       });
 
       it("revokes every session of one user and no one else's, those verifyAttempt created too", async () => {
         await store.createFactor(user, "f1", { type: "totp" });
-        await store.createSession(`${user}-t1`, session(T + 1000), T);
+        await store.createSession(tok("t1"), session(T + 1000), T);
         await attempt([counter("f1", 1)], T, {
-          session: { tokenHash: `${user}-t2`, expiresAt: T + 1000 },
+          session: { tokenHash: tok("t2"), expiresAt: T + 1000 },
         });
-        await store.createSession(`${user}-t3`, session(T + 1000, `${user}-b`), T);
+        await store.createSession(tok("t3", `${user}-b`), session(T + 1000, `${user}-b`), T);
         expect(await store.revokeUserSessions(user, T)).toBe(2);
-        expect(await store.getSession(`${user}-t1`, T)).toBeNull();
-        expect(await store.getSession(`${user}-t2`, T)).toBeNull();
-        expect(await store.getSession(`${user}-t3`, T)).not.toBeNull();
+        expect(await store.getSession(tok("t1"), T)).toBeNull();
+        expect(await store.getSession(tok("t2"), T)).toBeNull();
+        expect(await store.getSession(tok("t3", `${user}-b`), T)).not.toBeNull();
         expect(await store.revokeUserSessions(user, T)).toBe(0);
       });
 
@@ -1048,33 +1055,33 @@ export function describeStoreContract(
       it("revokes the sessions of one factor, or of backup codes, and keeps the others", async () => {
         const backup = { ...session(T + 1000) };
         delete backup.factorId;
-        await store.createSession(`${user}-a1`, session(T + 1000), T);
-        await store.createSession(`${user}-a2`, session(T + 1000), T);
-        await store.createSession(`${user}-b1`, { ...session(T + 1000), factorId: "f2" }, T);
-        await store.createSession(`${user}-c1`, backup, T);
-        await store.createSession(`${user}-dead`, session(T + 10), T);
+        await store.createSession(tok("a1"), session(T + 1000), T);
+        await store.createSession(tok("a2"), session(T + 1000), T);
+        await store.createSession(tok("b1"), { ...session(T + 1000), factorId: "f2" }, T);
+        await store.createSession(tok("c1"), backup, T);
+        await store.createSession(tok("dead"), session(T + 10), T);
         expect(await store.revokeUserSessions(user, T + 20, { factorId: "f1" })).toBe(2);
-        expect(await store.getSession(`${user}-a1`, T + 20)).toBeNull();
-        expect(await store.getSession(`${user}-b1`, T + 20)).not.toBeNull();
-        expect(await store.getSession(`${user}-c1`, T + 20)).not.toBeNull();
+        expect(await store.getSession(tok("a1"), T + 20)).toBeNull();
+        expect(await store.getSession(tok("b1"), T + 20)).not.toBeNull();
+        expect(await store.getSession(tok("c1"), T + 20)).not.toBeNull();
         expect(await store.revokeUserSessions(user, T + 20, { backupCode: true })).toBe(1);
-        expect(await store.getSession(`${user}-c1`, T + 20)).toBeNull();
-        expect(await store.getSession(`${user}-b1`, T + 20)).not.toBeNull();
+        expect(await store.getSession(tok("c1"), T + 20)).toBeNull();
+        expect(await store.getSession(tok("b1"), T + 20)).not.toBeNull();
         expect(await store.revokeUserSessions(user, T + 20, { factorId: "f2" })).toBe(1);
         expect(await store.revokeUserSessions(user, T + 20)).toBe(0);
       });
 
       it("keeps the excepted session whatever else it revokes", async () => {
-        await store.createSession(`${user}-t1`, session(T + 1000), T);
-        await store.createSession(`${user}-t2`, session(T + 1000), T);
-        await store.createSession(`${user}-t3`, session(T + 1000), T);
-        expect(await store.revokeUserSessions(user, T, { except: `${user}-t2` })).toBe(2);
-        expect(await store.getSession(`${user}-t2`, T)).not.toBeNull();
-        expect(
-          await store.revokeUserSessions(user, T, { factorId: "f1", except: `${user}-t2` }),
-        ).toBe(0);
+        await store.createSession(tok("t1"), session(T + 1000), T);
+        await store.createSession(tok("t2"), session(T + 1000), T);
+        await store.createSession(tok("t3"), session(T + 1000), T);
+        expect(await store.revokeUserSessions(user, T, { except: tok("t2") })).toBe(2);
+        expect(await store.getSession(tok("t2"), T)).not.toBeNull();
+        expect(await store.revokeUserSessions(user, T, { factorId: "f1", except: tok("t2") })).toBe(
+          0,
+        );
         expect(await store.revokeUserSessions(user, T)).toBe(1);
-        expect(await store.getSession(`${user}-t2`, T)).toBeNull();
+        expect(await store.getSession(tok("t2"), T)).toBeNull();
       });
     });
 
@@ -1098,6 +1105,107 @@ export function describeStoreContract(
         expect(await store.peek(user, "last", T + 2)).toBe("FR");
         expect(await store.peek(user, "last", T + 1001)).toBeNull();
         expect(await store.swap(user, "last", "IT", 1000, T + 2000)).toBeNull();
+      });
+    });
+
+    describe("webhook outbox", () => {
+      // Outbox rows are not a user's: each test uses streams named after its user, drains them
+      // before it ends, and filters what a claim returns to them.
+      const outbox = () => store as MfaStore & Partial<WebhookOutbox>;
+      const has = () => typeof outbox().outboxClaim === "function";
+      const box = () => outbox() as MfaStore & WebhookOutbox;
+      const message = (stream: string, id: string, dueAt = T): OutboxMessage => ({
+        id,
+        stream: `${user}:${stream}`,
+        payload: JSON.stringify({ type: "mfa.verified", id }),
+        attempts: 0,
+        createdAt: T,
+        dueAt,
+      });
+      const claim = async (now: number, limit = 1000, leaseMs = 30_000) =>
+        (await box().outboxClaim(limit, leaseMs, now)).filter((m) => m.stream.startsWith(user));
+      const ids = (messages: OutboxMessage[]) => messages.map((m) => m.id).sort();
+      const drain = async () => {
+        for (let i = 0; i < 100; i++) {
+          const left = await claim(Number.MAX_SAFE_INTEGER / 2, 1000, 1);
+          if (left.length === 0) return;
+          for (const m of left) await box().outboxDone(m.stream, m.id, T);
+        }
+      };
+
+      it("hands out the oldest due message of each stream only, in the order added", async (ctx) => {
+        if (!has()) ctx.skip();
+        await box().outboxAdd([message("a", "a1"), message("a", "a2"), message("b", "b1")], T);
+        await box().outboxAdd([message("a", "a3")], T);
+        const first = await claim(T);
+        expect(ids(first)).toEqual(["a1", "b1"]);
+        expect(first.find((m) => m.id === "a1")).toEqual(message("a", "a1"));
+        await box().outboxDone(`${user}:a`, "a1", T);
+        expect(ids(await claim(T))).toEqual(["a2"]);
+        await box().outboxDone(`${user}:a`, "a2", T);
+        await box().outboxDone(`${user}:b`, "b1", T);
+        expect(ids(await claim(T))).toEqual(["a3"]);
+        await drain();
+      });
+
+      it("leases a claimed message: not handed out again before the lease ends", async (ctx) => {
+        if (!has()) ctx.skip();
+        await box().outboxAdd([message("a", "a1")], T);
+        expect(ids(await claim(T, 1000, 10_000))).toEqual(["a1"]);
+        expect(await claim(T + 9_999)).toEqual([]);
+        expect(ids(await claim(T + 10_000))).toEqual(["a1"]);
+        await drain();
+      });
+
+      it("keeps a message until its dueAt, and a retry reschedules the head with its attempts", async (ctx) => {
+        if (!has()) ctx.skip();
+        await box().outboxAdd([message("a", "a1", T + 5_000), message("a", "a2")], T);
+        expect(await claim(T + 4_999)).toEqual([]);
+        expect(ids(await claim(T + 5_000))).toEqual(["a1"]);
+        await box().outboxRetry(`${user}:a`, "a1", 1, T + 60_000, T + 5_001);
+        // Released by the retry, but not due: the stream waits (a2 stays behind it).
+        expect(await claim(T + 59_999)).toEqual([]);
+        expect(await claim(T + 60_000)).toEqual([
+          { ...message("a", "a1", T + 60_000), attempts: 1 },
+        ]);
+        await drain();
+      });
+
+      it("acts on done and retry only for the stream's head with that id", async (ctx) => {
+        if (!has()) ctx.skip();
+        await box().outboxAdd([message("a", "a1"), message("a", "a2")], T);
+        await box().outboxDone(`${user}:a`, "a2", T);
+        await box().outboxRetry(`${user}:a`, "a2", 3, T + 1_000_000, T);
+        await box().outboxDone(`${user}:other`, "a1", T);
+        expect(await claim(T)).toEqual([message("a", "a1")]);
+        await box().outboxDone(`${user}:a`, "a1", T);
+        expect(await claim(T)).toEqual([message("a", "a2")]);
+        await drain();
+      });
+
+      it("claims at most limit streams' heads", async (ctx) => {
+        if (!has()) ctx.skip();
+        await box().outboxAdd(
+          ["a", "b", "c"].map((x) => message(x, `${x}1`)),
+          T,
+        );
+        const two = await box().outboxClaim(2, 30_000, T);
+        expect(two).toHaveLength(2);
+        const mine = two.filter((m) => m.stream.startsWith(user)).length;
+        expect(ids(await claim(T))).toHaveLength(3 - mine);
+        await drain();
+      });
+
+      it("hands each message to one of 10 concurrent claims", async (ctx) => {
+        if (!has()) ctx.skip();
+        const streams = Array.from({ length: 20 }, (_, i) => message(`s${i}`, `m${i}`));
+        await box().outboxAdd(streams, T);
+        const claimed = (await Promise.all(Array.from({ length: 10 }, () => claim(T, 5)))).flat();
+        const got = ids(claimed);
+        expect(new Set(got).size).toBe(got.length);
+        expect(got.length).toBeGreaterThan(0);
+        expect(ids([...claimed, ...(await claim(T))])).toEqual(ids(streams));
+        await drain();
       });
     });
   });

@@ -52,6 +52,11 @@ const factorId = fc.constantFrom("f1", "f2");
 // Token hashes are SHA-256 of 256 random bits: two users never share one, so each user has its own.
 const token = fc.constantFrom("u1:t1", "u1:t2", "u2:t1", "u2:t2");
 const tokenOf = (userId: string) => fc.constantFrom(`${userId}:t1`, `${userId}:t2`);
+/** A token hash of `<user>:<name>` as the kit makes it for `store` (after its tag, if it has tags). */
+const hashIn = (store: MfaStore, token: string) => {
+  const tag = store.sessionTokenTag?.(token.slice(0, token.indexOf(":")));
+  return tag === undefined ? token : `${tag}.${token}`;
+};
 const markerKey = fc.constantFrom("device", "country");
 const ttl = fc.constantFrom(1_000, 30_000, 300_000);
 const claims = { acr: "mfa", amr: ["otp", "mfa"] };
@@ -193,7 +198,7 @@ const verifyAttempt = fc
               ? {
                   ...success,
                   session: {
-                    tokenHash: `${userId}:${success.session.tokenHash}`,
+                    tokenHash: hashIn(s, `${userId}:${success.session.tokenHash}`),
                     expiresAt: world.now + success.session.expiresAt,
                   },
                 }
@@ -334,12 +339,14 @@ const commands = [
           expiresAt: world.now + lifeMs,
           factorId: "f1",
         };
-        return same(world, "createSession", (s) => s.createSession(tokenHash, session, world.now));
+        return same(world, "createSession", (s) =>
+          s.createSession(hashIn(s, tokenHash), session, world.now),
+        );
       }),
     ),
   token.map((tokenHash) =>
     command(`getSession(${tokenHash})`, (world) =>
-      same(world, "getSession", (s) => s.getSession(tokenHash, world.now)),
+      same(world, "getSession", (s) => s.getSession(hashIn(s, tokenHash), world.now)),
     ),
   ),
   fc
@@ -347,13 +354,13 @@ const commands = [
     .map(({ tokenHash, lifeMs }) =>
       command(`touchSession(${tokenHash}, +${lifeMs} ms)`, (world) =>
         same(world, "touchSession", (s) =>
-          s.touchSession(tokenHash, world.now + lifeMs, world.now),
+          s.touchSession(hashIn(s, tokenHash), world.now + lifeMs, world.now),
         ),
       ),
     ),
   token.map((tokenHash) =>
     command(`revokeSession(${tokenHash})`, (world) =>
-      same(world, "revokeSession", (s) => s.revokeSession(tokenHash, world.now)),
+      same(world, "revokeSession", (s) => s.revokeSession(hashIn(s, tokenHash), world.now)),
     ),
   ),
   user.map((userId) =>

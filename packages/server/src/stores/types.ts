@@ -15,7 +15,8 @@
  *   and every test agrees on time. Expiry is decided against `now` (store the deadline with the
  *   value); a store's own TTLs (Redis `PX`) only collect garbage and must not end an entry early.
  * - Everything except sessions is scoped by `userId`, so a Redis implementation can put one user's
- *   keys in one hash slot (`mfa:{<userId>}:...`).
+ *   keys in one hash slot (`mfa:{<tag>}:...`). Sessions join it through
+ *   {@link MfaStore.sessionTokenTag}: the token hash then names the user's tag.
  * - The store reads two fields of a factor record and no other: `status` (`"pending"` or
  *   `"active"`) and, on a pending record, `pendingUntil` (epoch milliseconds, a decimal string).
  *   A pending record whose `pendingUntil` is missing, not a number or `<= now` is expired: it is
@@ -170,6 +171,15 @@ export interface MfaStore {
   takeChallenge(userId: string, key: string, now: number): Promise<string | null>;
 
   // ---- sessions: keyed by the hash of the opaque token --------------------------------------------
+
+  /**
+   * Optional: a short tag of `userId` (1 to 32 characters of `A-Z a-z 0-9 _ -`) that the kit puts
+   * in front of the user's session tokens, `<tag>.<random>`, and of their hashes, `<tag>.<hash>`,
+   * so a store can find where the user's state lives from the token alone (Redis puts a session
+   * in its user's hash slot). Without it tokens carry no tag. Not a secret, so it should not spell
+   * out the id (a short hash of it, say); tokens stay 256 random bits besides it.
+   */
+  sessionTokenTag?(userId: string): string;
 
   /** Stores a session until `session.expiresAt` and indexes it under its user for revocation. */
   createSession(tokenHash: string, session: StoredSession, now: number): Promise<void>;

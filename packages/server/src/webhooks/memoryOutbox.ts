@@ -10,7 +10,7 @@ interface Stream {
  * The outbox in process memory: what the memory store uses. Deliveries survive a receiver's outage
  * but not a restart of this process (use a shared store for that).
  */
-export function memoryOutbox(): WebhookOutbox & { size(): number } {
+export function memoryOutbox(): WebhookOutbox & { size(): number; clear(): void } {
   const streams = new Map<string, Stream>();
   const head = (stream: string, id: string) => {
     const s = streams.get(stream);
@@ -48,6 +48,7 @@ export function memoryOutbox(): WebhookOutbox & { size(): number } {
       s.messages[0] = { ...s.messages[0]!, attempts, dueAt };
       s.leasedUntil = 0;
     },
+    clear: () => streams.clear(),
     size: () => {
       let n = 0;
       for (const s of streams.values()) n += s.messages.length;
