@@ -39,8 +39,7 @@ export function parseWwwAuthenticate(field: string | null | undefined): AuthChal
   const challenges: AuthChallenge[] = [];
   let current: AuthChallenge | undefined;
   // The list elements, split on commas outside quoted strings (an unterminated one runs to the end).
-  for (const raw of (typeof field === "string" &&
-    field.match(/(?:"(?:\\.|[^"\\])*"?|[^",])+/gs)) ||
+  for (const raw of (typeof field === "string" && field.match(/(?:"(?:\\.|[^"\\])*"?|[^",])+/gs)) ||
     []) {
     const element = raw.trim();
     if (!element) continue;
