@@ -83,6 +83,67 @@ describe("importTotp", () => {
     expect((await kit.mfa.listFactors("alice")).factors).toEqual([]);
   });
 
+  it.each([
+    ["digits=5", "importTotp: the URI's digits must be an integer from 6 to 8."],
+    ["digits=+7", "importTotp: the URI's digits must be an integer from 6 to 8."],
+    ["digits=", "importTotp: the URI's digits must be an integer from 6 to 8."],
+    ["period=86401", "importTotp: the URI's period must be an integer from 1 to 86400."],
+    ["period=1e3", "importTotp: the URI's period must be an integer from 1 to 86400."],
+    [
+      "counter=9007199254740992",
+      "importTotp: the URI's counter must be an integer from 0 to 9007199254740991.",
+    ],
+    ["algorithm=SHA384", "importTotp: the URI's algorithm must be SHA1, SHA256 or SHA512."],
+  ])("refuses %s with its exact message", async (param, message) => {
+    const kit = testKit();
+    const otpauthUri = `otpauth://totp/a?secret=${SECRET}&${param}`;
+    await expect(kit.mfa.importTotp("alice", { otpauthUri })).rejects.toThrow(
+      new TypeError(message),
+    );
+  });
+
+  it("takes the edges of each range, and a lower-case algorithm", async () => {
+    const kit = testKit();
+    const cases = [
+      ["digits=7&period=1&algorithm=sha512", { digits: "7", period: "1", algorithm: "SHA512" }],
+      ["digits=8&period=86400", { digits: "8", period: "86400", algorithm: "SHA1" }],
+    ] as const;
+    for (const [param, stored] of cases) {
+      const factor = await kit.mfa.importTotp("alice", {
+        otpauthUri: `otpauth://totp/Old:alice?secret=${SECRET}&${param}`,
+      });
+      expect(kit.store.dump().factors.alice![factor.id]).toMatchObject(stored);
+    }
+    const hotpUri = `otpauth://hotp/a?secret=${SECRET}&counter=${Number.MAX_SAFE_INTEGER}`;
+    const hotpFactor = await kit.mfa.importTotp("alice", { otpauthUri: hotpUri });
+    expect(kit.store.dump().factors.alice![hotpFactor.id]!.counter).toBe(
+      String(Number.MAX_SAFE_INTEGER),
+    );
+  });
+
+  it("reads a URI of up to 2048 characters, and refuses a longer one", async () => {
+    const kit = testKit();
+    const uri = (length: number) => {
+      const start = `otpauth://totp/a?secret=${SECRET}&x=`;
+      return start + "y".repeat(length - start.length);
+    };
+    expect((await kit.mfa.importTotp("alice", { otpauthUri: uri(2048) })).type).toBe("totp");
+    await expect(kit.mfa.importTotp("alice", { otpauthUri: uri(2049) })).rejects.toThrow(
+      "importTotp: `otpauthUri` must be an otpauth://totp/ or otpauth://hotp/ URI.",
+    );
+  });
+
+  it("takes the account name after the issuer's colon, trimmed, at most 128 characters", async () => {
+    const kit = testKit();
+    const uri = `otpauth://totp/Old%20IdP:%20carol%40acme.test%20?secret=${SECRET}`;
+    expect((await kit.mfa.importTotp("carol", { otpauthUri: uri })).label).toBe("carol@acme.test");
+    const long = await kit.mfa.importTotp("carol", {
+      secret: SECRET,
+      label: ` ${"a".repeat(200)}`,
+    });
+    expect(long.label).toBe("a".repeat(128));
+  });
+
   it("names the account with accountName when neither label nor URI gives one", async () => {
     const kit = testKit({ accountName: (id) => `${id}@acme.test` });
     expect((await kit.mfa.importTotp("carol", { secret: SECRET })).label).toBe("carol@acme.test");
