@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { hotpCode, testKit } from "../testing/fixtures";
+import { codesEqual, normalizeCode } from "./hotp";
 
 async function userWithHotp() {
   const kit = testKit();
@@ -125,5 +126,28 @@ describe("HOTP factors", () => {
       ok: false,
       reason: "invalid_code",
     });
+  });
+});
+
+describe("normalizeCode and codesEqual", () => {
+  it("read a code of exactly the factor's digits, spaces and hyphens dropped, of at most 64 characters", () => {
+    expect(normalizeCode(" 123-456 ", 6)).toBe("123456");
+    expect(normalizeCode("12345", 6)).toBeNull();
+    expect(normalizeCode("1234567", 6)).toBeNull();
+    expect(normalizeCode("12345678", 8)).toBe("12345678");
+    expect(normalizeCode("12a456", 6)).toBeNull();
+    expect(normalizeCode("１２３４５６", 6)).toBeNull();
+    expect(normalizeCode(123456, 6)).toBeNull();
+    const padded = (length: number) => `123${" ".repeat(length - 6)}456`;
+    expect(normalizeCode(padded(64), 6)).toBe("123456");
+    expect(normalizeCode(padded(65), 6)).toBeNull();
+  });
+
+  it("compare every digit and the length", () => {
+    expect(codesEqual("123456", "123456")).toBe(true);
+    expect(codesEqual("123456", "123457")).toBe(false);
+    expect(codesEqual("923456", "123456")).toBe(false);
+    expect(codesEqual("12345", "123456")).toBe(false);
+    expect(codesEqual("123456", "12345")).toBe(false);
   });
 });
