@@ -232,6 +232,46 @@ describe("importWebauthnCredential", () => {
     expect((await open.mfa.listFactors("alice")).factors).toHaveLength(1);
   });
 
+  it("takes ids of 16 to 1366 characters, counters up to 2^32 - 1 and every known transport", async () => {
+    const kit = testKit();
+    const key = await softAuthenticator(RP, ORIGIN);
+    const add = (input: object) =>
+      kit.mfa.importWebauthnCredential("alice", { id: "", publicKey: key.publicKey, ...input });
+    const shortest = await add({ id: "A".repeat(16), counter: 0xffff_ffff });
+    expect(shortest).toMatchObject({ type: "webauthn", label: "Security key" });
+    expect(kit.store.dump().factors.alice![shortest.id]).toMatchObject({
+      credentialId: "A".repeat(16),
+      counter: "4294967295",
+      transports: "",
+      imported: "true",
+    });
+    const transports = ["ble", "cable", "hybrid", "internal", "nfc", "smart-card", "usb"];
+    const longest = await add({ id: "B".repeat(1366), transports, label: "x".repeat(200) });
+    expect(longest.label).toBe("x".repeat(128));
+    expect(kit.store.dump().factors.alice![longest.id]!.transports).toBe(transports.join(","));
+    const idMessage = "importWebauthnCredential: `id` must be the base64url credential id.";
+    await expect(add({ id: "C".repeat(15) })).rejects.toThrow(new TypeError(idMessage));
+    await expect(add({ id: "C".repeat(1367) })).rejects.toThrow(new TypeError(idMessage));
+    await expect(add({ id: "C".repeat(22), counter: 1.5 })).rejects.toThrow(
+      new TypeError("importWebauthnCredential: `counter` must be an integer from 0 to 2^32 - 1."),
+    );
+    await expect(add({ id: "C".repeat(22), transports: "usb" })).rejects.toThrow(
+      new TypeError(
+        "importWebauthnCredential: `transports` may list only ble, cable, hybrid, internal, nfc, smart-card, usb.",
+      ),
+    );
+    await expect(add({ id: "C".repeat(22), publicKey: 5 })).rejects.toThrow(
+      new TypeError("importWebauthnCredential: `publicKey` must be a base64url COSE public key."),
+    );
+    await expect(add({ id: "C".repeat(22), label: 5 })).rejects.toThrow(
+      new TypeError("importWebauthnCredential: `label` must be a string."),
+    );
+    await expect(add({ id: "A".repeat(16) })).rejects.toThrow(
+      new TypeError("importWebauthnCredential: the user already has this credential."),
+    );
+    expect((await kit.mfa.listFactors("alice")).factors).toHaveLength(2);
+  });
+
   it("needs the webauthn option", async () => {
     const kit = testKit({ webauthn: undefined });
     const key = await softAuthenticator(RP, ORIGIN);
