@@ -49,6 +49,7 @@ export function formatFigures(f: SimulationFigures, wallMs?: number): string[] {
     lines.push(`  failed at ${why}: ${n}`);
   }
   lines.push(
+    `  typed a code again: ${f.typedAgain}; network faults met: ${f.faults.edgeUnavailable} edge 503s, ${f.faults.lostAnswers} lost answers`,
     `guesses evaluated per attacker per lock: max ${s.maxGuessesPerLock}, mean ${s.meanGuessesPerLock.toFixed(2)} over ${f.locks.length} locks (goal <= ${GOALS.guessesPerLock}); ${f.guessesSent} guesses sent, ${f.guessesAccepted} accepted`,
     `time to the lock event: p50 ${seconds(s.p50TimeToLockEventMs)}, max ${seconds(s.maxTimeToLockEventMs)} (goal < ${seconds(GOALS.timeToLockEventMs)})`,
     `simulated ${(f.simulatedMs / 3_600_000).toFixed(2)} h${wallMs === undefined ? "" : ` in ${seconds(wallMs)}`}; goals ${s.met ? "met" : "NOT met"}`,

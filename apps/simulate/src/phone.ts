@@ -5,7 +5,7 @@ import type { Prng } from "./prng";
 export type DriftBucket = "within 15 s" | "15-60 s" | "minutes";
 
 /** The share of phones in each bucket: most within ±15 s, some to ±60 s, a few minutes off. */
-export const DRIFT_SHARES: Record<DriftBucket, number> = {
+const DRIFT_SHARES: Record<DriftBucket, number> = {
   "within 15 s": 0.94,
   "15-60 s": 0.05,
   minutes: 0.01,

@@ -22,7 +22,7 @@ export interface SimulationOptions {
 }
 
 /** One lock of a victim, as the kit's events tell it. */
-export interface LockFigure {
+interface LockFigure {
   /** Guesses the kit evaluated (`mfa.failed` events) since the victim's previous lock. */
   guesses: number;
   /** From the burst that led to it being sent to the `mfa.locked` event reaching the listener. */
@@ -36,6 +36,10 @@ export interface SimulationFigures {
   byBucket: Record<DriftBucket, { users: number; succeeded: number }>;
   /** `enroll: INVALID_CODE`, ... with how many users failed so. */
   failures: Record<string, number>;
+  /** Users who typed more than one code to enrol, or to sign in. */
+  typedAgain: number;
+  /** The network faults injected on the users' requests. */
+  faults: { edgeUnavailable: number; lostAnswers: number };
   attackers: number;
   guessesSent: number;
   guessesAccepted: number;
@@ -139,6 +143,8 @@ export async function simulate(options: SimulationOptions): Promise<SimulationFi
       succeeded: outcomes.filter((o) => o.ok).length,
       byBucket,
       failures,
+      typedAgain: outcomes.filter((o) => o.codes > 2).length,
+      faults: { ...world.faults },
       attackers,
       guessesSent: attackOutcomes.reduce((n, a) => n + a.sent, 0),
       guessesAccepted: attackOutcomes.reduce((n, a) => n + a.accepted, 0),

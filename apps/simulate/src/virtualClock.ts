@@ -105,8 +105,8 @@ export function virtualClock(startMs: number, random: () => number): VirtualCloc
 
   return {
     now: () => now,
-    sleep: (ms) => new Promise((resolve) => setTimer(resolve, ms)),
-    async run(main) {
+    sleep: (ms) => new Promise<void>((resolve) => setTimer(() => resolve(), ms)),
+    async run<T>(main: () => Promise<T>): Promise<T> {
       const saved = {
         now: Date.now,
         setTimeout: globalThis.setTimeout,
@@ -118,10 +118,7 @@ export function virtualClock(startMs: number, random: () => number): VirtualCloc
       globalThis.clearTimeout = clearTimer as typeof clearTimeout;
       Math.random = random;
       try {
-        let outcome:
-          | { ok: true; value: Awaited<ReturnType<typeof main>> }
-          | { ok: false; error: unknown }
-          | undefined;
+        let outcome: { ok: true; value: T } | { ok: false; error: unknown } | undefined;
         main().then(
           (value) => {
             outcome = { ok: true, value };

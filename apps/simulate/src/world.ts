@@ -48,6 +48,8 @@ export interface World {
   mfa: MfaServer;
   /** A `fetch` to the API over a network of `profile`, drawing from `random`. */
   fetchFor(profile: NetworkProfile, random: Prng): typeof fetch;
+  /** Faults the network injected so far: `503`s from the edge, answers lost on the way back. */
+  faults: { edgeUnavailable: number; lostAnswers: number };
   /** Subscribes to the kit's events as they are delivered (on the virtual clock). */
   onEvent(listener: (event: MfaEvent, deliveredAt: number) => void): void;
 }
@@ -59,6 +61,7 @@ export function createWorld(
   options: { activationWindow?: number },
 ): World {
   const listeners: ((event: MfaEvent, deliveredAt: number) => void)[] = [];
+  const faults = { edgeUnavailable: 0, lostAnswers: 0 };
   const mfa = createMfaServer({
     issuer: "Simulated",
     accountName: (userId) => `${userId}@simulated.test`,
@@ -99,7 +102,9 @@ export function createWorld(
         signal?.addEventListener("abort", aborted, { once: true });
         const request = new Request(input, init);
         const edge = r.next() < profile.edgeUnavailable;
-        const lost = r.next() < profile.lostAnswers;
+        const lost = !edge && r.next() < profile.lostAnswers;
+        if (edge) faults.edgeUnavailable++;
+        if (lost) faults.lostAnswers++;
         (async () => {
           await clock.sleep(profile.latencyMs(r));
           const answer = edge
@@ -126,6 +131,7 @@ export function createWorld(
     clock,
     mfa,
     fetchFor,
+    faults,
     onEvent: (listener) => void listeners.push(listener),
   };
 }
