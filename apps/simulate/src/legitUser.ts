@@ -21,9 +21,17 @@ const PATIENCE = 3;
 /** Times a user tries a task again after it failed on the network (no answer, an outage). */
 const NETWORK_TRIES = 3;
 
-const codeOf = (error: unknown) => (error instanceof MfaError ? error.code : String(error));
+/** The error's code, and the code of its cause (what the challenge handler gave up on). */
+const codeOf = (error: unknown): string =>
+  error instanceof MfaError
+    ? error.cause instanceof MfaError
+      ? `${error.code} after ${error.cause.code}`
+      : error.code
+    : String(error);
 const networkTrouble = (code: string) =>
-  ["NETWORK", "TIMEOUT", "SERVICE_UNAVAILABLE", "RETRY_EXHAUSTED", "STEP_UP_FAILED"].includes(code);
+  ["NETWORK", "TIMEOUT", "SERVICE_UNAVAILABLE", "RETRY_EXHAUSTED", "STEP_UP_FAILED"].includes(
+    code.split(" ")[0]!,
+  );
 
 /**
  * One user, with a phone whose clock is off as `bucket` says: signs up for a TOTP factor through the client (`mfa.api.enrollTotp`, scans the QR code,
