@@ -252,7 +252,9 @@ const positive = (name: string, value: number | undefined, fallback: number, min
 const diagnoseSteps = (value: unknown): number => {
   if (value === undefined) return 10;
   if (!Number.isInteger(value) || (value as number) < 0 || (value as number) > 100) {
-    throw new TypeError(`totp.diagnoseSteps must be an integer from 0 to 100, got ${String(value)}.`);
+    throw new TypeError(
+      `totp.diagnoseSteps must be an integer from 0 to 100, got ${String(value)}.`,
+    );
   }
   return value as number;
 };

@@ -55,10 +55,7 @@ export function resolveClockCheck(options: ClockCheckOptions): Required<ClockChe
     try {
       url = new URL(String(u));
     } catch {}
-    if (
-      url?.protocol !== "https:" &&
-      !(url?.protocol === "http:" && isLoopback(url.hostname))
-    ) {
+    if (url?.protocol !== "https:" && !(url?.protocol === "http:" && isLoopback(url.hostname))) {
       throw new TypeError(
         `clockCheck.urls[${i}] must be an https: URL (http: only for localhost), got ${String(u)}.`,
       );
@@ -117,8 +114,9 @@ export function startClockCheck(ctx: KitContext, options: Required<ClockCheckOpt
   let running: Promise<number | null> | undefined;
   let suspect = false;
   const measure = async () => {
-    const offsets = (await Promise.all(options.urls.map((u) => sample(ctx, u, options.timeoutMs))))
-      .filter((o): o is number => o !== null);
+    const offsets = (
+      await Promise.all(options.urls.map((u) => sample(ctx, u, options.timeoutMs)))
+    ).filter((o): o is number => o !== null);
     if (offsets.length === 0) return null;
     const offset = median(offsets);
     ctx.clockOffsetMs = offset;

@@ -159,7 +159,8 @@ describe("hints on a wrong TOTP code", () => {
 
   it("gives no hint for a code that matches nothing, nor for a backup code or another factor's", async () => {
     const kit = testKit();
-    const { secret, backupCodes } = await staleUser(kit);
+    const { secret, backupCodes } = await userWithTotp(kit);
+    kit.tick(20 * MIN);
     expect(
       await kit.mfa.verify({ userId: "alice", code: wrong(totpCode(secret, kit.clock.now)) }),
     ).toEqual({ ok: false, reason: "invalid_code", attemptsLeft: 2 });

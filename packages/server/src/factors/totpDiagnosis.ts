@@ -1,10 +1,10 @@
 import type { VerifyHint } from "@mfa-kit/protocol";
+import { serverClockOff } from "../clock/clockCheck";
 import type { KitContext } from "../context";
 import type { HashAlgorithm } from "../crypto/types";
 import type { FactorRecord } from "../stores/types";
 import { codesEqual, hashName, hotp, normalizeCode } from "./hotp";
 import { factorSecret } from "./secret";
-import { serverClockOff } from "../clock/clockCheck";
 import { MAX_DRIFT } from "./totp";
 
 /** Why a wrong TOTP code was probably typed, as a verification failure carries it. */
