@@ -38,7 +38,7 @@ export interface ClockCheck {
 }
 
 /** How far off its sources the server's clock may be before it counts as wrong. */
-export const CLOCK_TOLERANCE_MS = 30_000;
+const CLOCK_TOLERANCE_MS = 30_000;
 
 /** Whether the clock check found the server's own clock off its sources. */
 export const serverClockOff = (ctx: Pick<KitContext, "clockOffsetMs">): boolean =>

@@ -8,20 +8,13 @@ import { factorSecret } from "./secret";
 import { MAX_DRIFT } from "./totp";
 
 /** Why a wrong TOTP code was probably typed, as a verification failure carries it. */
-export type TotpHint =
+type TotpHint =
   /** The code is the one of a past step: the authenticator's clock is `behindS` seconds late. */
   | { hint: Extract<VerifyHint, "authenticator_clock_behind">; behindS: number }
   /** The code is right under another algorithm or digit count than the factor's. */
   | { hint: Extract<VerifyHint, "algorithm_mismatch"> };
 
 const ALGORITHMS: HashAlgorithm[] = ["sha1", "sha256", "sha512"];
-
-/**
- * The most HMACs one {@link diagnoseTotp} computes: `diagnoseSteps` past steps, and each of the
- * three algorithms across the window (`2 × window + 1` steps).
- */
-export const diagnosisCost = (ctx: KitContext): number =>
-  ctx.options.totp.diagnoseSteps + 3 * (2 * ctx.options.totp.window + 1);
 
 /**
  * Why a TOTP code the check refused might have been typed, for the user's sake: a code of the
@@ -31,7 +24,7 @@ export const diagnosisCost = (ctx: KitContext): number =>
  * digit count (6 or 8, from the code's length) means the app was set up with other settings.
  * Future steps are never looked at: such a code could be replayed later. Nothing is accepted or
  * counted here; the caller runs it once, after the store counted the failure, and it costs at most
- * {@link diagnosisCost} HMACs. `undefined` when nothing explains the code.
+ * `diagnoseSteps + 3 × (2 × window + 1)` HMACs (the past steps, each algorithm across the window). `undefined` when nothing explains the code.
  */
 export function diagnoseTotp(
   ctx: KitContext,
