@@ -123,7 +123,7 @@ describe("retryer", () => {
       try {
         const { core, handler, ctx, emit } = setup();
         let verdict: unknown;
-        void handler(ctx, limited("7")).then((v) => {
+        void Promise.resolve(handler(ctx, limited("7"))).then((v) => {
           verdict = v;
         });
         await vi.advanceTimersByTimeAsync(0);
