@@ -69,8 +69,10 @@ describe("HOTP factors", () => {
   // factor's counter is 1.
   it("accepts a code up to lookAhead counters ahead, and asks for a resync just past it", async () => {
     const { kit, secret, factorId } = await userWithHotp();
+    kit.tick(5_000);
     expect((await kit.mfa.verify({ userId: "alice", code: hotpCode(secret, 11) })).ok).toBe(true);
     expect(kit.store.dump().factors.alice![factorId]!.counter).toBe("12");
+    expect((await kit.mfa.listFactors("alice")).factors[0]?.lastUsedAt).toBe(kit.clock.now);
     expect(await kit.mfa.verify({ userId: "alice", code: hotpCode(secret, 23) })).toMatchObject({
       ok: false,
       reason: "resync_required",
