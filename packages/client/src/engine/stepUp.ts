@@ -32,9 +32,18 @@ export function createStepUp(
   challenges: ChallengeCoordinator,
   session: MfaSession,
 ) {
-  const { clock, emit } = core;
-  const { ask_: ask, view_: view, active_: active } = challenges;
+  const { clock } = core;
+  const active = challenges.active_;
   const { get_: current, set_: set } = session;
+
+  /**
+   * The verify loop and the one-shot answer, loaded with the first challenge: a session that never
+   * needs one does not carry them.
+   */
+  const prompts = () =>
+    import("./verifyLoop").catch((cause) => {
+      throw new MfaError("STEP_UP_FAILED", "Verification could not be loaded.", { cause });
+    });
 
   /** Waits on the shared challenge (opened if needed) for the API at `url`. */
   const join = (
@@ -46,17 +55,10 @@ export function createStepUp(
     challenges.join_(
       challenge,
       problem,
-      // The verify loop is loaded with the first challenge: a session that never needs one (or an
-      // app that only calls one-shot) does not carry it.
       (p) => {
         // The session this challenge met: any other one was verified since (here or in a tab).
         const begun = current()?.token;
-        return import("./verifyLoop").then(
-          (m) => m.verifyLoop(core, challenges, session, url, begun, p),
-          (cause) => {
-            throw new MfaError("STEP_UP_FAILED", "Verification could not be loaded.", { cause });
-          },
-        );
+        return prompts().then((m) => m.verifyLoop(core, challenges, session, url, begun, p));
       },
       signal,
     );
@@ -91,33 +93,21 @@ export function createStepUp(
       return "replay";
     }
     // A one-shot call: the answer goes inline with the replay (X-MFA-Token); no session is kept.
-    const alone = view(challenge, problem);
-    emit("stepup.required", { challenge: alone });
-    const answer = (await ask(alone, ctx.signal ?? new AbortController().signal)) as {
-      code?: string;
-      backupCode?: string;
-    };
-    ctx.mfaToken = answer.code ?? answer.backupCode;
-    if (!ctx.mfaToken) throw new MfaError("STEP_UP_FAILED", "A one-shot call needs a code.");
-    return "replay";
+    return prompts().then((m) => m.answerInline(core, challenges, ctx, challenge, problem));
   };
 
   return {
     handler_: handler,
-    join_: join,
     /** Verifies now unless the session already satisfies `maxAge` / `acrValues`. */
     async now_(
       options: { maxAge?: number; acrValues?: string[]; signal?: AbortSignal },
       url: () => string,
     ): Promise<void> {
       const { maxAge, acrValues = [] } = options;
+      // Judged on the session and the time of the call, whenever the check's code arrives.
       const s = current();
-      if (
-        !s ||
-        maxAge === 0 ||
-        clock.now() - s.authTime > (maxAge ?? Number.POSITIVE_INFINITY) * 1000 ||
-        (acrValues[0] && !acrValues.includes(s.acr))
-      ) {
+      const now = clock.now();
+      if ((await prompts()).unsatisfied(s, now, maxAge, acrValues)) {
         await join({ acrValues, maxAge }, null, url(), options.signal);
       }
     },

@@ -1,16 +1,51 @@
-import { isProblem, type ListFactorsResponse } from "@mfa-kit/protocol";
-import { answerError } from "./answerError";
 import {
-  type ChallengeCoordinator,
-  cancelled,
-  type Pending,
-  required,
-} from "./challengeCoordinator";
+  isProblem,
+  type ListFactorsResponse,
+  type MfaProblem,
+  type MfaSessionResponse,
+  type StepUpChallenge,
+} from "@mfa-kit/protocol";
+import { answerError } from "./answerError";
+import { type ChallengeCoordinator, cancel, cancelled, type Pending } from "./challengeCoordinator";
 import type { EngineCore } from "./core";
 import { MfaError } from "./mfaError";
 import type { MfaSession } from "./mfaSession";
+import type { RequestContext } from "./requestContext";
 import { later } from "./retryer";
 import { sessionInfo, toSession } from "./session";
+import type { ChallengeAnswer, PendingChallenge } from "./types";
+import { abortable } from "./wait";
+
+/** The error when the API asks for MFA and nobody can answer. */
+const required = (challenge: StepUpChallenge, problem: MfaProblem | null) =>
+  new MfaError("STEP_UP_REQUIRED", "MFA required and no challenge handler set.", {
+    status: 401,
+    problem,
+    challenge,
+  });
+
+/** Asks the challenge handler; its rejection or an abort of `signal` is `STEP_UP_CANCELLED`. */
+async function ask(
+  challenges: ChallengeCoordinator,
+  challenge: PendingChallenge,
+  signal: AbortSignal,
+): Promise<ChallengeAnswer> {
+  const handler = challenges.handler_();
+  if (!handler) throw required(challenge.challenge, challenge.problem);
+  try {
+    return await abortable(
+      handler(challenge, {
+        attempt: challenge.attempt,
+        lastError: challenge.lastError,
+        signal,
+      }),
+      signal,
+    );
+  } catch (e) {
+    // The handler's own rejection is a cancellation, whatever it threw (kept as the cause).
+    throw signal.aborted ? cancelled(signal.reason) : cancel(e);
+  }
+}
 
 /**
  * The kit's verify loop for the API at `url`, settling `p`: ask the challenge handler, post the answer to
@@ -28,10 +63,9 @@ export async function verifyLoop(
   p: Pending,
 ): Promise<void> {
   const { o, clock, emit, call } = core;
-  const { ask_: ask } = challenges;
   const set = session.set_;
   const { signal } = p;
-  if (!challenges.answerable_()) throw required(p.view_.challenge, p.view_.problem);
+  if (!challenges.handler_()) throw required(p.view_.challenge, p.view_.problem);
   if (!p.view_.problem?.factors) {
     const res = await call(
       new URL(o.paths.factors, url).href,
@@ -63,7 +97,7 @@ export async function verifyLoop(
     }
     p.open_();
     for (;;) {
-      const answer = await ask(p.view_, signal);
+      const answer = await ask(challenges, p.view_, signal);
       p.show_({}, "verifying");
       const res = await call(new URL(o.paths.verify, url).href, "POST", answer, signal, true).catch(
         (cause) => {
@@ -127,3 +161,37 @@ export async function verifyLoop(
     }),
   );
 }
+
+/** A one-shot call's challenge: asked for this request alone, its code goes inline with the replay. */
+export async function answerInline(
+  core: EngineCore,
+  challenges: ChallengeCoordinator,
+  ctx: RequestContext,
+  challenge: StepUpChallenge,
+  problem: MfaProblem | null,
+): Promise<"replay"> {
+  const alone = challenges.view_(challenge, problem);
+  core.emit("stepup.required", { challenge: alone });
+  const answer = (await ask(challenges, alone, ctx.signal ?? new AbortController().signal)) as {
+    code?: string;
+    backupCode?: string;
+  };
+  ctx.mfaToken = answer.code ?? answer.backupCode;
+  if (!ctx.mfaToken) throw new MfaError("STEP_UP_FAILED", "A one-shot call needs a code.");
+  return "replay";
+}
+
+/**
+ * Whether `mfa.stepUp()` must verify: there is no session `s`, or it is older than `maxAge`
+ * seconds at the server's time `now` (0: always), or of none of the `acrValues` (when given).
+ */
+export const unsatisfied = (
+  s: MfaSessionResponse | null,
+  now: number,
+  maxAge: number | undefined,
+  acrValues: string[],
+): boolean =>
+  !s ||
+  maxAge === 0 ||
+  now - s.authTime > (maxAge ?? Number.POSITIVE_INFINITY) * 1000 ||
+  !!(acrValues[0] && !acrValues.includes(s.acr));
