@@ -39,8 +39,8 @@ export interface MfaApi {
   signOut(): Promise<void>;
 }
 
-/** The names of {@link MfaApi}'s calls (the test checks them against `mfaApiOf`'s). */
-export const MFA_API_CALLS = (
+/** The names of {@link MfaApi}'s calls (`onDemand.test.ts` checks them against `mfaApiOf`'s). */
+const MFA_API_CALLS = (
   "enrollTotp enrollContact activateFactor webauthnRegistrationOptions verifyWebauthnRegistration " +
   "listFactors removeFactor renameFactor startChallenge regenerateBackupCodes signOut"
 ).split(" ") as (keyof MfaApi)[];
