@@ -13,6 +13,7 @@ describe("createMfaServer options", () => {
       period: 30,
       window: 1,
       secretBytes: 20,
+      diagnoseSteps: 10,
     });
     expect(o.otp).toMatchObject({
       ttlMs: 600_000,
@@ -45,6 +46,12 @@ describe("createMfaServer options", () => {
   it("explain a bad option with a TypeError naming it", () => {
     expect(() => createMfaServer({} as never)).toThrow(/issuer/);
     expect(() => resolveOptions({ issuer: "A", totp: { digits: 7 as 6 } })).toThrow(/totp.digits/);
+    for (const diagnoseSteps of [-1, 1.5, 101, Number.NaN]) {
+      expect(() => resolveOptions({ issuer: "A", totp: { diagnoseSteps } })).toThrow(
+        /totp\.diagnoseSteps must be an integer from 0 to 100/,
+      );
+    }
+    expect(resolveOptions({ issuer: "A", totp: { diagnoseSteps: 0 } }).totp.diagnoseSteps).toBe(0);
     expect(() => resolveOptions({ issuer: "A", totp: { algorithm: "MD5" as "SHA1" } })).toThrow(
       /totp.algorithm/,
     );

@@ -1,4 +1,5 @@
 import type { ContactChannel } from "@mfa-kit/protocol";
+import type { ClockCheckOptions } from "./clock/clockCheck";
 import type { MfaCrypto } from "./crypto/types";
 import type { MfaEvent } from "./events/types";
 import type { EncryptionKeys } from "./secrets/keyRing";
@@ -17,6 +18,12 @@ export interface TotpOptions {
   window?: number;
   /** Random bytes in a new secret. Defaults to `20` (160 bits, RFC 4226 §4). */
   secretBytes?: number;
+  /**
+   * Past steps a wrong code is compared with, to tell the user their authenticator's clock is
+   * behind (`hint: "authenticator_clock_behind"`, never accepted); `0` turns that off, at most 100.
+   * Defaults to `10` (five minutes of 30 s steps).
+   */
+  diagnoseSteps?: number;
 }
 
 /** HOTP (RFC 4226) parameters: new factors' algorithm and digits, and verification windows. */
@@ -200,6 +207,12 @@ export interface MfaServerOptions {
   webhookDelivery?: WebhookDeliveryOptions;
   /** The clock, epoch milliseconds. Defaults to `Date.now`. */
   now?: () => number;
+  /**
+   * Compares the server's clock with the `Date` of HTTPS sources the app trusts (HEAD requests,
+   * median offset): `clock.suspect` fires when it is more than 30 s off, and step-up and verify
+   * problems say which clock is off (`clockSide`). Defaults to none.
+   */
+  clockCheck?: ClockCheckOptions;
   /** The crypto implementation. Defaults to node:crypto under the `node` export condition, else the portable one. */
   crypto?: MfaCrypto;
 }
@@ -234,6 +247,16 @@ const positive = (name: string, value: number | undefined, fallback: number, min
     throw new TypeError(`${name} must be a finite number >= ${min}, got ${String(value)}.`);
   }
   return value;
+};
+
+const diagnoseSteps = (value: unknown): number => {
+  if (value === undefined) return 10;
+  if (!Number.isInteger(value) || (value as number) < 0 || (value as number) > 100) {
+    throw new TypeError(
+      `totp.diagnoseSteps must be an integer from 0 to 100, got ${String(value)}.`,
+    );
+  }
+  return value as number;
 };
 
 const unknownCountry = (value: unknown): "hold" | "allow" => {
@@ -309,6 +332,7 @@ export function resolveOptions(options: MfaServerOptions): ResolvedOptions {
       period: positive("totp.period", totp.period, 30),
       window: positive("totp.window", totp.window, 1, 0),
       secretBytes: positive("totp.secretBytes", totp.secretBytes, 20, 16),
+      diagnoseSteps: diagnoseSteps(totp.diagnoseSteps),
     },
     hotp: {
       algorithm: hotpAlgorithm,

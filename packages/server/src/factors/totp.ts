@@ -267,7 +267,8 @@ export async function importOtpApp(
   }
 }
 
-const MAX_DRIFT = 100;
+/** The most steps a factor's remembered drift may reach either way. */
+export const MAX_DRIFT = 100;
 
 /**
  * The check of a TOTP code (computed here, decided by the store's `verifyAttempt`): the window is
