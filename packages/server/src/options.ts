@@ -16,6 +16,14 @@ export interface TotpOptions {
   period?: number;
   /** Steps accepted either side of the expected one (RFC 6238 §5.2). Defaults to `1`. */
   window?: number;
+  /**
+   * Steps accepted either side of the current one for the first code of a new TOTP factor (its
+   * activation): it proves possession of the secret just shown, so a wider window is safe there
+   * and lets phones whose clock is minutes off enrol; the drift it finds is remembered, and later
+   * verifications keep `window`. Defaults to `10` (±5 minutes at 30 s steps), or `window` when
+   * that is larger.
+   */
+  activationWindow?: number;
   /** Random bytes in a new secret. Defaults to `20` (160 bits, RFC 4226 §4). */
   secretBytes?: number;
   /**
@@ -177,7 +185,7 @@ export interface MfaServerOptions {
    * which is only allowed with the default memory store (sealed secrets would not survive a restart).
    */
   encryptionKeys?: EncryptionKeys;
-  /** TOTP parameters. Defaults to SHA1, 6 digits, 30 s, window 1. */
+  /** TOTP parameters. Defaults to SHA1, 6 digits, 30 s, window 1 (activation window 10). */
   totp?: TotpOptions;
   /** HOTP parameters. Defaults to look-ahead 10, resync window 100. */
   hotp?: HotpOptions;
@@ -276,6 +284,7 @@ export function resolveOptions(options: MfaServerOptions): ResolvedOptions {
   }
   const digits = totp.digits ?? 6;
   if (digits !== 6 && digits !== 8) throw new TypeError("totp.digits must be 6 or 8.");
+  const window = positive("totp.window", totp.window, 1, 0);
   if (options.issuer.includes(":")) {
     throw new TypeError(
       `createMfaServer: \`issuer\` may not contain a colon, got ${JSON.stringify(options.issuer)}: authenticator apps split the otpauth label at the first colon (Key Uri Format), so "Acme:Corp" would show issuer "Acme" and account "Corp:…". Use another separator, e.g. "Acme Corp".`,
@@ -330,7 +339,10 @@ export function resolveOptions(options: MfaServerOptions): ResolvedOptions {
       algorithm,
       digits,
       period: positive("totp.period", totp.period, 30),
-      window: positive("totp.window", totp.window, 1, 0),
+      window,
+      activationWindow: Math.floor(
+        positive("totp.activationWindow", totp.activationWindow, Math.max(10, window), 0),
+      ),
       secretBytes: positive("totp.secretBytes", totp.secretBytes, 20, 16),
       diagnoseSteps: diagnoseSteps(totp.diagnoseSteps),
     },
