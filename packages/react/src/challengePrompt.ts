@@ -10,22 +10,22 @@ interface PromptRequest {
 
 /**
  * Bridges the client's promise-based challenge handler and React: the handler parks a request
- * here, components read it through `subscribe`/`getSnapshot`, and `answer` settles it.
+ * here, components read it through `subscribe_`/`getSnapshot_`, and `answer_` settles it.
  */
 export interface ChallengePrompt {
-  handler: ChallengeHandler;
-  subscribe(listener: () => void): () => void;
-  getSnapshot(): PromptRequest | null;
+  handler_: ChallengeHandler;
+  subscribe_(listener: () => void): () => void;
+  getSnapshot_(): PromptRequest | null;
   /** Hands the user's answer to the client; `false` when nothing is waiting for one. */
-  answer(answer: ChallengeAnswer): boolean;
+  answer_(answer: ChallengeAnswer): boolean;
   /** Gives up on the waiting request (the client then rejects its calls with STEP_UP_CANCELLED). */
-  dismiss(reason?: unknown): void;
+  dismiss_(reason?: unknown): void;
 }
 
 interface Waiting {
-  request: PromptRequest;
-  resolve(answer: ChallengeAnswer): void;
-  reject(reason: unknown): void;
+  request_: PromptRequest;
+  resolve_(answer: ChallengeAnswer): void;
+  reject_(reason: unknown): void;
 }
 
 const aborted = () => new DOMException("The prompt was closed.", "AbortError");
@@ -40,11 +40,15 @@ export function createChallengePrompt(): ChallengePrompt {
   };
 
   return {
-    handler: (challenge, { attempt, signal }) =>
+    handler_: (challenge, { attempt, signal }) =>
       new Promise<ChallengeAnswer>((resolve, reject) => {
         // A newer call replaces an older one the client no longer waits for.
-        waiting?.reject(aborted());
-        const entry: Waiting = { request: { challenge, attempt }, resolve, reject };
+        waiting?.reject_(aborted());
+        const entry: Waiting = {
+          request_: { challenge, attempt },
+          resolve_: resolve,
+          reject_: reject,
+        };
         const onAbort = () => {
           if (waiting === entry) settle(null);
           reject(signal.reason);
@@ -53,23 +57,23 @@ export function createChallengePrompt(): ChallengePrompt {
         signal.addEventListener("abort", onAbort, { once: true });
         settle(entry);
       }),
-    subscribe(listener) {
+    subscribe_(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    getSnapshot: () => waiting?.request ?? null,
-    answer(answer) {
+    getSnapshot_: () => waiting?.request_ ?? null,
+    answer_(answer) {
       const current = waiting;
       if (!current) return false;
       settle(null);
-      current.resolve(answer);
+      current.resolve_(answer);
       return true;
     },
-    dismiss(reason = aborted()) {
+    dismiss_(reason = aborted()) {
       const current = waiting;
       if (!current) return;
       settle(null);
-      current.reject(reason);
+      current.reject_(reason);
     },
   };
 }

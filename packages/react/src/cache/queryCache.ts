@@ -12,12 +12,12 @@ export interface Query<T> {
 }
 
 interface Entry {
-  state: Query<unknown>;
-  fetch: () => Promise<unknown>;
-  listeners: Set<() => void>;
-  flight?: Promise<void>;
+  state_: Query<unknown>;
+  fetch_: () => Promise<unknown>;
+  listeners_: Set<() => void>;
+  flight_?: Promise<void>;
   /** Out of date: fetched again by the next reader. */
-  stale?: boolean;
+  stale_?: boolean;
 }
 
 /** The cache key of the factor list. */
@@ -48,26 +48,26 @@ function cacheOf(client: MfaClient): Map<string, Entry> {
 }
 
 const set = (entry: Entry, patch: Partial<Query<unknown>>) => {
-  entry.state = { ...entry.state, ...patch };
-  for (const listener of entry.listeners) listener();
+  entry.state_ = { ...entry.state_, ...patch };
+  for (const listener of entry.listeners_) listener();
 };
 
 /** Fetches `entry`, or joins the fetch in flight. */
 const load = (entry: Entry): Promise<void> => {
-  entry.stale = false;
-  if (!entry.flight) {
+  entry.stale_ = false;
+  if (!entry.flight_) {
     set(entry, { loading: true });
-    entry.flight = entry
-      .fetch()
+    entry.flight_ = entry
+      .fetch_()
       .then(
         (data) => set(entry, { data, error: null, loading: false }),
         (error: Error) => set(entry, { error, loading: false }),
       )
       .finally(() => {
-        entry.flight = undefined;
+        entry.flight_ = undefined;
       });
   }
-  return entry.flight;
+  return entry.flight_;
 };
 
 /**
@@ -77,9 +77,9 @@ const load = (entry: Entry): Promise<void> => {
 export function invalidate(client: MfaClient, key: string): Promise<void> {
   const entry = caches.get(client)?.get(key);
   if (!entry) return Promise.resolve();
-  entry.stale = true;
-  const again = () => (entry.listeners.size && entry.stale ? load(entry) : undefined);
-  return entry.flight ? entry.flight.then(again) : Promise.resolve(again());
+  entry.stale_ = true;
+  const again = () => (entry.listeners_.size && entry.stale_ ? load(entry) : undefined);
+  return entry.flight_ ? entry.flight_.then(again) : Promise.resolve(again());
 }
 
 /** Reads `key` of `client`, fetching it with `fetch` when no one has yet, re-rendering as it changes. */
@@ -87,18 +87,23 @@ export function useQuery<T>(client: MfaClient, key: string, fetch: () => Promise
   const cache = cacheOf(client);
   let entry = cache.get(key);
   if (!entry) {
-    entry = { state: { error: null, loading: false }, fetch, listeners: new Set(), stale: true };
+    entry = {
+      state_: { error: null, loading: false },
+      fetch_: fetch,
+      listeners_: new Set(),
+      stale_: true,
+    };
     cache.set(key, entry);
   }
   const e = entry;
   const subscribe = useCallback(
     (listener: () => void) => {
-      e.listeners.add(listener);
-      if (e.stale) void load(e);
-      return () => void e.listeners.delete(listener);
+      e.listeners_.add(listener);
+      if (e.stale_) void load(e);
+      return () => void e.listeners_.delete(listener);
     },
     [e],
   );
-  const read = () => e.state as Query<T>;
+  const read = () => e.state_ as Query<T>;
   return useSyncExternalStore(subscribe, read, read);
 }
