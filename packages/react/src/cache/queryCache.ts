@@ -20,31 +20,30 @@ interface Entry {
   stale_?: boolean;
 }
 
-/** The cache key of the factor list. */
-export const FACTORS = "factors";
-
-const caches = new WeakMap<MfaClient, Map<string, Entry>>();
+const entries = new WeakMap<MfaClient, Entry>();
 
 /**
- * The reads of one client (the factor list ...), shared by every component: one fetch however
- * many read it, fetched again after each verification (`authTime` moved: last-used times and
- * backup codes changed) and when {@link invalidate}d after a change.
+ * The factor list of one client, shared by every component: one fetch however many read it,
+ * fetched again after each verification (`authTime` moved: last-used times and backup codes
+ * changed) and when {@link invalidate}d after a change.
  */
-function cacheOf(client: MfaClient): Map<string, Entry> {
-  let cache = caches.get(client);
-  if (!cache) {
-    const made = new Map<string, Entry>();
-    cache = made;
-    caches.set(client, made);
+function entryOf(client: MfaClient, fetch: () => Promise<unknown>): Entry {
+  let entry = entries.get(client);
+  if (!entry) {
+    entry = {
+      state_: { error: null, loading: false },
+      fetch_: fetch,
+      listeners_: new Set(),
+      stale_: true,
+    };
+    entries.set(client, entry);
     let authTime = client.getSnapshot().session?.authTime;
     client.subscribe(({ session }) => {
-      if (session && session.authTime !== authTime) {
-        for (const key of made.keys()) void invalidate(client, key);
-      }
+      if (session && session.authTime !== authTime) void invalidate(client);
       authTime = session?.authTime;
     });
   }
-  return cache;
+  return entry;
 }
 
 const set = (entry: Entry, patch: Partial<Query<unknown>>) => {
@@ -71,31 +70,21 @@ const load = (entry: Entry): Promise<void> => {
 };
 
 /**
- * Marks `key` out of date and, if a component is reading it, fetches it again (after the fetch in
- * flight, whose answer may predate the change); resolves once the fresh answer is in.
+ * Marks the factor list of `client` out of date and, if a component is reading it, fetches it again
+ * (after the fetch in flight, whose answer may predate the change); resolves once the fresh answer
+ * is in.
  */
-export function invalidate(client: MfaClient, key: string): Promise<void> {
-  const entry = caches.get(client)?.get(key);
+export function invalidate(client: MfaClient): Promise<void> {
+  const entry = entries.get(client);
   if (!entry) return Promise.resolve();
   entry.stale_ = true;
   const again = () => (entry.listeners_.size && entry.stale_ ? load(entry) : undefined);
   return entry.flight_ ? entry.flight_.then(again) : Promise.resolve(again());
 }
 
-/** Reads `key` of `client`, fetching it with `fetch` when no one has yet, re-rendering as it changes. */
-export function useQuery<T>(client: MfaClient, key: string, fetch: () => Promise<T>): Query<T> {
-  const cache = cacheOf(client);
-  let entry = cache.get(key);
-  if (!entry) {
-    entry = {
-      state_: { error: null, loading: false },
-      fetch_: fetch,
-      listeners_: new Set(),
-      stale_: true,
-    };
-    cache.set(key, entry);
-  }
-  const e = entry;
+/** Reads the factor list of `client`, fetching it with `fetch` when no one has yet, re-rendering as it changes. */
+export function useQuery<T>(client: MfaClient, fetch: () => Promise<T>): Query<T> {
+  const e = entryOf(client, fetch);
   const subscribe = useCallback(
     (listener: () => void) => {
       e.listeners_.add(listener);

@@ -1,5 +1,5 @@
 import { type ReactNode, useId, useState } from "react";
-import { FACTORS, invalidate } from "../cache/queryCache";
+import { invalidate } from "../cache/queryCache";
 import { useMfaContext } from "../mfaContext";
 import { downloadText } from "../saveText";
 import { button } from "./button";
@@ -86,7 +86,7 @@ export function BackupCodes({
       setFresh((await client.api.regenerateBackupCodes()).backupCodes);
       setSaved(false);
       // Every list showing how many codes are left shows the new count.
-      void invalidate(client, FACTORS);
+      void invalidate(client);
     } catch (error) {
       setFailed((error as { code?: unknown } | null)?.code !== "STEP_UP_CANCELLED");
     }
@@ -128,7 +128,7 @@ export function BackupCodes({
               setFresh(null);
               setSaved(false);
               // Saved: lists of factors and codes left may show the new state now.
-              if (codes) void invalidate(client, FACTORS);
+              if (codes) void invalidate(client);
               onDone?.();
             },
             true,

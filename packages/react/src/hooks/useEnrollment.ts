@@ -7,7 +7,7 @@ import type {
   FactorSummary,
 } from "@mfa-kit/protocol";
 import { useCallback, useRef, useState } from "react";
-import { FACTORS, invalidate } from "../cache/queryCache";
+import { invalidate } from "../cache/queryCache";
 import { useMfaContext } from "../mfaContext";
 
 /** Where an enrollment stands. */
@@ -115,7 +115,7 @@ export function useEnrollment(): EnrollmentState {
           // unmounted component never runs); with backup codes only once they were shown and
           // acknowledged (`<BackupCodes>` does it), so that a screen that changes with the list
           // cannot take them away before the user saved them.
-          if (!activated.backupCodes?.length) void invalidate(client, FACTORS);
+          if (!activated.backupCodes?.length) void invalidate(client);
           return activated;
         },
         (activated) => ({ step_: "done", activated_: activated }),
