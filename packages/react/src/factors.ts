@@ -1,3 +1,7 @@
+// Everything of the main entry too, so that the two entries share one chunk holding all of the main
+// entry's code: an app importing from both loads each module once, and the main entry's imports
+// of React come in one statement.
+export * from "./index";
 export {
   ContactEnrollment,
   type ContactEnrollmentMessages,
