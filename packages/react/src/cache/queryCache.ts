@@ -4,11 +4,11 @@ import { useCallback, useSyncExternalStore } from "react";
 /** One cached answer, as the components reading it see it. */
 export interface Query<T> {
   /** The last answer; `undefined` until the first one arrives. */
-  data?: T;
+  data_?: T;
   /** Why the last fetch failed, or `null`. */
-  error: Error | null;
+  error_: Error | null;
   /** A fetch is in flight. */
-  loading: boolean;
+  loading_: boolean;
 }
 
 interface Entry {
@@ -31,7 +31,7 @@ function entryOf(client: MfaClient, fetch: () => Promise<unknown>): Entry {
   let entry = entries.get(client);
   if (!entry) {
     entry = {
-      state_: { error: null, loading: false },
+      state_: { error_: null, loading_: false },
       fetch_: fetch,
       listeners_: new Set(),
       stale_: true,
@@ -55,12 +55,12 @@ const set = (entry: Entry, patch: Partial<Query<unknown>>) => {
 const load = (entry: Entry): Promise<void> => {
   entry.stale_ = false;
   if (!entry.flight_) {
-    set(entry, { loading: true });
+    set(entry, { loading_: true });
     entry.flight_ = entry
       .fetch_()
       .then(
-        (data) => set(entry, { data, error: null, loading: false }),
-        (error: Error) => set(entry, { error, loading: false }),
+        (data) => set(entry, { data_: data, error_: null, loading_: false }),
+        (error: Error) => set(entry, { error_: error, loading_: false }),
       )
       .finally(() => {
         entry.flight_ = undefined;

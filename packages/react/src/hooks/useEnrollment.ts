@@ -6,7 +6,7 @@ import type {
   EnrollTotpResponse,
   FactorSummary,
 } from "@mfa-kit/protocol";
-import { useCallback, useRef, useState } from "react";
+import { useRef, useState } from "react";
 import { invalidate } from "../cache/queryCache";
 import { useMfaContext } from "../mfaContext";
 
@@ -59,27 +59,28 @@ export function useEnrollment(): EnrollmentState {
   // Each start or reset begins a new run; answers of an older run are dropped.
   const run = useRef(0);
 
-  const step = useCallback(
-    async <T>(from: Partial<State>, call: () => Promise<T>, to: (result: T) => Partial<State>) => {
-      const mine = ++run.current;
-      setState((prev) => ({ ...prev, ...from, error_: null }));
-      try {
-        const result = await call();
-        if (mine === run.current) setState((prev) => ({ ...prev, ...to(result) }));
-        return result;
-      } catch (error) {
-        if (mine === run.current) {
-          setState((prev) => ({
-            ...prev,
-            step_: prev.step_ === "activating" ? "confirm" : "idle",
-            error_: error as Error,
-          }));
-        }
-        return null;
+  const step = async <T>(
+    from: Partial<State>,
+    call: () => Promise<T>,
+    to: (result: T) => Partial<State>,
+  ) => {
+    const mine = ++run.current;
+    setState((prev) => ({ ...prev, ...from, error_: null }));
+    try {
+      const result = await call();
+      if (mine === run.current) setState((prev) => ({ ...prev, ...to(result) }));
+      return result;
+    } catch (error) {
+      if (mine === run.current) {
+        setState((prev) => ({
+          ...prev,
+          step_: prev.step_ === "activating" ? "confirm" : "idle",
+          error_: error as Error,
+        }));
       }
-    },
-    [],
-  );
+      return null;
+    }
+  };
 
   const factorId = state.totp_?.factorId ?? state.contact_?.factorId ?? null;
   return {

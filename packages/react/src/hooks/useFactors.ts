@@ -64,11 +64,11 @@ export function useFactors(): FactorsState {
   const done = async (task: () => Promise<unknown>) => (await change(task)) !== null;
 
   return {
-    factors: query.data?.factors ?? [],
-    backupCodesRemaining: query.data?.backupCodesRemaining ?? null,
-    loading: query.loading || (!query.data && !query.error),
+    factors: query.data_?.factors ?? [],
+    backupCodesRemaining: query.data_?.backupCodesRemaining ?? null,
+    loading: query.loading_ || (!query.data_ && !query.error_),
     busy,
-    error: failure ?? query.error,
+    error: failure ?? query.error_,
     refresh,
     remove: (factorId) => done(() => client.api.removeFactor(factorId).then(() => true)),
     rename: (factorId, label) => done(() => client.api.renameFactor(factorId, label)),

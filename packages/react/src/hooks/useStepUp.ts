@@ -100,7 +100,8 @@ export function useStepUp(): StepUpState {
   const sentCode = local.sent_?.factorId === factor?.id ? (local.sent_ ?? null) : null;
   const retryAfterMs = useCountdown(challenge?.lockedUntil);
   const locked = !!retryAfterMs;
-  const waiting = request?.challenge.id === id && id !== null;
+  // Challenge ids are strings: with no challenge (`id` null) nothing is waiting.
+  const waiting = request?.challenge.id === id;
   const lastError = challenge?.lastError ?? null;
 
   // Hands an answer to the client, if it still waits for one for this challenge.
