@@ -1,29 +1,22 @@
 import type { ChallengeAnswer, ChallengeHandler, PendingChallenge } from "@mfa-kit/client";
 
-/** A challenge the client is waiting to have answered by the user. */
-interface PromptRequest {
-  /** The pending challenge, as the client handed it to the handler. */
-  challenge: PendingChallenge;
-  /** 1 for the first prompt, +1 per failed answer. */
-  attempt: number;
-}
-
 /**
- * Bridges the client's promise-based challenge handler and React: the handler parks a request
+ * Bridges the client's promise-based challenge handler and React: the handler parks the challenge
  * here, components read it through `subscribe_`/`getSnapshot_`, and `answer_` settles it.
  */
 export interface ChallengePrompt {
   handler_: ChallengeHandler;
   subscribe_(listener: () => void): () => void;
-  getSnapshot_(): PromptRequest | null;
+  /** The challenge the client is waiting to have answered by the user, as it handed it over. */
+  getSnapshot_(): PendingChallenge | null;
   /** Hands the user's answer to the client; `false` when nothing is waiting for one. */
   answer_(answer: ChallengeAnswer): boolean;
-  /** Gives up on the waiting request (the client then rejects its calls with STEP_UP_CANCELLED). */
-  dismiss_(reason?: unknown): void;
+  /** Gives up on the waiting challenge (the client then rejects its calls with STEP_UP_CANCELLED). */
+  dismiss_(): void;
 }
 
 interface Waiting {
-  request_: PromptRequest;
+  challenge_: PendingChallenge;
   resolve_(answer: ChallengeAnswer): void;
   reject_(reason: unknown): void;
 }
@@ -38,17 +31,19 @@ export function createChallengePrompt(): ChallengePrompt {
     waiting = next;
     for (const listener of listeners) listener();
   };
+  // Takes the waiting challenge out, if there is one.
+  const take = () => {
+    const current = waiting;
+    if (current) settle(null);
+    return current;
+  };
 
   return {
-    handler_: (challenge, { attempt, signal }) =>
+    handler_: (challenge, { signal }) =>
       new Promise<ChallengeAnswer>((resolve, reject) => {
         // A newer call replaces an older one the client no longer waits for.
         waiting?.reject_(aborted());
-        const entry: Waiting = {
-          request_: { challenge, attempt },
-          resolve_: resolve,
-          reject_: reject,
-        };
+        const entry: Waiting = { challenge_: challenge, resolve_: resolve, reject_: reject };
         const onAbort = () => {
           if (waiting === entry) settle(null);
           reject(signal.reason);
@@ -61,19 +56,12 @@ export function createChallengePrompt(): ChallengePrompt {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    getSnapshot_: () => waiting?.request_ ?? null,
+    getSnapshot_: () => waiting?.challenge_ ?? null,
     answer_(answer) {
-      const current = waiting;
-      if (!current) return false;
-      settle(null);
-      current.resolve_(answer);
-      return true;
+      const current = take();
+      current?.resolve_(answer);
+      return !!current;
     },
-    dismiss_(reason = aborted()) {
-      const current = waiting;
-      if (!current) return;
-      settle(null);
-      current.reject_(reason);
-    },
+    dismiss_: () => take()?.reject_(aborted()),
   };
 }

@@ -79,7 +79,7 @@ const CODE_TYPES = ["totp", "hotp", "sms", "email"];
 export function useStepUp(): StepUpState {
   const { client, prompt } = useMfaContext("useStepUp()");
   const snapshot = useClientSnapshot(client);
-  const request = useSyncExternalStore(prompt.subscribe_, prompt.getSnapshot_, prompt.getSnapshot_);
+  const asked = useSyncExternalStore(prompt.subscribe_, prompt.getSnapshot_, prompt.getSnapshot_);
   const supported = useWebAuthnSupport();
   const challenge = snapshot.pendingChallenge;
   const id = challenge?.id ?? null;
@@ -101,12 +101,12 @@ export function useStepUp(): StepUpState {
   const retryAfterMs = useCountdown(challenge?.lockedUntil);
   const locked = !!retryAfterMs;
   // Challenge ids are strings: with no challenge (`id` null) nothing is waiting.
-  const waiting = request?.challenge.id === id;
+  const waiting = asked?.id === id;
   const lastError = challenge?.lastError ?? null;
 
   // Hands an answer to the client, if it still waits for one for this challenge.
   const answer = (value: ChallengeAnswer) =>
-    !locked && !local.busy_ && prompt.getSnapshot_()?.challenge.id === id && prompt.answer_(value);
+    !locked && !local.busy_ && prompt.getSnapshot_()?.id === id && prompt.answer_(value);
 
   const run = async (task: () => Promise<void>) => {
     update({ busy_: true, error_: null });
