@@ -17,8 +17,14 @@ describe("MfaError", () => {
   });
 
   it("names the kit's problem it carries, and no other", () => {
-    const expired = { type: "urn:mfa-kit:problem:code-expired", title: "Code expired", status: 400 };
-    expect(new MfaError("INVALID_CODE", "x", { problem: expired }).problemName).toBe("code_expired");
+    const expired = {
+      type: "urn:mfa-kit:problem:code-expired",
+      title: "Code expired",
+      status: 400,
+    };
+    expect(new MfaError("INVALID_CODE", "x", { problem: expired }).problemName).toBe(
+      "code_expired",
+    );
     const foreign = { type: "https://example.com/probs/out-of-credit", title: "x", status: 400 };
     expect(new MfaError("INVALID_CODE", "x", { problem: foreign }).problemName).toBeUndefined();
     expect(new MfaError("NETWORK", "x").problemName).toBeUndefined();
