@@ -165,7 +165,12 @@ function StepUpDialog({
   const skew = stepUp.clockOffsetMs;
   // Why a wrong code was probably wrong, when the server could tell (the client's MfaError).
   const { hint, behindS = 0 } = (error ?? {}) as MfaError;
-  const said = hint && (m as unknown as Record<string, string | ((o: string) => string)>)[hint];
+  const hintSentence =
+    hint === "algorithm_mismatch"
+      ? ` ${m.algorithm_mismatch}`
+      : hint === "authenticator_clock_behind"
+        ? ` ${m.authenticator_clock_behind(formatOffset(behindS * 1000))}`
+        : "";
   useModalFocus(dialog, cancel);
 
   // Opening, a failed answer, the end of a lock, a code sent, a switch of input: start over there.
@@ -215,7 +220,7 @@ function StepUpDialog({
             why && (
               <p className="mfa-alert">
                 {why === "INVALID_CODE"
-                  ? `${m.wrongCode(stepUp.attemptsLeft)}${said ? ` ${typeof said === "string" ? said : said(formatOffset(behindS * 1000))}` : ""}`
+                  ? m.wrongCode(stepUp.attemptsLeft) + hintSentence
                   : why === "TIMEOUT"
                     ? m.NETWORK
                     : ((m as unknown as Record<string, string>)[why] ?? m.failed)}
