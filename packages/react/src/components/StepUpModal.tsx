@@ -6,6 +6,7 @@ import { errorCode } from "../errorCode";
 import { formatCountdown, formatOffset } from "../format";
 import { useModalFocus } from "../hooks/useModalFocus";
 import { type StepUpState, useStepUp } from "../hooks/useStepUp";
+import { button } from "./button";
 import { OneTimeCodeInput } from "./OneTimeCodeInput";
 
 /** The texts of {@link StepUpModal}, for translation or tone. */
@@ -181,17 +182,6 @@ function StepUpDialog({
     (needsSend ? send : input).current?.focus();
   }, [attempt, locked, needsSend, backup === null]);
 
-  const button = (label: string, onClick?: () => void, primary = false, disabled = waiting) => (
-    <button
-      type={onClick ? "button" : "submit"}
-      className={primary ? "mfa-button mfa-primary" : "mfa-button"}
-      disabled={disabled}
-      onClick={onClick}
-    >
-      {label}
-    </button>
-  );
-
   return (
     <div className={overlayClassName}>
       <div
@@ -310,9 +300,9 @@ function StepUpDialog({
               </div>
             )}
             <div className="mfa-row">
-              {showForm && button(m.verify, undefined, true)}
-              {stepUp.webauthn && button(m.useKey, () => void withKey(), !showForm)}
-              {button(m.cancel, cancel, false, false)}
+              {showForm && button(m.verify, undefined, true, waiting)}
+              {stepUp.webauthn && button(m.useKey, () => void withKey(), !showForm, waiting)}
+              {button(m.cancel, cancel)}
             </div>
             {stepUp.backupCodes && (
               <button
