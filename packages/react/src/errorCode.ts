@@ -1,13 +1,12 @@
-import { problemName } from "@mfa-kit/protocol";
-
 /**
  * What went wrong, in one word for choosing a message: the `MfaError` code (`INVALID_CODE`,
- * `LOCKED`, `NETWORK`, `SERVICE_UNAVAILABLE`, `DELIVERY_FAILED` ...), or the problem type (`code_expired`, `code_reused` ...) of a
- * rejection the client reports more generally.
+ * `LOCKED`, `NETWORK`, `SERVICE_UNAVAILABLE`, `DELIVERY_FAILED` ...), or the name of the kit's
+ * problem (`code_expired`, `code_reused` ...) of a rejection the client reports more generally.
  */
 export function errorCode(error: unknown): string | undefined {
-  const e = error as { code?: unknown; problem?: unknown } | null;
-  const name = problemName(e?.problem);
+  // The client's `MfaError` names the problem it carries.
+  const e = error as { code?: unknown; problemName?: string } | null;
+  const name = e?.problemName;
   const code = e?.code as string | undefined;
   return name === "invalid_code"
     ? "INVALID_CODE"
