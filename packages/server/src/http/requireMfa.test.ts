@@ -329,7 +329,13 @@ describe("requireMfa", () => {
     const proofOf = (acr: string) =>
       ({
         ...kit.mfa,
-        verifyOnce: async () => ({ ok: true, acr, amr: ["hwk", "mfa"], factorId: "f_key" }),
+        verifyOnce: async () => ({
+          ok: true as const,
+          userId: "alice",
+          acr,
+          amr: ["hwk", "mfa"],
+          factorId: "f_key",
+        }),
       }) as typeof kit.mfa;
     const headers = { Authorization: "Bearer token-alice", "X-MFA-Token": "123456" };
     expect(
