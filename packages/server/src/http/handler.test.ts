@@ -259,8 +259,15 @@ describe("createMfaHandler: enrollment and verification", () => {
     });
     const r = await call("POST", p("challenge"), { body: { factorId: enrolled.body.factorId } });
     expect(r.status).toBe(429);
-    expect(r.body).toMatchObject({ type: MfaProblemTypes.rate_limited, retryAfter: 60 });
+    expect(r.body).toMatchObject({
+      type: MfaProblemTypes.rate_limited,
+      retryAfter: 60,
+      detail: "Codes were sent moments ago: wait before asking for another.",
+    });
     expect(r.headers.get("retry-after")).toBe("60");
+    expect(parseRateLimit(r.headers).limits).toEqual([
+      { policy: "mfa", remaining: 0, resetSeconds: 60 },
+    ]);
   });
 
   // Regression: a failed delivery answered 503 `rate_limited`, which clients show as a lock.
@@ -282,7 +289,9 @@ describe("createMfaHandler: enrollment and verification", () => {
       type: MfaProblemTypes.delivery_failed,
       factorId: expect.stringMatching(/^f_/),
       retryAfter: 60,
+      detail: "The code could not be delivered: ask for a new one shortly.",
     });
+    expect(r.headers.get("ratelimit")).toBeNull();
     expect(JSON.stringify(r.body)).not.toContain("provider down");
   });
 
