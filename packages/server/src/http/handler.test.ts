@@ -430,6 +430,57 @@ describe("createMfaHandler: MFA sessions and step-up", () => {
     expect(removed.headers.get("date")).toBeTruthy();
   });
 
+  it("takes stepUpMaxAgeMs for the freshness it asks for, in whole seconds", async () => {
+    const kit = testKit();
+    const { call } = testHandler(kit, { stepUpMaxAgeMs: 90_500 });
+    const enrolled = await call("POST", p("enrollTotp"), { body: { label: "a@acme.test" } });
+    const { factorId, secret } = enrolled.body as { factorId: string; secret: string };
+    const activated = await call("POST", p("activateFactor", factorId), {
+      body: { code: totpCode(secret, kit.clock.now) },
+    });
+    const token = (activated.body.session as { token: string }).token;
+    kit.tick(90_000);
+    const fresh = await call("POST", p("regenerateBackupCodes"), {
+      headers: { "X-Session-Token": token },
+    });
+    expect(fresh.status).toBe(200);
+    kit.tick(1_000);
+    const stale = await call("POST", p("regenerateBackupCodes"), {
+      headers: { "X-Session-Token": token },
+    });
+    expect(stale.status).toBe(401);
+    expect(parseStepUpChallenge(stale.headers)).toEqual({ acrValues: ["mfa"], maxAge: 90 });
+    const missing = await call("DELETE", p("removeFactor", "f_nope"), {
+      headers: { "X-Session-Token": token },
+    });
+    expect(missing.status).toBe(401);
+  });
+
+  it("answers a removal of an unknown factor with 404, and a refresh of a revoked session with 401", async () => {
+    const { call, signIn } = await enrolledOverHttp();
+    const token = await signIn();
+    const missing = await call("DELETE", p("removeFactor", "f_nope"), {
+      headers: { "X-Session-Token": token },
+    });
+    expect(missing.status).toBe(404);
+    expect(missing.body).toMatchObject({
+      type: MfaProblemTypes.factor_not_found,
+      detail: "No such factor for this user.",
+    });
+    expect(
+      (await call("POST", p("signOut"), { headers: { "X-Session-Token": token } })).status,
+    ).toBe(204);
+    const refreshed = await call("POST", p("refreshSession"), {
+      headers: { "X-Session-Token": token },
+    });
+    expect(refreshed.status).toBe(401);
+    expect(refreshed.body.type).toBe(MfaProblemTypes.invalid_session);
+    const malformed = await call("POST", p("signOut"), {
+      headers: { "X-Session-Token": "caf\u00e9" },
+    });
+    expect(malformed.status).toBe(400);
+  });
+
   it("renames a factor with an MFA session, and lists the new name and the last use", async () => {
     const { call, signIn, factorId } = await enrolledOverHttp();
     const without = await call("PATCH", p("renameFactor", factorId), { body: { label: "Phone" } });
