@@ -819,4 +819,76 @@ describe("createMfaHandler: each refusal's status and detail", () => {
       "`to` must be an e-mail address.",
     );
   });
+
+  it("answers malformed JSON on every route that reads a body", async () => {
+    const { call } = await enrolledOverHttp();
+    for (const [method, path] of [
+      ["POST", p("enrollTotp")],
+      ["POST", p("enrollContact")],
+      ["POST", p("activateFactor", "f_1")],
+      ["POST", p("webauthnRegistrationOptions")],
+      ["POST", p("webauthnRegistrationVerify")],
+      ["PATCH", p("renameFactor", "f_1")],
+      ["POST", p("challenge")],
+      ["POST", p("verify")],
+    ] as const) {
+      await refusal(
+        await call(method, path, { body: "{nope" }),
+        400,
+        "The body is not valid JSON.",
+      );
+    }
+  });
+});
+
+describe("createMfaHandler: set-up and callers", () => {
+  it("needs authenticate", () => {
+    expect(() => createMfaHandler(testKit().mfa, {} as never)).toThrow(
+      new TypeError(
+        "createMfaHandler: `authenticate(req)` (your primary authentication) is required.",
+      ),
+    );
+    expect(() => createMfaHandler(testKit().mfa, undefined as never)).toThrow(TypeError);
+  });
+
+  it("takes an empty user id as no user", async () => {
+    const { call } = testHandler(testKit(), { authenticate: () => "" });
+    expect((await call("GET", p("listFactors"))).status).toBe(401);
+  });
+
+  it("serves under a base path given with trailing slashes", async () => {
+    const { call } = testHandler(testKit(), { basePath: "/auth/2fa//" });
+    expect((await call("GET", "/auth/2fa/factors")).status).toBe(200);
+  });
+
+  it("asks a user with a factor for a session before adding another of any kind", async () => {
+    const { call } = await enrolledOverHttp();
+    for (const [path, body] of [
+      [p("enrollTotp"), { label: "second" }],
+      [p("enrollContact"), { channel: "sms", to: "+15551234567" }],
+      [p("webauthnRegistrationOptions"), {}],
+      [p("webauthnRegistrationVerify"), { response: {} }],
+    ] as const) {
+      const r = await call("POST", path, { body });
+      expect(r.status).toBe(401);
+      expect(r.body.type).toBe(MfaProblemTypes.mfa_required);
+    }
+  });
+
+  it("hands the User-Agent to the verification as its context", async () => {
+    const { call, code, kit } = await enrolledOverHttp();
+    await call("POST", p("verify"), { body: { code: code() }, headers: { "User-Agent": "ua/7" } });
+    await kit.mfa.flushEvents();
+    expect(kit.eventsOf("mfa.verified").at(-1)?.context).toEqual({ userAgent: "ua/7" });
+  });
+
+  it("answers the first activation with the factor, the backup codes and a session", async () => {
+    const { activated, factorId } = await enrolledOverHttp();
+    expect(activated.status).toBe(200);
+    expect(activated.body).toMatchObject({
+      factor: { id: factorId, type: "totp", status: "active", label: "alice@acme.test" },
+      backupCodes: expect.arrayContaining([expect.any(String)]),
+      session: { token: expect.any(String), acr: "mfa" },
+    });
+  });
 });
