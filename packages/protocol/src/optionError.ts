@@ -1,0 +1,20 @@
+/**
+ * A bad option, thrown by `createMfaClient`, `createMfaServer` and `createMfaHandler` alike when
+ * an option is missing, of the wrong type or out of range. `option` names it as it is written in
+ * the options (`retry.windowMs`, `totp.digits`, `issuer`). A `TypeError`, so `instanceof TypeError`
+ * holds too; `instanceof MfaOptionError` holds across the ESM and CJS builds (it checks the name).
+ */
+export class MfaOptionError extends TypeError {
+  /** The option at fault, dotted: `"retry.windowMs"`. */
+  readonly option: string;
+
+  constructor(option: string, message: string) {
+    super(message);
+    this.name = "MfaOptionError";
+    this.option = option;
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return value instanceof TypeError && value.name === "MfaOptionError";
+  }
+}
