@@ -6,7 +6,7 @@
  */
 export class MfaOptionError extends TypeError {
   /** The option at fault, dotted: `"retry.windowMs"`. */
-  readonly option: string;
+  declare readonly option: string;
 
   constructor(option: string, message: string) {
     super(message);

@@ -56,9 +56,11 @@ export interface MfaProblemInfo<K extends MfaProblemName = MfaProblemName> {
  * @example MfaProblemTable.locked
  * // { name: "locked", type: "urn:mfa-kit:problem:locked", status: 429, clientCode: "LOCKED" }
  */
-export const MfaProblemTable = Object.fromEntries(
-  (Object.keys(STATUS) as MfaProblemName[]).map((name) => [
-    name,
-    { name, type: MfaProblemTypes[name], status: STATUS[name], clientCode: CLIENT_CODE[name] },
-  ]),
+// Pure, so that a bundle importing something else of the subpath drops the table.
+export const MfaProblemTable = /* @__PURE__ */ Object.fromEntries(
+  /* @__PURE__ */ Object.keys(STATUS).map((name) => {
+    const key = name as MfaProblemName;
+    const info = { name, type: MfaProblemTypes[key], status: STATUS[key] };
+    return [name, { ...info, clientCode: CLIENT_CODE[key] }];
+  }),
 ) as { readonly [K in MfaProblemName]: Readonly<MfaProblemInfo<K>> };

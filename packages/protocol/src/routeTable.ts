@@ -9,23 +9,36 @@ export interface MfaRoute {
   method: MfaRouteMethod;
 }
 
+type Methods = { readonly [K in MfaRouteName]: MfaRouteMethod };
+
+/** The routes of {@link MfaRoutes}, each with its method. */
+const withPaths = <const M extends Methods>(methods: M) =>
+  Object.fromEntries(
+    Object.entries(methods).map(([name, method]) => [
+      name,
+      { path: MfaRoutes[name as MfaRouteName], method },
+    ]),
+  ) as {
+    readonly [K in MfaRouteName]: { readonly path: (typeof MfaRoutes)[K]; readonly method: M[K] };
+  };
+
 /**
  * The routes of the reference API with their methods, by name: `MfaRouteTable.removeFactor` is
  * `{ path: "/factors/:factorId", method: "DELETE" }`. The paths are those of {@link MfaRoutes}; the
  * methods are declared here only, for the server's router and the client's `mfa.api` alike.
  */
-export const MfaRouteTable = {
-  enrollTotp: { path: MfaRoutes.enrollTotp, method: "POST" },
-  enrollContact: { path: MfaRoutes.enrollContact, method: "POST" },
-  activateFactor: { path: MfaRoutes.activateFactor, method: "POST" },
-  webauthnRegistrationOptions: { path: MfaRoutes.webauthnRegistrationOptions, method: "POST" },
-  webauthnRegistrationVerify: { path: MfaRoutes.webauthnRegistrationVerify, method: "POST" },
-  listFactors: { path: MfaRoutes.listFactors, method: "GET" },
-  removeFactor: { path: MfaRoutes.removeFactor, method: "DELETE" },
-  renameFactor: { path: MfaRoutes.renameFactor, method: "PATCH" },
-  challenge: { path: MfaRoutes.challenge, method: "POST" },
-  verify: { path: MfaRoutes.verify, method: "POST" },
-  refreshSession: { path: MfaRoutes.refreshSession, method: "POST" },
-  regenerateBackupCodes: { path: MfaRoutes.regenerateBackupCodes, method: "POST" },
-  signOut: { path: MfaRoutes.signOut, method: "POST" },
-} as const satisfies { readonly [K in MfaRouteName]: MfaRoute };
+export const MfaRouteTable = /* @__PURE__ */ withPaths({
+  enrollTotp: "POST",
+  enrollContact: "POST",
+  activateFactor: "POST",
+  webauthnRegistrationOptions: "POST",
+  webauthnRegistrationVerify: "POST",
+  listFactors: "GET",
+  removeFactor: "DELETE",
+  renameFactor: "PATCH",
+  challenge: "POST",
+  verify: "POST",
+  refreshSession: "POST",
+  regenerateBackupCodes: "POST",
+  signOut: "POST",
+} satisfies Methods);
