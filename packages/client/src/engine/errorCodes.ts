@@ -22,7 +22,7 @@ import type { MfaProblemCode } from "@mfa-kit/protocol/vocabulary";
  * - `ABORTED`: the caller's `AbortSignal` aborted.
  * - `HTTP`: a non-2xx answer to an `mfa.api` call that is none of the above.
  * - `WEBAUTHN_FAILED`: a security key or passkey could not be used (the browser's WebAuthn call
- *   failed, its error as `cause`); thrown by the step-up of `@mfa-kit/react`.
+ *   failed, its error as `cause`): the `code` of the error the step-up of `@mfa-kit/react` shows.
  *
  * The codes of the API's problems (`STEP_UP_REQUIRED`, `INVALID_CODE`, `LOCKED`,
  * `SERVICE_UNAVAILABLE`, `DELIVERY_FAILED`) come from `MfaProblemTable` of

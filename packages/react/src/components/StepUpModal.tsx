@@ -46,7 +46,7 @@ export interface StepUpMessages {
   skew: (offset: string, fast: boolean, side?: "server" | "client") => string;
 }
 
-const defaults: StepUpMessages = {
+export const defaults: StepUpMessages = {
   title: "Confirm it's you",
   totp: "Enter the code from your authenticator app.",
   sent: (to) => `Enter the code sent to ${to}.`,
