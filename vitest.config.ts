@@ -79,6 +79,15 @@ export default defineConfig({
       {
         extends: true,
         test: {
+          name: "simulate",
+          environment: "node",
+          include: ["apps/simulate/src/**/*.test.ts"],
+          testTimeout: 120_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
           name: "load",
           environment: "node",
           include: ["apps/load/test/**/*.test.ts"],

@@ -5,6 +5,7 @@ import {
   type FailureHandler,
   type MfaClient,
   type MfaClientOptions,
+  MfaError,
   type MfaEventListener,
   type MfaFetch,
   type MfaSessionInfo,
@@ -97,5 +98,15 @@ describe("the client", () => {
     expectTypeOf<MfaSnapshot["status"]>().toEqualTypeOf<
       "idle" | "refreshing" | "challenge" | "verifying" | "locked"
     >();
+  });
+
+  it("gives an MfaError the problem's hint, behindS and clockSide, typed", () => {
+    expectTypeOf<MfaError["hint"]>().toEqualTypeOf<
+      "authenticator_clock_behind" | "algorithm_mismatch" | undefined
+    >();
+    expectTypeOf<MfaError["behindS"]>().toEqualTypeOf<number | undefined>();
+    expectTypeOf<MfaError["clockSide"]>().toEqualTypeOf<"server" | "client" | undefined>();
+    const error = new MfaError("INVALID_CODE", "x", { hint: "algorithm_mismatch" });
+    expect(error.hint).toBe("algorithm_mismatch");
   });
 });

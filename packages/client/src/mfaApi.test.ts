@@ -1,4 +1,4 @@
-import { problem } from "@mfa-kit/protocol";
+import { type MfaProblem, problem } from "@mfa-kit/protocol";
 import { HttpResponse, http } from "msw";
 import { describe, expect, it, vi } from "vitest";
 import { MfaError } from "./index";
@@ -107,6 +107,36 @@ describe("mfa.api", () => {
     expect(wrong).toMatchObject({ code: "INVALID_CODE", status: 400, attemptsLeft: 2 });
     const other = await mfa.api.regenerateBackupCodes().catch((e: unknown) => e);
     expect(other).toMatchObject({ code: "HTTP", status: 400, problem: { detail: "nope" } });
+  });
+
+  it("carries the problem's hint, behindS and clockSide on the MfaError of a wrong code", async () => {
+    new FakeApi(server);
+    const answers: Partial<MfaProblem>[] = [
+      { hint: "authenticator_clock_behind", behindS: 180, clockSide: "client" },
+      { hint: "algorithm_mismatch" },
+    ];
+    server.use(
+      http.post(`${ORIGIN}/mfa/factors/:id/activate`, () =>
+        HttpResponse.json(problem("invalid_code", { attemptsLeft: 2, ...answers.shift() }), {
+          status: 400,
+        }),
+      ),
+    );
+    const mfa = client();
+    const late = await mfa.api.activateFactor("f1", "000000").catch((e: unknown) => e);
+    expect(late).toMatchObject({
+      code: "INVALID_CODE",
+      attemptsLeft: 2,
+      hint: "authenticator_clock_behind",
+      behindS: 180,
+      clockSide: "client",
+    });
+    const other = (await mfa.api
+      .activateFactor("f1", "000000")
+      .catch((e: unknown) => e)) as MfaError;
+    expect(other.hint).toBe("algorithm_mismatch");
+    expect(other.behindS).toBeUndefined();
+    expect(other.clockSide).toBeUndefined();
   });
 
   // Regression: an outage and a failed delivery were answered `rate_limited`, read as a lock; a

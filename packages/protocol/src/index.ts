@@ -7,6 +7,7 @@ export {
   MfaHeaders,
 } from "./headers";
 export {
+  type ClockSide,
   type FactorSummary,
   type FactorType,
   isProblem,
@@ -16,6 +17,7 @@ export {
   PROBLEM_CONTENT_TYPE,
   problem,
   problemName,
+  type VerifyHint,
 } from "./problem";
 export {
   parseRateLimit,

@@ -84,6 +84,17 @@ export interface FactorSummary {
   lastUsedAt?: number;
 }
 
+/**
+ * Why a refused code was probably wrong, on `invalid_code` (the code is refused and counted all
+ * the same): `authenticator_clock_behind` — it is the code of a past step (`behindS` seconds ago),
+ * so the authenticator's clock is late; `algorithm_mismatch` — it is right under another algorithm
+ * or digit count, so the authenticator was set up with other settings.
+ */
+export type VerifyHint = "authenticator_clock_behind" | "algorithm_mismatch";
+
+/** Which clock is off when the server's and a device's differ: the server's, or the client's. */
+export type ClockSide = "server" | "client";
+
 /** Problem details (RFC 9457) with the mfa-kit extension members. */
 export interface MfaProblem {
   type: string;
@@ -105,6 +116,15 @@ export interface MfaProblem {
   acrValues?: string[];
   /** Maximum age in seconds of the last verification, on `step_up_required`. */
   maxAge?: number;
+  /** Why the code was probably wrong, on `invalid_code` (see {@link VerifyHint}). */
+  hint?: VerifyHint;
+  /** With `hint: "authenticator_clock_behind"`: how many seconds the authenticator's clock is behind. */
+  behindS?: number;
+  /**
+   * Which clock is off when the server's and the device's differ, on step-up and verify problems
+   * of a server that checks its own clock (`clockCheck`).
+   */
+  clockSide?: ClockSide;
   [extension: string]: unknown;
 }
 

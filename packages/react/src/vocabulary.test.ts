@@ -1,5 +1,5 @@
 import { MfaError, type MfaErrorCode } from "@mfa-kit/client";
-import { problem } from "@mfa-kit/protocol";
+import { problem, type VerifyHint } from "@mfa-kit/protocol";
 import { MfaProblemTable } from "@mfa-kit/protocol/vocabulary";
 import { describe, expect, expectTypeOf, it } from "vitest";
 import { defaults, type StepUpMessages } from "./components/StepUpModal";
@@ -24,17 +24,26 @@ const CLIENT_CODES: Record<MfaErrorCode, true> = {
   HTTP: true,
 };
 
+// Every hint of a refused code (`hint` of an `invalid_code` problem), once.
+const HINTS: Record<VerifyHint, true> = {
+  authenticator_clock_behind: true,
+  algorithm_mismatch: true,
+};
+
 // A message key written like a code (`NETWORK`) or a problem's name (`code_expired`).
 const looksLikeCode = (key: string) => /^[A-Z]+(_[A-Z]+)*$|^[a-z]+(_[a-z]+)+$/.test(key);
 
 describe("the React messages", () => {
-  it("are keyed, where keyed by a code, by an MfaError code or a problem of the protocol's table", () => {
+  it("are keyed, where keyed by a code, by an MfaError code, a problem of the protocol's table or a hint", () => {
     type CodeKey = Extract<keyof StepUpMessages, Uppercase<string> | `${string}_${string}`>;
-    expectTypeOf<CodeKey>().toExtend<ErrorWord>();
+    expectTypeOf<CodeKey>().toExtend<ErrorWord | VerifyHint>();
     const keys = Object.keys(defaults).filter(looksLikeCode);
     expect(keys.length).toBeGreaterThan(0);
     for (const key of keys)
-      expect([key, key in CLIENT_CODES || key in MfaProblemTable]).toEqual([key, true]);
+      expect([key, key in CLIENT_CODES || key in MfaProblemTable || key in HINTS]).toEqual([
+        key,
+        true,
+      ]);
   });
 
   it("name each problem of the table by the table's client code or by the problem itself", () => {

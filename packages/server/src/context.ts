@@ -30,6 +30,11 @@ export interface KitContext {
   tokenHashes: BoundedMap<string, string>;
   /** Whether `clock.suspect` was emitted (once per instance). */
   clockSuspected: boolean;
+  /**
+   * The median offset of the `clockCheck` sources' clocks from this one (ms, positive: this one is
+   * behind), `null` without a reading (see `clock/clockCheck.ts`).
+   */
+  clockOffsetMs: number | null;
 }
 
 /** Distributes over the event union, so each member keeps its own fields. */

@@ -1,3 +1,4 @@
+export type { ClockCheck, ClockCheckOptions } from "./clock/clockCheck";
 export type { HashAlgorithm, MfaCrypto } from "./crypto/types";
 export type {
   BackupCodeUsedEvent,

@@ -13,7 +13,15 @@ describe("createMfaServer options", () => {
       digits: 6,
       period: 30,
       window: 1,
+      activationWindow: 10,
       secretBytes: 20,
+      diagnoseSteps: 10,
+    });
+    // The activation window is never narrower than the verification window by default.
+    expect(resolveOptions({ issuer: "Acme", totp: { window: 12 } }).totp.activationWindow).toBe(12);
+    expect(resolveOptions({ issuer: "Acme", totp: { activationWindow: 0 } }).totp).toMatchObject({
+      window: 1,
+      activationWindow: 0,
     });
     expect(o.otp).toMatchObject({
       ttlMs: 600_000,
@@ -47,9 +55,20 @@ describe("createMfaServer options", () => {
     expect(() => createMfaServer({} as never)).toThrow(MfaOptionError);
     expect(() => createMfaServer({} as never)).toThrow(/issuer/);
     expect(() => resolveOptions({ issuer: "A", totp: { digits: 7 as 6 } })).toThrow(/totp.digits/);
+    for (const diagnoseSteps of [-1, 1.5, 101, Number.NaN]) {
+      expect(() => resolveOptions({ issuer: "A", totp: { diagnoseSteps } })).toThrow(
+        /totp\.diagnoseSteps must be an integer from 0 to 100/,
+      );
+    }
+    expect(resolveOptions({ issuer: "A", totp: { diagnoseSteps: 0 } }).totp.diagnoseSteps).toBe(0);
     expect(() => resolveOptions({ issuer: "A", totp: { algorithm: "MD5" as "SHA1" } })).toThrow(
       /totp.algorithm/,
     );
+    for (const activationWindow of [-1, Number.NaN, Number.POSITIVE_INFINITY, "2" as never]) {
+      expect(() => resolveOptions({ issuer: "A", totp: { activationWindow } })).toThrow(
+        /^totp\.activationWindow must be a finite number >= 0/,
+      );
+    }
     expect(() => resolveOptions({ issuer: "A", limits: { maxFailures: 0 } })).toThrow(
       /limits.maxFailures/,
     );

@@ -1,5 +1,6 @@
 import type { ContactChannel } from "@mfa-kit/protocol";
 import { MfaOptionError } from "@mfa-kit/protocol/vocabulary";
+import type { ClockCheckOptions } from "./clock/clockCheck";
 import type { MfaCrypto } from "./crypto/types";
 import type { MfaEvent } from "./events/types";
 import type { EncryptionKeys } from "./secrets/keyRing";
@@ -16,8 +17,22 @@ export interface TotpOptions {
   period?: number;
   /** Steps accepted either side of the expected one (RFC 6238 §5.2). Defaults to `1`. */
   window?: number;
+  /**
+   * Steps accepted either side of the current one for the first code of a new TOTP factor (its
+   * activation): it proves possession of the secret just shown, so a wider window is safe there
+   * and lets phones whose clock is minutes off enrol; the drift it finds is remembered, and later
+   * verifications keep `window`. Defaults to `10` (±5 minutes at 30 s steps), or `window` when
+   * that is larger.
+   */
+  activationWindow?: number;
   /** Random bytes in a new secret. Defaults to `20` (160 bits, RFC 4226 §4). */
   secretBytes?: number;
+  /**
+   * Past steps a wrong code is compared with, to tell the user their authenticator's clock is
+   * behind (`hint: "authenticator_clock_behind"`, never accepted); `0` turns that off, at most 100.
+   * Defaults to `10` (five minutes of 30 s steps).
+   */
+  diagnoseSteps?: number;
 }
 
 /** HOTP (RFC 4226) parameters: new factors' algorithm and digits, and verification windows. */
@@ -171,7 +186,7 @@ export interface MfaServerOptions {
    * which is only allowed with the default memory store (sealed secrets would not survive a restart).
    */
   encryptionKeys?: EncryptionKeys;
-  /** TOTP parameters. Defaults to SHA1, 6 digits, 30 s, window 1. */
+  /** TOTP parameters. Defaults to SHA1, 6 digits, 30 s, window 1 (activation window 10). */
   totp?: TotpOptions;
   /** HOTP parameters. Defaults to look-ahead 10, resync window 100. */
   hotp?: HotpOptions;
@@ -201,6 +216,12 @@ export interface MfaServerOptions {
   webhookDelivery?: WebhookDeliveryOptions;
   /** The clock, epoch milliseconds. Defaults to `Date.now`. */
   now?: () => number;
+  /**
+   * Compares the server's clock with the `Date` of HTTPS sources the app trusts (HEAD requests,
+   * median offset): `clock.suspect` fires when it is more than 30 s off, and step-up and verify
+   * problems say which clock is off (`clockSide`). Defaults to none.
+   */
+  clockCheck?: ClockCheckOptions;
   /** The crypto implementation. Defaults to node:crypto under the `node` export condition, else the portable one. */
   crypto?: MfaCrypto;
 }
@@ -240,6 +261,17 @@ const positive = (name: string, value: number | undefined, fallback: number, min
   return value;
 };
 
+const diagnoseSteps = (value: unknown): number => {
+  if (value === undefined) return 10;
+  if (!Number.isInteger(value) || (value as number) < 0 || (value as number) > 100) {
+    throw new MfaOptionError(
+      "totp.diagnoseSteps",
+      `totp.diagnoseSteps must be an integer from 0 to 100, got ${String(value)}.`,
+    );
+  }
+  return value as number;
+};
+
 const unknownCountry = (value: unknown): "hold" | "allow" => {
   if (value === undefined || value === "hold" || value === "allow") return value ?? "hold";
   throw new MfaOptionError(
@@ -267,6 +299,7 @@ export function resolveOptions(options: MfaServerOptions): ResolvedOptions {
   const digits = totp.digits ?? 6;
   if (digits !== 6 && digits !== 8)
     throw new MfaOptionError("totp.digits", "totp.digits must be 6 or 8.");
+  const window = positive("totp.window", totp.window, 1, 0);
   if (options.issuer.includes(":")) {
     throw new MfaOptionError(
       "issuer",
@@ -330,8 +363,12 @@ export function resolveOptions(options: MfaServerOptions): ResolvedOptions {
       algorithm,
       digits,
       period: positive("totp.period", totp.period, 30),
-      window: positive("totp.window", totp.window, 1, 0),
+      window,
+      activationWindow: Math.floor(
+        positive("totp.activationWindow", totp.activationWindow, Math.max(10, window), 0),
+      ),
       secretBytes: positive("totp.secretBytes", totp.secretBytes, 20, 16),
+      diagnoseSteps: diagnoseSteps(totp.diagnoseSteps),
     },
     hotp: {
       algorithm: hotpAlgorithm,

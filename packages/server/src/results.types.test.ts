@@ -1,7 +1,9 @@
-import type { MfaSessionResponse, StepUpChallenge } from "@mfa-kit/protocol";
+import type { ClockSide, MfaSessionResponse, StepUpChallenge, VerifyHint } from "@mfa-kit/protocol";
 import { describe, expect, expectTypeOf, it } from "vitest";
 import {
   type ActivateResult,
+  type ClockCheck,
+  type ClockSuspectEvent,
   type MfaGuardResult,
   type MfaServer,
   type MfaSessionClaims,
@@ -29,6 +31,11 @@ describe("verify results", () => {
     expectTypeOf<VerifyFailure["reason"]>().toEqualTypeOf<VerifyFailureReason>();
     expectTypeOf<VerifyFailure["retryAfterMs"]>().toEqualTypeOf<number | undefined>();
     expectTypeOf<VerifyFailure["attemptsLeft"]>().toEqualTypeOf<number | undefined>();
+    expectTypeOf<VerifyFailure["hint"]>().toEqualTypeOf<VerifyHint | undefined>();
+    expectTypeOf<VerifyFailure["behindS"]>().toEqualTypeOf<number | undefined>();
+    expectTypeOf<MfaServer["clockCheck"]>().toEqualTypeOf<ClockCheck | null>();
+    expectTypeOf<ClockCheck["clockSide"]>().toEqualTypeOf<ClockSide | undefined>();
+    expectTypeOf<ClockSuspectEvent["side"]>().toEqualTypeOf<"server" | undefined>();
     // The reasons an app switches on are literal members, not a widened string.
     expectTypeOf<
       "invalid_code" | "locked" | "rate_limited" | "factor_not_found" | "invalid_request"

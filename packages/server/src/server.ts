@@ -8,6 +8,7 @@ import type {
 } from "@mfa-kit/protocol";
 import { MfaOptionError } from "@mfa-kit/protocol/vocabulary";
 import { BoundedMap } from "./boundedMap";
+import { type ClockCheck, resolveClockCheck, startClockCheck } from "./clock/clockCheck";
 import { emit, type KitContext } from "./context";
 import { defaultCrypto } from "./crypto/default";
 import { toBase64Url } from "./crypto/encoding";
@@ -60,6 +61,7 @@ import {
   type VerifyInput,
   type VerifyResult,
   verify,
+  withHint,
 } from "./verify";
 import type { WebhookDispatcher } from "./webhooks/dispatcher";
 import { createWebhooks, withWebhooks } from "./webhooks/webhooks";
@@ -234,6 +236,8 @@ export interface MfaServer {
   readonly limits: { maxFailures: number; windowMs: number };
   /** The delivery of the `webhooks` option (`deliver()` now, `idle()`, `close()` to stop polling); `null` without endpoints. */
   readonly webhooks: WebhookDispatcher | null;
+  /** The `clockCheck` option's readings (`offsetMs`, `clockSide`, `check()`, `close()` to stop); `null` without it. */
+  readonly clockCheck: ClockCheck | null;
 }
 
 /** How fresh a session must be to stand as a step-up, unless the caller says. */
@@ -255,6 +259,8 @@ const ephemeralKeys = (ctx: Pick<KitContext, "crypto">): EncryptionKeys => ({
  */
 export function createMfaServer(options: MfaServerOptions): MfaServer {
   const resolved = resolveOptions(options);
+  const clockOptions =
+    options.clockCheck === undefined ? undefined : resolveClockCheck(options.clockCheck);
   const crypto = options.crypto ?? defaultCrypto;
   if (!options.encryptionKeys && options.store) {
     throw new MfaOptionError(
@@ -289,6 +295,7 @@ export function createMfaServer(options: MfaServerOptions): MfaServer {
     locks: new BoundedMap(MAX_LOCKS),
     tokenHashes: new BoundedMap(resolved.sessions.tokenHashCache),
     clockSuspected: false,
+    clockOffsetMs: null,
   };
 
   /** The scope that spares the session of `opts.except` (a token), when one is given. */
@@ -391,11 +398,13 @@ export function createMfaServer(options: MfaServerOptions): MfaServer {
         }
         // The first code, checked like any verification (counted, replay-guarded), no session.
         let record: FactorRecord | undefined;
+        let planned = 0;
         const attempt = await runAttempt(
           ctx,
           userId,
           async (user, now) => {
             record = user.factors[factorId];
+            planned = now;
             if (!isCodeFactor(record) || !(isActive(record) || isLivePending(record, now))) {
               return null;
             }
@@ -405,7 +414,10 @@ export function createMfaServer(options: MfaServerOptions): MfaServer {
           },
           { factorId },
         );
-        if (!attempt.ok) return attempt;
+        if (!attempt.ok) {
+          // The first code of a new authenticator is where other settings show up.
+          return withHint(ctx, userId, attempt, record && [factorId, record], code, planned);
+        }
         if (record!.status === "active") {
           return { ok: true, factor: toSummary(ctx, factorId, record!) };
         }
@@ -579,6 +591,7 @@ export function createMfaServer(options: MfaServerOptions): MfaServer {
           : type === "totp" || type === "hotp",
     limits: { maxFailures: resolved.limits.maxFailures, windowMs: resolved.limits.windowMs },
     webhooks,
+    clockCheck: clockOptions ? startClockCheck(ctx, clockOptions) : null,
   };
   // The guards' promise-free session check (see `sessionChecker`): not enumerable, not public.
   Object.defineProperty(server, SESSION_CHECK_NOW, {

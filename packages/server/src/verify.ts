@@ -1,4 +1,9 @@
-import type { MfaProblemName, MfaSessionResponse, WebAuthnJSON } from "@mfa-kit/protocol";
+import type {
+  MfaProblemName,
+  MfaSessionResponse,
+  VerifyHint,
+  WebAuthnJSON,
+} from "@mfa-kit/protocol";
 import { CODE_FACTOR_TYPES } from "@mfa-kit/protocol/vocabulary";
 import { emit, eventContext, type KitContext } from "./context";
 import type { MethodType, VerifyContext } from "./events/types";
@@ -8,8 +13,14 @@ import { type FactorInfo, isActive } from "./factors/factorRecord";
 import { hotpCheck } from "./factors/hotp";
 import type { CheckFailure } from "./factors/outcome";
 import { totpCheck } from "./factors/totp";
+import { diagnoseTotp } from "./factors/totpDiagnosis";
 import { assertionCheck, credentials, unknownCredentialCheck } from "./factors/webauthn";
-import { type AttemptPlan, runAttempt, serialize } from "./limits/attemptQueue";
+import {
+  type AttemptPlan,
+  type AttemptRefusal,
+  runAttempt,
+  serialize,
+} from "./limits/attemptQueue";
 import { assessLocation, rememberSuccess, type SuccessMarkers, successMarkers } from "./risk";
 import { issueSession, newToken, sessionExpiry, tokenHash } from "./sessions/sessions";
 import type { CredentialCheck, FactorRecord, SuccessSteps, UserFactors } from "./stores/types";
@@ -66,6 +77,13 @@ export interface VerifyFailure {
   factors?: FactorInfo[];
   /** For `additional_factor_required`: whether a backup code is accepted as the second factor. */
   backupCodes?: boolean;
+  /**
+   * For a counted `invalid_code` of a TOTP factor: why the code was probably wrong, for the user
+   * (see `totp.diagnoseSteps`). The code was refused and counted all the same.
+   */
+  hint?: VerifyHint;
+  /** With `hint: "authenticator_clock_behind"`: how many seconds the authenticator's clock is behind. */
+  behindS?: number;
 }
 
 /** The answer of `verify`. */
@@ -106,6 +124,24 @@ export function codeCheck(
         guessable: true,
       };
   }
+}
+
+/**
+ * A refusal with the hint of its TOTP factor, when it is a counted `invalid_code` (never a lock, a
+ * replay or an expired code): the diagnosis runs once, after the store decided, and at most
+ * `diagnosisCost` HMACs (see `diagnoseTotp`). `factor` is the TOTP factor the code was meant for.
+ */
+export async function withHint<R extends AttemptRefusal>(
+  ctx: KitContext,
+  userId: string,
+  refusal: R,
+  factor: [string, FactorRecord] | undefined,
+  code: unknown,
+  now: number,
+): Promise<R & { hint?: VerifyHint; behindS?: number }> {
+  if (refusal.reason !== "invalid_code" || factor?.[1].type !== "totp") return refusal;
+  const found = await diagnoseTotp(ctx, userId, factor[0], factor[1], code, now);
+  return found ? { ...refusal, ...found } : refusal;
 }
 
 /** The method a passing check verified, for events. */
@@ -175,6 +211,8 @@ export async function prove(
           ? [[factorId, named]]
           : [];
     if (candidates.length === 0) return null;
+    totpFactor = candidates.find(([, r]) => r.type === "totp");
+    planned = now;
     const strict = candidates.length === 1;
     const checks: CredentialCheck[] = [];
     for (const [id, record] of candidates) {
@@ -184,6 +222,9 @@ export async function prove(
     return { checks };
   };
 
+  /** The TOTP factor a code was checked against first (the one a hint is about), and when. */
+  let totpFactor: [string, FactorRecord] | undefined;
+  let planned = 0;
   let token: string | undefined;
   let expiresAt = 0;
   let markers: SuccessMarkers | undefined;
@@ -214,7 +255,7 @@ export async function prove(
         ...(context !== undefined ? { context } : {}),
       },
     );
-    if (!attempt.ok) return attempt;
+    if (!attempt.ok) return withHint(ctx, userId, attempt, totpFactor, code, planned);
     const { result, check, now } = attempt;
     const method = methodOf(check, check.factorId ? records[check.factorId] : undefined);
     const proof = {

@@ -9,7 +9,7 @@ import type { WireResponse } from "./types";
  * (with `retryAfterMs` when given) for any other 5xx (an outage, a fault): neither is a lock;
  * `ADDITIONAL_FACTOR_REQUIRED` for a 401 `mfa_required` with `additionalFactor` (the answer was
  * right, and another factor is needed now); `INVALID_CODE` for a wrong, expired, reused or malformed
- * code or an unknown factor, with `attemptsLeft`. `null` when the failure is not about the answer.
+ * code or an unknown factor, with `attemptsLeft` (and the problem's `hint`, `behindS`, `clockSide`). `null` when the failure is not about the answer.
  */
 export function answerError(
   { status, headers, body }: WireResponse,
@@ -36,6 +36,9 @@ export function answerError(
       status,
       problem,
       attemptsLeft: problem?.attemptsLeft,
+      hint: problem?.hint,
+      behindS: problem?.behindS,
+      clockSide: problem?.clockSide,
       // Sent with a lock or an outage; the step-up counts down a lock only.
       retryAfterMs:
         parseRetryAfter(headers.get("retry-after"), serverNow) ??

@@ -1,4 +1,4 @@
-import type { MfaProblem, StepUpChallenge } from "@mfa-kit/protocol";
+import type { ClockSide, MfaProblem, StepUpChallenge, VerifyHint } from "@mfa-kit/protocol";
 import type { MfaErrorCode } from "./errorCodes";
 
 const BRAND = Symbol.for("@mfa-kit/client.MfaError");
@@ -13,6 +13,12 @@ export interface MfaErrorDetails {
   retryAfterMs?: number;
   /** Answers left before a lock, on `INVALID_CODE`. */
   attemptsLeft?: number;
+  /** Why the code was probably wrong, on `INVALID_CODE` (the problem's `hint`). */
+  hint?: VerifyHint;
+  /** With `hint: "authenticator_clock_behind"`: how many seconds the authenticator's clock is behind. */
+  behindS?: number;
+  /** Which clock is off when the server's and this device's differ (the problem's `clockSide`). */
+  clockSide?: ClockSide;
   /** Attempts made, on `RETRY_EXHAUSTED`. */
   attempts?: number;
   /** The last response (an axios response or a fetch `Response`), on `RETRY_EXHAUSTED`. */
@@ -34,6 +40,9 @@ export class MfaError extends Error implements MfaErrorDetails {
   declare problem?: MfaProblem | null;
   declare retryAfterMs?: number;
   declare attemptsLeft?: number;
+  declare hint?: VerifyHint;
+  declare behindS?: number;
+  declare clockSide?: ClockSide;
   declare attempts?: number;
   declare response?: unknown;
   declare challenge?: StepUpChallenge;

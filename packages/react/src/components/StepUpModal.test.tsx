@@ -228,6 +228,85 @@ describe("StepUpModal", () => {
     expect(api.state.verifyBodies).toEqual([{ backupCode: "aaaa-bbbb" }]);
   });
 
+  it("turns the server's hint on a wrong code into a sentence", async () => {
+    const { dialog, input, user } = await openWith(1);
+    const hints = [
+      { hint: "authenticator_clock_behind", behindS: 180 },
+      { hint: "algorithm_mismatch" },
+      { hint: "some_future_hint" },
+    ];
+    server.use(
+      http.post(`${ORIGIN}/mfa/verify`, () =>
+        HttpResponse.json(
+          { ...problem("invalid_code", { attemptsLeft: 2 }), ...hints.shift() },
+          {
+            status: 400,
+            headers: { "Content-Type": "application/problem+json" },
+          },
+        ),
+      ),
+    );
+    await user.type(input, "000000");
+    expect(
+      await within(dialog).findByText(
+        "That code didn't work. 2 attempts left. The clock on your authenticator seems about 3 min behind: turn on automatic time.",
+      ),
+    ).toBeVisible();
+    await waitFor(() => expect(input).toHaveValue(""));
+    await user.type(input, "000000");
+    expect(
+      await within(dialog).findByText(
+        "That code didn't work. 2 attempts left. Your authenticator seems set up with different settings (algorithm or digits): remove the entry and scan the QR code again.",
+      ),
+    ).toBeVisible();
+    await waitFor(() => expect(input).toHaveValue(""));
+    // A hint this version has no sentence for: the usual one alone.
+    await user.type(input, "000000");
+    await waitFor(() => expect(within(dialog).queryByText(/algorithm/)).toBeNull());
+    expect(within(dialog).getByText("That code didn't work. 2 attempts left.")).toBeVisible();
+  });
+
+  it("takes overridden hint sentences", async () => {
+    const calls: Promise<unknown>[] = [];
+    const view = renderWithMfa(
+      <>
+        <Trigger n={1} into={calls} />
+        <StepUpModal
+          messages={{
+            wrongCode: () => "Nope.",
+            authenticator_clock_behind: (offset) => `Clock ${offset} late.`,
+            algorithm_mismatch: "Scan again.",
+          }}
+        />
+      </>,
+      server,
+    );
+    const hints = [
+      { hint: "authenticator_clock_behind", behindS: 90 },
+      { hint: "algorithm_mismatch" },
+    ];
+    server.use(
+      http.post(`${ORIGIN}/mfa/verify`, () =>
+        HttpResponse.json(
+          { ...problem("invalid_code", { attemptsLeft: 1 }), ...hints.shift() },
+          {
+            status: 400,
+            headers: { "Content-Type": "application/problem+json" },
+          },
+        ),
+      ),
+    );
+    await view.user.click(screen.getByRole("button", { name: "Load" }));
+    const dialog = await screen.findByRole("dialog", { name: "Confirm it's you" });
+    await waitFor(() => expect(dialog).toHaveAttribute("aria-busy", "false"));
+    const input = within(dialog).getByLabelText("Verification code");
+    await view.user.type(input, "000000");
+    expect(await within(dialog).findByText("Nope. Clock 90 s late.")).toBeVisible();
+    await waitFor(() => expect(input).toHaveValue(""));
+    await view.user.type(input, "000000");
+    expect(await within(dialog).findByText("Nope. Scan again.")).toBeVisible();
+  });
+
   // Regression: the warning told the user their device was slow when the server's clock had moved.
   it("names the difference between the clocks without blaming the device", async () => {
     vi.useFakeTimers({ toFake: ["Date"], now: 1_750_000_000_000 });

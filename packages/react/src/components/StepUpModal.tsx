@@ -1,3 +1,4 @@
+import type { MfaError } from "@mfa-kit/client";
 import type { FactorSummary } from "@mfa-kit/protocol";
 import { type ReactNode, useEffect, useId, useRef, useState } from "react";
 import { createPortal } from "react-dom";
@@ -44,6 +45,10 @@ export interface StepUpMessages {
    * off, when its problem names it (`clockSide`). `fast`: the device is ahead of the server.
    */
   skew: (offset: string, fast: boolean, side?: "server" | "client") => string;
+  /** After a wrong code that is one of a past step: the authenticator's clock is `offset` behind. */
+  authenticator_clock_behind: (offset: string) => string;
+  /** After a wrong code that is right under other settings (algorithm, digits). */
+  algorithm_mismatch: string;
 }
 
 export const defaults: StepUpMessages = {
@@ -77,6 +82,10 @@ export const defaults: StepUpMessages = {
   retryIn: "Try again in",
   retryNow: "You can try again now.",
   skew: (offset) => `This device's clock and the server's differ by ${offset}.`,
+  authenticator_clock_behind: (offset) =>
+    `The clock on your authenticator seems about ${offset} behind: turn on automatic time.`,
+  algorithm_mismatch:
+    "Your authenticator seems set up with different settings (algorithm or digits): remove the entry and scan the QR code again.",
 };
 
 /** A problem may say which clock is off. */
@@ -153,6 +162,9 @@ function StepUpDialog({
   let why = errorCode(error);
   if (backup !== null && !locked && why === "LOCKED") why = undefined;
   const skew = stepUp.clockOffsetMs;
+  // Why a wrong code was probably wrong, when the server could tell (the client's MfaError).
+  const { hint, behindS = 0 } = (error ?? {}) as MfaError;
+  const said = hint && (m as unknown as Record<string, string | ((o: string) => string)>)[hint];
   useModalFocus(dialog, cancel);
 
   // Opening, a failed answer, the end of a lock, a code sent, a switch of input: start over there.
@@ -213,7 +225,7 @@ function StepUpDialog({
             why && (
               <p className="mfa-alert">
                 {why === "INVALID_CODE"
-                  ? m.wrongCode(stepUp.attemptsLeft)
+                  ? `${m.wrongCode(stepUp.attemptsLeft)}${said ? ` ${typeof said === "string" ? said : said(formatOffset(behindS * 1000))}` : ""}`
                   : why === "TIMEOUT"
                     ? m.NETWORK
                     : ((m as unknown as Record<string, string>)[why] ?? m.failed)}

@@ -198,6 +198,7 @@ export function runDoctor(
   try {
     const mfa = createMfaServer(o);
     mfa.webhooks?.close();
+    mfa.clockCheck?.close();
     accepted = row("options accepted", "pass", "createMfaServer accepts them");
   } catch (error) {
     accepted = row(

@@ -126,14 +126,24 @@ export interface UnlockedEvent extends EventBase {
 }
 
 /**
- * A session's `authTime` lies further in this instance's future than `sessions.clockToleranceMs`:
- * the clock of the instance that issued it (or this one) is wrong. Such a session is fresh for no
- * `max_age`. Fires once per instance.
+ * A clock is wrong. Without `side`: a session's `authTime` lies further in this instance's future
+ * than `sessions.clockToleranceMs`, so the clock of the instance that issued it (or this one) is
+ * wrong; such a session is fresh for no `max_age`; fires once per instance. With `side: "server"`:
+ * the `clockCheck` option found this instance's own clock more than 30 s off the sources it trusts
+ * (`userId` is then empty); fires when it goes off, again only after it came back.
  */
 export interface ClockSuspectEvent extends EventBase {
   type: "clock.suspect";
-  /** How far in the future the session's `authTime` lies, in milliseconds. */
+  /**
+   * How far ahead the suspect clock is, in milliseconds: the session's `authTime` in this
+   * instance's future, or (`side: "server"`) this instance's clock ahead of its sources (negative:
+   * behind them).
+   */
   aheadMs: number;
+  /** `"server"`: this instance's own clock, measured against the `clockCheck` sources. */
+  side?: "server";
+  /** With `side`: how many sources answered (their median offset is `-aheadMs`). */
+  sources?: number;
 }
 
 /** Everything `onEvent` receives. Events never carry secrets, codes, tokens or device ids. */

@@ -83,6 +83,62 @@ describe("TOTP factors", () => {
     expect((await kit.mfa.verify({ userId: "alice", code })).ok).toBe(accepted);
   });
 
+  it("activates with a first code from a phone 60 s off, which a normal verification refuses", async () => {
+    const kit = testKit();
+    const { factorId, secret } = await kit.mfa.enrollTotp("alice");
+    kit.tick(60_000);
+    // The activation window (totp.activationWindow, 10 steps) takes a phone a minute behind ...
+    const first = totpCode(secret, kit.clock.now - 60_000);
+    expect(await kit.mfa.activateFactor("alice", factorId, first)).toMatchObject({ ok: true });
+    // ... while a verification of a factor with no drift history keeps the window of ±1 step.
+    const other = await userWithTotp(kit, "bob");
+    kit.tick(60_000);
+    expect(
+      await kit.mfa.verify({ userId: "bob", code: totpCode(other.secret, kit.clock.now - 60_000) }),
+    ).toMatchObject({ ok: false, reason: "invalid_code" });
+  });
+
+  it("remembers the drift an activation found, for that phone's next codes", async () => {
+    const kit = testKit();
+    const { factorId, secret } = await kit.mfa.enrollTotp("alice");
+    const phone = () => kit.clock.now + 150_000;
+    expect((await kit.mfa.activateFactor("alice", factorId, totpCode(secret, phone()))).ok).toBe(
+      true,
+    );
+    expect(Object.values(kit.store.dump().factors.alice!)[0]!.drift).toBe("5");
+    kit.tick(30_000);
+    expect((await kit.mfa.verify({ userId: "alice", code: totpCode(secret, phone()) })).ok).toBe(
+      true,
+    );
+  });
+
+  it("refuses an activation code outside the activation window", async () => {
+    const kit = testKit({ totp: { activationWindow: 2 } });
+    const { factorId, secret } = await kit.mfa.enrollTotp("alice");
+    kit.tick(120_000);
+    expect(
+      await kit.mfa.activateFactor("alice", factorId, totpCode(secret, kit.clock.now - 90_000)),
+    ).toMatchObject({ ok: false, reason: "invalid_code" });
+    expect(
+      (await kit.mfa.activateFactor("alice", factorId, totpCode(secret, kit.clock.now - 60_000)))
+        .ok,
+    ).toBe(true);
+  });
+
+  it("never accepts an activation code again, however wide the activation window", async () => {
+    // Regression: the replay guard holds for the first code matched in the activation window.
+    const kit = testKit();
+    const { factorId, secret } = await kit.mfa.enrollTotp("alice");
+    kit.tick(60_000);
+    const first = totpCode(secret, kit.clock.now - 60_000);
+    expect((await kit.mfa.activateFactor("alice", factorId, first)).ok).toBe(true);
+    kit.tick(5_000);
+    expect(await kit.mfa.verify({ userId: "alice", factorId, code: first })).toMatchObject({
+      ok: false,
+      reason: "code_reused",
+    });
+  });
+
   it("remembers a device's drift (RFC 6238 §6) and follows a clock that keeps drifting", async () => {
     const kit = testKit();
     const { secret } = await userWithTotp(kit);

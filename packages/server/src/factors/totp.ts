@@ -267,13 +267,16 @@ export async function importOtpApp(
   }
 }
 
-const MAX_DRIFT = 100;
+/** The most steps a factor's remembered drift may reach either way. */
+export const MAX_DRIFT = 100;
 
 /**
  * The check of a TOTP code (computed here, decided by the store's `verifyAttempt`): the window is
  * centred on the current step plus the factor's remembered drift (RFC 6238 §6), so the check
  * `expect`s the drift it used; the matched step must be later than the last accepted one (the
- * `lastStep` counter), so a code is never accepted twice; a pass remembers the new drift.
+ * `lastStep` counter), so a code is never accepted twice; a pass remembers the new drift. A
+ * pending factor's first code is matched within `totp.activationWindow`, any later one within
+ * `totp.window`.
  */
 export function totpCheck(
   ctx: KitContext,
@@ -291,13 +294,15 @@ export function totpCheck(
     const algorithm = hashName(record.algorithm ?? "SHA1");
     const current = Math.floor(now / 1000 / period);
     const drift = Math.max(-MAX_DRIFT, Math.min(MAX_DRIFT, Number(record.drift) || 0));
+    // The first code of a pending factor (its activation) gets the wider activation window.
+    const { window, activationWindow } = ctx.options.totp;
     const step = matchTotpStep(
       ctx.crypto,
       algorithm,
       key,
       code,
       current + drift,
-      ctx.options.totp.window,
+      record.status === "pending" ? activationWindow : window,
       digits,
     );
     if (step === null) return { ...base, kind: "none", failure: "invalid_code" };

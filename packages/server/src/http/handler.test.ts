@@ -150,6 +150,32 @@ describe("createMfaHandler: enrollment and verification", () => {
     });
   });
 
+  it("carries the hint of a wrong code in the problem: a late clock, other settings", async () => {
+    const { call, secret, kit } = await enrolledOverHttp();
+    kit.tick(600_000);
+    const late = await call("POST", p("verify"), {
+      body: { code: totpCode(secret, kit.clock.now - 150_000) },
+    });
+    expect(late.status).toBe(400);
+    expect(late.body).toMatchObject({
+      type: MfaProblemTypes.invalid_code,
+      attemptsLeft: 2,
+      hint: "authenticator_clock_behind",
+      behindS: 150,
+    });
+    const sha256 = await call("POST", p("verify"), {
+      body: { code: totpCode(secret, kit.clock.now, { algorithm: "sha256" }) },
+    });
+    expect(sha256.body).toMatchObject({ attemptsLeft: 1, hint: "algorithm_mismatch" });
+    expect(sha256.body).not.toHaveProperty("behindS");
+    // The lock it leads to says nothing more.
+    const locked = await call("POST", p("verify"), {
+      body: { code: totpCode(secret, kit.clock.now, { digits: 8 }) },
+    });
+    expect(locked.status).toBe(429);
+    expect(locked.body).not.toHaveProperty("hint");
+  });
+
   it("answers a malformed code like a wrong one", async () => {
     const { call } = await enrolledOverHttp();
     const r = await call("POST", p("verify"), { body: { code: "not a code" } });

@@ -102,6 +102,8 @@ export function stepUp(
     body.factors = hints.factors;
     body.backupCodes = hints.backupCodes;
   }
+  const side = mfa.clockCheck?.clockSide;
+  if (side) body.clockSide = side;
   if (challenge.acrValues.length > 0) body.acrValues = challenge.acrValues;
   if (challenge.maxAge !== undefined) body.maxAge = challenge.maxAge;
   return fail(mfa, name, body, {
@@ -185,6 +187,10 @@ export function verifyFailure(
     case "resync_required": {
       const extra: Partial<MfaProblem> = { detail: detail! };
       if (failure.reason === "resync_required") extra.resync = true;
+      if (failure.hint) extra.hint = failure.hint;
+      if (failure.behindS !== undefined) extra.behindS = failure.behindS;
+      const side = mfa.clockCheck?.clockSide;
+      if (side) extra.clockSide = side;
       if (failure.attemptsLeft === undefined) return fail(mfa, "invalid_code", extra);
       extra.attemptsLeft = failure.attemptsLeft;
       return fail(mfa, "invalid_code", extra, remainingHeaders(failure.attemptsLeft, policy));

@@ -98,18 +98,22 @@ describe("the failure limiter", () => {
   });
 
   it("never checks more than 3 codes for 100 concurrent wrong guesses", async () => {
-    let hmacs = 0;
+    // Each HMAC by algorithm and counter: the verification's are SHA-1 at the window's steps; the
+    // rest are the hints' (other algorithms, past steps), bounded on their own below.
+    const macs: { algorithm: string; step: number }[] = [];
     const counting: MfaCrypto = {
       ...nodeCrypto,
-      hmac: (...args) => {
-        hmacs++;
-        return nodeCrypto.hmac(...args);
+      hmac: (algorithm, key, data) => {
+        const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+        macs.push({ algorithm, step: view.getUint32(0) * 2 ** 32 + view.getUint32(4) });
+        return nodeCrypto.hmac(algorithm, key, data);
       },
     };
     const kit = testKit({ crypto: counting });
     const { secret } = await userWithTotp(kit);
     const bad = wrong(totpCode(secret, kit.clock.now));
-    hmacs = 0;
+    const current = Math.floor(kit.clock.now / 30_000);
+    macs.length = 0;
     const results = await Promise.all(
       Array.from({ length: 100 }, () => kit.mfa.verify({ userId: "alice", code: bad })),
     );
@@ -121,7 +125,13 @@ describe("the failure limiter", () => {
     expect(checked.length + locked.length + busy.length).toBe(100);
     expect(results.some((r) => r.ok)).toBe(false);
     // Three codes checked, window ±1: at most 3 × 3 TOTP HMACs.
-    expect(hmacs).toBeLessThanOrEqual(9);
+    const checks = macs.filter((m) => m.algorithm === "sha1" && Math.abs(m.step - current) <= 1);
+    expect(checks.length).toBeLessThanOrEqual(9);
+    // The hints: once per failure that did not lock (two), none for the locking one or the 97
+    // refused during the lock, each within its own bound.
+    const hints = macs.length - checks.length;
+    expect(hints).toBeGreaterThan(0);
+    expect(hints).toBeLessThanOrEqual(2 * (10 + 3 * 3));
     await kit.mfa.flushEvents();
     expect(kit.eventsOf("mfa.failed")).toHaveLength(3);
     expect(kit.eventsOf("mfa.locked")).toHaveLength(1);

@@ -1,6 +1,28 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { Cluster, Redis } from "ioredis";
 import type { WebhookOutbox } from "../webhooks/types";
+import activateFactor from "./lua/activateFactor.lua?raw";
+import claim from "./lua/claim.lua?raw";
+import createFactor from "./lua/createFactor.lua?raw";
+import createPendingFactor from "./lua/createPendingFactor.lua?raw";
+import createSession from "./lua/createSession.lua?raw";
+import deleteFactor from "./lua/deleteFactor.lua?raw";
+import lib from "./lua/lib.lua?raw";
+import loadFactors from "./lua/loadFactors.lua?raw";
+import outboxAdd from "./lua/outboxAdd.lua?raw";
+import outboxClaim from "./lua/outboxClaim.lua?raw";
+import outboxSettle from "./lua/outboxSettle.lua?raw";
+import patchFactor from "./lua/patchFactor.lua?raw";
+import putCode from "./lua/putCode.lua?raw";
+import revokeSession from "./lua/revokeSession.lua?raw";
+import revokeUserSessions from "./lua/revokeUserSessions.lua?raw";
+import setBackupCodes from "./lua/setBackupCodes.lua?raw";
+import swap from "./lua/swap.lua?raw";
+import takeChallenge from "./lua/takeChallenge.lua?raw";
+import throttle from "./lua/throttle.lua?raw";
+import touchSession from "./lua/touchSession.lua?raw";
+import unlock from "./lua/unlock.lua?raw";
+import verifyAttempt from "./lua/verifyAttempt.lua?raw";
 import { StoreUnavailableError } from "./storeUnavailable";
 import type {
   ActivationOutcome,
@@ -33,181 +55,33 @@ export interface RedisStoreOptions {
 // values and compared with the kit's `now`; PEXPIRE only collects garbage, with TTLs relative to
 // `now`, so an entry never disappears before the kit considers it dead.
 
-/**
- * Shared helpers: constant-time compare, relative TTL, `<until>:<value>` records, moving a user's
- * revision (`"0"`, no key, once they have no factor and no backup codes left), and writing and
- * reading a session with its entry in the user's index.
- */
-const LUA_LIB = `
-local function ttl(untilMs, nowMs)
-  local d = math.ceil(untilMs - nowMs)
-  if d < 1 then d = 1 end
-  return d
-end
-local function same(a, b)
-  local diff = bit.bxor(#a, #b)
-  local n = math.max(#a, #b)
-  for i = 1, n do
-    diff = bit.bor(diff, bit.bxor(string.byte(a, i) or 0, string.byte(b, i) or 0))
-  end
-  return diff == 0
-end
-local function stamp(untilMs, value)
-  return string.format('%.17g', untilMs) .. ':' .. value
-end
-local function liveValue(raw, now)
-  if not raw then return nil end
-  local sep = string.find(raw, ':', 1, true)
-  if not sep or tonumber(string.sub(raw, 1, sep - 1)) <= now then return nil end
-  return string.sub(raw, sep + 1)
-end
-local function moveRev(revKey, factorsKey, backupKey, rev)
-  if redis.call('EXISTS', factorsKey, backupKey) == 0 then
-    redis.call('DEL', revKey)
-  else
-    redis.call('SET', revKey, rev)
-  end
-end
--- A session is one string: expiresAt, authTime, acr, amr, factorId, then the user id (which may
--- hold anything), separated by newlines. 'head' is everything before the user id. 'index' is the
--- sorted set of the token hashes under the session's tag, scored by expiry.
-local function writeSession(key, index, tokenHash, expiresAt, now, head, userId)
-  redis.call('SET', key, head .. '\\n' .. userId, 'PX', ttl(expiresAt, now))
-  redis.call('ZREMRANGEBYSCORE', index, '-inf', now)
-  redis.call('ZADD', index, expiresAt, tokenHash)
-  local last = tonumber(redis.call('ZRANGE', index, -1, -1, 'WITHSCORES')[2])
-  redis.call('PEXPIRE', index, ttl(last, now))
-end
--- The factor id of a stored session ('' for a backup code; nil when there is no session).
-local function sessionFactor(value)
-  if not value then return nil end
-  local at = 0
-  for _ = 1, 4 do
-    at = string.find(value, '\\n', at + 1, true)
-    if not at then return nil end
-  end
-  local stop = string.find(value, '\\n', at + 1, true)
-  if not stop then return nil end
-  return string.sub(value, at + 1, stop - 1)
-end
--- Whether a factor record is pending and expired (a missing or malformed deadline is expired).
-local function expiredPending(r, now)
-  if r.status ~= 'pending' then return false end
-  local untilMs = tonumber(r.pendingUntil)
-  return not untilMs or untilMs ~= untilMs or untilMs == math.huge or untilMs <= now
-end
--- The expiry and the user id of a stored session (nil when there is none).
-local function sessionParts(value)
-  if not value then return nil end
-  local at = 0
-  for _ = 1, 5 do
-    at = string.find(value, '\\n', at + 1, true)
-    if not at then return nil end
-  end
-  local first = string.find(value, '\\n', 1, true)
-  return tonumber(string.sub(value, 1, first - 1)), string.sub(value, at + 1)
-end
-`;
+// The scripts live in ./lua/*.lua, inlined as strings by the build (tsup.config.ts, `?raw`) and
+// read as they are by vitest. Each script is sent as lib.lua followed by its own file. lib.lua holds
+// the shared helpers: constant-time compare, relative TTL, `<until>:<value>` records, moving a
+// user's revision (`"0"`, no key, once they have no factor and no backup codes left), and writing
+// and reading a session with its entry in the user's index.
 
 const SCRIPTS = {
   // KEYS: rev, factors hash, backup hash. Returns {rev, factors (flat id/JSON list), salt|false, count}.
-  loadFactors: `
-local salt = redis.call('HGET', KEYS[3], 'salt')
-local count = 0
-if salt then count = redis.call('HLEN', KEYS[3]) - 1 end
-return {redis.call('GET', KEYS[1]) or '0', redis.call('HGETALL', KEYS[2]), salt or false, count}`,
+  loadFactors,
 
   // KEYS: rev, factors hash. ARGV: new rev, factorId, record JSON.
-  createFactor: `
-if redis.call('HSETNX', KEYS[2], ARGV[2], ARGV[3]) == 0 then return 0 end
-redis.call('SET', KEYS[1], ARGV[1])
-return 1`,
+  createFactor,
 
   // KEYS: rev, factors hash, backup hash. ARGV: new rev, factorId, record JSON, maxPending, now.
-  createPendingFactor: `
-if redis.call('HEXISTS', KEYS[2], ARGV[2]) == 1 then return 0 end
-local now = tonumber(ARGV[5])
-local pending = {}
-local all = redis.call('HGETALL', KEYS[2])
-for i = 1, #all, 2 do
-  local r = cjson.decode(all[i + 1])
-  if expiredPending(r, now) then
-    redis.call('HDEL', KEYS[2], all[i])
-  elseif r.status == 'pending' then
-    pending[#pending + 1] = {id = all[i], untilMs = tonumber(r.pendingUntil)}
-  end
-end
-table.sort(pending, function(a, b)
-  if a.untilMs ~= b.untilMs then return a.untilMs < b.untilMs end
-  return a.id < b.id
-end)
-for i = 1, #pending - tonumber(ARGV[4]) + 1 do redis.call('HDEL', KEYS[2], pending[i].id) end
-redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
-redis.call('SET', KEYS[1], ARGV[1])
-return 1`,
+  createPendingFactor,
 
   // KEYS: rev, factors hash, backup hash. ARGV: new rev, factorId, stepUp ('1'|'0'), now.
-  activateFactor: `
-local raw = redis.call('HGET', KEYS[2], ARGV[2])
-if not raw then return 'not_found' end
-local r = cjson.decode(raw)
-if r.status == 'active' then return 'active' end
-if expiredPending(r, tonumber(ARGV[4])) then
-  redis.call('HDEL', KEYS[2], ARGV[2])
-  moveRev(KEYS[1], KEYS[2], KEYS[3], ARGV[1])
-  return 'expired'
-end
-if ARGV[3] ~= '1' then
-  local all = redis.call('HGETALL', KEYS[2])
-  for i = 1, #all, 2 do
-    if all[i] ~= ARGV[2] and cjson.decode(all[i + 1]).status == 'active' then
-      return 'step_up_required'
-    end
-  end
-end
-r.status = 'active'
-r.pendingUntil = nil
-redis.call('HSET', KEYS[2], ARGV[2], cjson.encode(r))
-redis.call('SET', KEYS[1], ARGV[1])
-return 'activated'`,
+  activateFactor,
 
   // KEYS: rev, factors hash. ARGV: new rev, factorId, patch JSON.
-  patchFactor: `
-local raw = redis.call('HGET', KEYS[2], ARGV[2])
-if not raw then return 0 end
-local record = cjson.decode(raw)
-for k, v in pairs(cjson.decode(ARGV[3])) do record[k] = v end
-redis.call('HSET', KEYS[2], ARGV[2], cjson.encode(record))
-redis.call('SET', KEYS[1], ARGV[1])
-return 1`,
+  patchFactor,
 
   // KEYS: rev, factors hash, backup hash. ARGV: new rev, factorId.
-  deleteFactor: `
-if redis.call('HDEL', KEYS[2], ARGV[2]) == 0 then return 0 end
-moveRev(KEYS[1], KEYS[2], KEYS[3], ARGV[1])
-return 1`,
+  deleteFactor,
 
   // KEYS: rev, factors hash, backup hash. ARGV: new rev, ifAbsent ('1'|'0'), salt, hashes...
-  setBackupCodes: `
-if ARGV[2] == '1' and redis.call('EXISTS', KEYS[3]) == 1 then return 0 end
-redis.call('DEL', KEYS[3])
-if #ARGV < 4 then
-  moveRev(KEYS[1], KEYS[2], KEYS[3], ARGV[1])
-  return 1
-end
-redis.call('SET', KEYS[1], ARGV[1])
-redis.call('HSET', KEYS[3], 'salt', ARGV[3])
-local batch = {}
-for i = 4, #ARGV do
-  batch[#batch + 1] = 'h:' .. ARGV[i]
-  batch[#batch + 1] = '1'
-  if #batch >= 1000 then
-    redis.call('HSET', KEYS[3], unpack(batch))
-    batch = {}
-  end
-end
-if #batch > 0 then redis.call('HSET', KEYS[3], unpack(batch)) end
-return 1`,
+  setBackupCodes,
 
   // The whole verification (see MfaStore.verifyAttempt). KEYS: rev, factors hash, backup hash,
   // lock hash, failures zset, the session index of the user's tag, then the keys the payload
@@ -215,385 +89,54 @@ return 1`,
   // Returns {0} (stale) | {1, retryAfterMs} (locked)
   //       | {2, attemptsLeft, lockedForMs|-1, lockLevel|-1, failure...} (failed)
   //       | {3, check (0-based), backupCodesRemaining|-1, held|false, previous|false...} (passed)
-  verifyAttempt: `
-local p = cjson.decode(ARGV[1])
-local now = tonumber(p.now)
-if (redis.call('GET', KEYS[1]) or '0') ~= p.rev then return {0} end
-local records = {}
-for _, c in ipairs(p.checks) do
-  if c.factorId then
-    local r = records[c.factorId]
-    if not r then
-      local raw = redis.call('HGET', KEYS[2], c.factorId)
-      if not raw then return {0} end
-      r = cjson.decode(raw)
-      records[c.factorId] = r
-    end
-    if c.expect then
-      for k, v in pairs(c.expect) do
-        if (r[k] or '') ~= v then return {0} end
-      end
-    end
-  end
-end
-
-local max, windowMs, levelTtl = tonumber(p.maxFailures), tonumber(p.windowMs), tonumber(p.levelTtlMs)
-redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', now - windowMs)
-local state = redis.call('HMGET', KEYS[4], 'until', 'level', 'levelUntil', 'seq', 'streak',
-  'streakUntil', 'suspended')
-local streak = tonumber(state[5]) or 0
-local streakUntil = tonumber(state[6]) or 0
-local suspended = state[7] == '1'
-if streak > 0 and streakUntil <= now then streak, suspended = 0, false end
-if suspended then
-  for _, c in ipairs(p.checks) do
-    if c.guessable then return {4} end
-  end
-end
-local lockedUntil = tonumber(state[1]) or 0
-if lockedUntil > now then return {1, math.ceil(lockedUntil - now)} end
-lockedUntil = 0
-local level = tonumber(state[2]) or 0
-local levelUntil = tonumber(state[3]) or 0
-local seq = (tonumber(state[4]) or 0) + 1
-if level > 0 and levelUntil <= now then level = 0 end
-
-local function take(key)
-  local raw = redis.call('GET', key)
-  if not raw then return nil end
-  redis.call('DEL', key)
-  return liveValue(raw, now)
-end
-local function advance(r, field, value)
-  local current = r[field]
-  if current ~= nil then
-    local n = tonumber(current)
-    if string.match(current, '^%s*$') then n = 0 end
-    if n == nil or not (tonumber(value) > n) then return false end
-  end
-  r[field] = value
-  return true
-end
-local function run(c, r)
-  if c.challenge and not take(KEYS[c.challenge]) then return 'code_expired' end
-  if c.kind == 'counter' then
-    if r and advance(r, c.field, c.value) then return 'pass' end
-    return 'code_reused'
-  elseif c.kind == 'match' then
-    return 'pass'
-  elseif c.kind == 'code' then
-    if not c.code then return c.missing end
-    local k = KEYS[c.code]
-    local s = redis.call('HMGET', k, 'challenge', 'hash', 'expiresAt', 'until', 'used')
-    if not s[1] or tonumber(s[4]) <= now then return c.missing end
-    if c.challengeId and c.challengeId ~= s[1] then return c.missing end
-    if now >= tonumber(s[3]) then return 'code_expired' end
-    if not same(c.hash, s[2]) then return 'invalid_code' end
-    if s[5] == '1' then return 'code_reused' end
-    redis.call('HSET', k, 'used', '1')
-    return 'pass'
-  elseif c.kind == 'backupCode' then
-    if redis.call('HDEL', KEYS[3], 'h:' .. c.hash) == 1 then return 'pass' end
-    return 'invalid_code'
-  elseif c.kind == 'resync' then
-    local pending = tonumber(take(KEYS[c.key]))
-    if pending then
-      for _, m in ipairs(c.matches) do
-        if m == pending + 1 then
-          if r and advance(r, c.field, string.format('%d', pending + 2)) then return 'pass' end
-          return 'code_reused'
-        end
-      end
-    end
-    if not c.candidate then return c.failure end
-    local untilMs = now + tonumber(c.ttlMs)
-    redis.call('SET', KEYS[c.key], stamp(untilMs, c.candidate), 'PX', ttl(untilMs, now))
-    return 'resync_required'
-  end
-  return c.failure
-end
-
-local passed
-local failures = {}
--- No more checks than failures are left before the lock and the suspension, at least one.
-local budget = max - redis.call('ZCARD', KEYS[5])
-local untilSuspended = tonumber(p.maxConsecutiveFailures) - streak
-if not suspended and untilSuspended < budget then budget = untilSuspended end
-if budget < 1 then budget = 1 end
--- A sent-code factor with no unused, unexpired code out could not match: among several candidates it is no
--- guess, so it is passed over without a failure (or any of the budget).
-local function outstanding(c)
-  if not c.code then return false end
-  local s = redis.call('HMGET', KEYS[c.code], 'challenge', 'until', 'expiresAt', 'used')
-  if not s[1] or tonumber(s[2]) <= now or now >= tonumber(s[3]) or s[4] == '1' then return false end
-  return not c.challengeId or c.challengeId == s[1]
-end
-local absent
-for i, c in ipairs(p.checks) do
-  if #failures >= budget then break end
-  if #p.checks > 1 and c.kind == 'code' and not outstanding(c) then
-    absent = absent or c.missing
-  else
-    local r = c.factorId and records[c.factorId]
-    local outcome = run(c, r)
-    if outcome == 'pass' then
-      if r then
-        for k, v in pairs(c.patch or {}) do r[k] = v end
-        redis.call('HSET', KEYS[2], c.factorId, cjson.encode(r))
-      end
-      passed = i
-      break
-    end
-    failures[#failures + 1] = outcome
-  end
-end
-if not passed and #failures == 0 and absent then failures[1] = absent end
-
-local reply
-if passed then
-  redis.call('DEL', KEYS[5])
-  level, levelUntil, streak, suspended = 0, 0, 0, false
-else
-  local n = math.max(1, #failures)
-  for i = 0, n - 1 do redis.call('ZADD', KEYS[5], now, seq + i) end
-  seq = seq + n - 1
-  streak = streak + n
-  streakUntil = now + tonumber(p.consecutiveTtlMs)
-  local newlySuspended = 0
-  if not suspended and streak >= tonumber(p.maxConsecutiveFailures) then
-    suspended = true
-    newlySuspended = 1
-  end
-  local count = redis.call('ZCARD', KEYS[5])
-  if count < max then
-    reply = {2, max - count, -1, -1, newlySuspended}
-  else
-    level = level + 1
-    local lockedFor = tonumber(p.lockoutsMs[math.min(level, #p.lockoutsMs)]) or 0
-    lockedUntil = now + lockedFor
-    levelUntil = lockedUntil + levelTtl
-    redis.call('DEL', KEYS[5])
-    reply = {2, 0, lockedFor, level, newlySuspended}
-  end
-  for _, f in ipairs(failures) do reply[#reply + 1] = f end
-end
-local horizon = now
-if lockedUntil > horizon then horizon = lockedUntil end
-if level > 0 and levelUntil > horizon then horizon = levelUntil end
-if streak > 0 and streakUntil > horizon then horizon = streakUntil end
-local lastFailure = redis.call('ZRANGE', KEYS[5], -1, -1, 'WITHSCORES')[2]
-local windowEnd = now
-if lastFailure then windowEnd = tonumber(lastFailure) + windowMs end
-if windowEnd > horizon then horizon = windowEnd end
-if horizon > now then
-  redis.call('HSET', KEYS[4], 'until', lockedUntil, 'level', level, 'levelUntil', levelUntil,
-    'seq', seq, 'streak', streak, 'streakUntil', streakUntil, 'suspended', suspended and '1' or '0')
-  redis.call('PEXPIRE', KEYS[4], ttl(horizon, now))
-  if windowEnd > now then redis.call('PEXPIRE', KEYS[5], ttl(windowEnd, now)) end
-else
-  redis.call('DEL', KEYS[4], KEYS[5])
-end
-if not passed then return reply end
-
-local c = p.checks[passed]
-local remaining = -1
-if c.kind == 'backupCode' then remaining = math.max(0, redis.call('HLEN', KEYS[3]) - 1) end
-reply = {3, passed - 1, remaining, false}
-if p.hold then
-  local current = liveValue(redis.call('GET', KEYS[p.hold.key]), now)
-  if current and current ~= p.hold.value then
-    reply[4] = current
-    return reply
-  end
-end
-for _, m in ipairs(p.swap or {}) do
-  local k = KEYS[m.key]
-  local previous = liveValue(redis.call('GET', k), now)
-  local untilMs = now + tonumber(m.ttlMs)
-  redis.call('SET', k, stamp(untilMs, m.value), 'PX', ttl(untilMs, now))
-  reply[#reply + 1] = previous or false
-end
-local s = p.session
-if s then
-  local head = table.concat({s.expiresAt, p.now, c.acr, table.concat(c.amr, ' '), c.factorId or ''},
-    '\\n')
-  writeSession(KEYS[s.key], KEYS[6], s.token, tonumber(s.expiresAt), now, head, s.userId)
-end
-return reply`,
+  verifyAttempt,
 
   // KEYS: code hash. ARGV: now, ttlMs, challengeId, hash, expiresAt.
-  putCode: `
-local now = tonumber(ARGV[1])
-redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], 'challenge', ARGV[3], 'hash', ARGV[4], 'expiresAt', ARGV[5],
-  'until', now + tonumber(ARGV[2]), 'used', '0')
-redis.call('PEXPIRE', KEYS[1], ttl(now + tonumber(ARGV[2]), now))`,
+  putCode,
 
   // KEYS: challenge. ARGV: now.
-  takeChallenge: `
-local raw = redis.call('GET', KEYS[1])
-if not raw then return nil end
-redis.call('DEL', KEYS[1])
-return liveValue(raw, tonumber(ARGV[1]))`,
+  takeChallenge,
 
   // KEYS: session, the session index of its tag. ARGV: now, tokenHash, expiresAt, head, userId.
-  createSession: `
-writeSession(KEYS[1], KEYS[2], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[1]), ARGV[4], ARGV[5])`,
+  createSession,
 
   // KEYS: session, the session index of its tag. ARGV: now, tokenHash, new expiresAt.
   // The index is extended with the session, so revocation still finds it.
-  touchSession: `
-local now, expiresAt = tonumber(ARGV[1]), tonumber(ARGV[3])
-local value = redis.call('GET', KEYS[1])
-local current = sessionParts(value)
-if not current or current <= now then return nil end
-value = ARGV[3] .. string.sub(value, (string.find(value, '\\n', 1, true)))
-redis.call('SET', KEYS[1], value, 'PX', ttl(expiresAt, now))
-redis.call('ZADD', KEYS[2], expiresAt, ARGV[2])
-if redis.call('PTTL', KEYS[2]) < ttl(expiresAt, now) then
-  redis.call('PEXPIRE', KEYS[2], ttl(expiresAt, now))
-end
-return value`,
+  touchSession,
 
   // KEYS: session, the session index of its tag. ARGV: tokenHash, now.
-  revokeSession: `
-local expiresAt = sessionParts(redis.call('GET', KEYS[1]))
-redis.call('ZREM', KEYS[2], ARGV[1])
-if not expiresAt then return 0 end
-redis.call('DEL', KEYS[1])
-if expiresAt > tonumber(ARGV[2]) then return 1 end
-return 0`,
+  revokeSession,
 
   // KEYS: the session index of the user's tag, then the key of each token hash the caller read
   // from it. ARGV: now, userId, factorId|'', backupCode ('1'|'0'), except|'', then those token
   // hashes in the order of their keys. Returns -1 (nothing written) when the index holds a token
   // hash the caller did not pass (a session created since the read): the caller reads again.
-  revokeUserSessions: `
-local now, userId = tonumber(ARGV[1]), ARGV[2]
-local factorId, backup, except = ARGV[3], ARGV[4] == '1', ARGV[5]
-local everything = factorId == '' and not backup
-local keyOf = {}
-for i = 6, #ARGV do keyOf[ARGV[i]] = KEYS[i - 4] end
-local members = redis.call('ZRANGE', KEYS[1], 0, -1)
-for _, tokenHash in ipairs(members) do
-  if not keyOf[tokenHash] then return -1 end
-end
-local live = 0
-for _, tokenHash in ipairs(members) do
-  if tokenHash ~= except then
-    local key = keyOf[tokenHash]
-    local value = redis.call('GET', key)
-    local expiresAt, owner = sessionParts(value)
-    -- Another user's session under the same tag stays; an entry without a session goes.
-    local selected = not value or (owner == userId and everything)
-    if value and owner == userId and not selected then
-      local f = sessionFactor(value)
-      selected = (factorId ~= '' and f == factorId) or (backup and f == '')
-    end
-    if selected then
-      if expiresAt and expiresAt > now then live = live + 1 end
-      redis.call('DEL', key)
-      redis.call('ZREM', KEYS[1], tokenHash)
-    end
-  end
-end
-if redis.call('ZCARD', KEYS[1]) == 0 then redis.call('DEL', KEYS[1]) end
-return live`,
+  revokeUserSessions,
 
   // KEYS: lock hash, failures zset. ARGV: now.
-  unlock: `
-local now = tonumber(ARGV[1])
-local s = redis.call('HMGET', KEYS[1], 'until', 'suspended', 'streakUntil')
-local was = (tonumber(s[1]) or 0) > now or (s[2] == '1' and (tonumber(s[3]) or 0) > now)
-redis.call('DEL', KEYS[1], KEYS[2])
-if was then return 1 end
-return 0`,
+  unlock,
 
   // KEYS: events zset, sequence. ARGV: now, intervalMs, max, windowMs.
-  throttle: `
-local now = tonumber(ARGV[1])
-local interval, max, windowMs = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - windowMs)
-local wait = 0
-local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')[2]
-if last and now - tonumber(last) < interval then wait = tonumber(last) + interval - now end
-local count = redis.call('ZCARD', KEYS[1])
-if count >= max then
-  local t = tonumber(redis.call('ZRANGE', KEYS[1], count - max, count - max, 'WITHSCORES')[2])
-  if t + windowMs - now > wait then wait = t + windowMs - now end
-end
-if wait > 0 then return math.max(1, math.ceil(wait)) end
-local n = redis.call('INCR', KEYS[2])
-redis.call('ZADD', KEYS[1], now, string.format('%.17g', now) .. ':' .. n)
-local keep = ttl(now + math.max(windowMs, interval), now)
-redis.call('PEXPIRE', KEYS[1], keep)
-redis.call('PEXPIRE', KEYS[2], keep)
-return 0`,
+  throttle,
 
   // KEYS: marker. ARGV: now, ttlMs.
-  claim: `
-local now = tonumber(ARGV[1])
-if liveValue(redis.call('GET', KEYS[1]), now) then return 0 end
-local untilMs = now + tonumber(ARGV[2])
-redis.call('SET', KEYS[1], stamp(untilMs, '1'), 'PX', ttl(untilMs, now))
-return 1`,
+  claim,
 
   // KEYS: marker. ARGV: now, ttlMs, value.
-  swap: `
-local now = tonumber(ARGV[1])
-local previous = liveValue(redis.call('GET', KEYS[1]), now)
-local untilMs = now + tonumber(ARGV[2])
-redis.call('SET', KEYS[1], stamp(untilMs, ARGV[3]), 'PX', ttl(untilMs, now))
-return previous`,
+  swap,
 
   // The webhook outbox, two keys of one hash tag: a hash of stream -> its messages (a JSON array,
   // oldest first; numbers kept as strings) and a sorted set of stream -> when its head may be
   // handed out next (the head's dueAt, or the end of a claim's lease).
   // KEYS: queues, due. ARGV: messages (a JSON array).
-  outboxAdd: `
-for _, m in ipairs(cjson.decode(ARGV[1])) do
-  local raw = redis.call('HGET', KEYS[1], m.stream)
-  local queue = raw and cjson.decode(raw) or {}
-  queue[#queue + 1] = m
-  redis.call('HSET', KEYS[1], m.stream, cjson.encode(queue))
-  if not raw then redis.call('ZADD', KEYS[2], tonumber(m.dueAt), m.stream) end
-end
-return 1`,
+  outboxAdd,
 
   // KEYS: queues, due. ARGV: now, leasedUntil, limit. Returns the heads handed out (JSON each).
-  outboxClaim: `
-local out = {}
-for _, stream in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))) do
-  local raw = redis.call('HGET', KEYS[1], stream)
-  if raw then
-    out[#out + 1] = cjson.encode(cjson.decode(raw)[1])
-    redis.call('ZADD', KEYS[2], ARGV[2], stream)
-  else
-    redis.call('ZREM', KEYS[2], stream)
-  end
-end
-return out`,
+  outboxClaim,
 
   // KEYS: queues, due. ARGV: stream, id, then for a retry: attempts, dueAt (else the head goes).
-  outboxSettle: `
-local raw = redis.call('HGET', KEYS[1], ARGV[1])
-if not raw then return 0 end
-local queue = cjson.decode(raw)
-if queue[1].id ~= ARGV[2] then return 0 end
-if ARGV[3] then
-  queue[1].attempts = ARGV[3]
-  queue[1].dueAt = ARGV[4]
-elseif #queue == 1 then
-  redis.call('HDEL', KEYS[1], ARGV[1])
-  redis.call('ZREM', KEYS[2], ARGV[1])
-  return 1
-else
-  table.remove(queue, 1)
-end
-redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(queue))
-redis.call('ZADD', KEYS[2], tonumber(queue[1].dueAt), ARGV[1])
-return 1`,
-} as const;
+  outboxSettle,
+};
 
 type ScriptName = keyof typeof SCRIPTS;
 
@@ -604,7 +147,7 @@ interface Script {
 
 const compiled = Object.fromEntries(
   Object.entries(SCRIPTS).map(([name, body]) => {
-    const source = `${LUA_LIB}\n${body}`;
+    const source = `${lib}\n${body}`;
     return [name, { source, sha: createHash("sha1").update(source).digest("hex") }];
   }),
 ) as Record<ScriptName, Script>;
