@@ -27,6 +27,10 @@ export default defineConfig([
       // Not an export: the chunk the main entry `import()`s when tabs are coordinated, under a
       // stable name so that size-limit measures it apart from the main entry.
       tabs: "src/tabs/tabCoordinator.ts",
+      // Not an export either: the calls of `mfa.api`, `import()`ed by the first of them.
+      api: "src/mfaApiCalls.ts",
+      // And the verify loop, `import()`ed when the first challenge is settled.
+      verify: "src/engine/verifyLoop.ts",
     },
     // Types for the exports only.
     dts: { entry: ["src/index.ts", "src/totp.ts", "src/node.ts", "src/oauth.ts"] },

@@ -1,21 +1,15 @@
-import {
-  type ActivateFactorResponse,
-  type BackupCodesResponse,
-  type EnrollContactRequest,
-  type EnrollContactResponse,
-  type EnrollTotpRequest,
-  type EnrollTotpResponse,
-  isProblem,
-  type ListFactorsResponse,
-  type MfaRouteName,
-  mfaPath,
-  problemName,
-  type StartChallengeResponse,
-  type WebAuthnJSON,
-  type WebauthnRegistrationRequest,
+import type {
+  ActivateFactorResponse,
+  BackupCodesResponse,
+  EnrollContactRequest,
+  EnrollContactResponse,
+  EnrollTotpRequest,
+  EnrollTotpResponse,
+  ListFactorsResponse,
+  StartChallengeResponse,
+  WebAuthnJSON,
+  WebauthnRegistrationRequest,
 } from "@mfa-kit/protocol";
-import type { MfaRouteTable } from "@mfa-kit/protocol/vocabulary";
-import { answerError } from "./engine/answerError";
 import type { Engine } from "./engine/engine";
 import { MfaError } from "./engine/mfaError";
 
@@ -45,37 +39,33 @@ export interface MfaApi {
   signOut(): Promise<void>;
 }
 
-/** The typed API over `mfa.fetch`; a non-2xx answer rejects with an {@link MfaError}. */
-export function createMfaApi(engine: Engine): MfaApi {
-  // Each route's method is the protocol's (`MfaRouteTable`): another one does not build.
-  const call = async <R extends MfaRouteName, T>(
-    route: R,
-    method: (typeof MfaRouteTable)[R]["method"],
-    factorId = "",
-    body?: unknown,
-  ): Promise<T> => {
-    const path = mfaPath(route, { factorId }, engine.o.paths.base);
-    const res = await engine.call(new URL(path, engine.base()).href, method, body);
-    if (res.status < 300) return res.body as T;
-    const problem = isProblem(res.body) ? res.body : null;
-    throw (
-      ((res.status > 499 || /code|locked|rate/.test(problemName(problem)!)) &&
-        answerError(res, engine.clock.now())) ||
-      new MfaError("HTTP", `HTTP ${res.status} from ${path}.`, { status: res.status, problem })
-    );
-  };
+/** The names of {@link MfaApi}'s calls (`onDemand.test.ts` checks them against `mfaApiOf`'s). */
+const MFA_API_CALLS = (
+  "enrollTotp enrollContact activateFactor webauthnRegistrationOptions verifyWebauthnRegistration " +
+  "listFactors removeFactor renameFactor startChallenge regenerateBackupCodes signOut"
+).split(" ") as (keyof MfaApi)[];
 
-  return {
-    enrollTotp: (body = {}) => call("enrollTotp", "POST", "", body),
-    enrollContact: (body) => call("enrollContact", "POST", "", body),
-    activateFactor: (factorId, code) => call("activateFactor", "POST", factorId, { code }),
-    webauthnRegistrationOptions: () => call("webauthnRegistrationOptions", "POST"),
-    verifyWebauthnRegistration: (body) => call("webauthnRegistrationVerify", "POST", "", body),
-    listFactors: () => call("listFactors", "GET"),
-    removeFactor: (factorId) => call("removeFactor", "DELETE", factorId),
-    renameFactor: (factorId, label) => call("renameFactor", "PATCH", factorId, { label }),
-    startChallenge: (factorId) => call("challenge", "POST", "", { factorId }),
-    regenerateBackupCodes: () => call("regenerateBackupCodes", "POST"),
-    signOut: () => call<"signOut", void>("signOut", "POST").finally(engine.signOut),
+/**
+ * `mfa.api`: each call loads the calls (`./mfaApiCalls`) on first use, so that an app that never
+ * manages factors does not carry them. A failed load rejects with `NETWORK` and is tried again by
+ * the next call.
+ */
+export function createMfaApi(engine: Engine): MfaApi {
+  let calls: Promise<MfaApi> | undefined;
+  const load = () => {
+    calls ??= import("./mfaApiCalls").then(
+      (m) => m.mfaApiOf(engine),
+      (cause) => {
+        calls = undefined;
+        throw new MfaError("NETWORK", "mfa.api could not be loaded.", { cause });
+      },
+    );
+    return calls;
   };
+  const api: Record<string, (...args: never[]) => Promise<unknown>> = {};
+  for (const name of MFA_API_CALLS) {
+    api[name] = (...args) =>
+      load().then((a) => (a[name] as (...args: never[]) => Promise<unknown>)(...args));
+  }
+  return api as unknown as MfaApi;
 }

@@ -3,7 +3,7 @@ import type { MfaServer } from "@mfa-kit/server";
 import { type Accounts, passwordProblem, type User } from "./accounts";
 import { DemoProblems } from "./demoProblems";
 import type { EventFeed } from "./eventFeed";
-import { badRequest, json, noContent, problemResponse, readJsonObject } from "./http";
+import { badRequest, json, problemResponse, readJsonObject } from "./http";
 import { readTransferOrder, type TransferBook } from "./transferBook";
 
 /** The MFA session a protected request was made with, as the guard vouches for it. */

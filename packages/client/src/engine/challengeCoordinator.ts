@@ -1,7 +1,7 @@
 import type { MfaProblem, StepUpChallenge } from "@mfa-kit/protocol";
 import type { EngineCore } from "./core";
 import { MfaError } from "./mfaError";
-import type { ChallengeAnswer, ChallengeHandler, PendingChallenge } from "./types";
+import type { ChallengeHandler, PendingChallenge } from "./types";
 import { abortable } from "./wait";
 
 /** Where a pending challenge is: waiting for an answer, checking one, or locked for a while. */
@@ -27,20 +27,13 @@ export interface Pending {
 /** How a challenge gets answered: resolves once the credential the API asked for is in place. */
 export type Settle = (pending: Pending) => Promise<void>;
 
-const cancel = (cause?: unknown) =>
+/** The error of a cancelled challenge. */
+export const cancel = (cause?: unknown) =>
   new MfaError("STEP_UP_CANCELLED", "Verification cancelled.", { cause });
 
 /** Why waiting requests end when the challenge's signal aborts: an MfaError as it is, else a cancel. */
 export const cancelled = (reason: unknown) =>
   reason instanceof MfaError && reason.code !== "ABORTED" ? reason : cancel(reason);
-
-/** The error when the API asks for MFA and nobody can answer. */
-export const required = (challenge: StepUpChallenge, problem: MfaProblem | null) =>
-  new MfaError("STEP_UP_REQUIRED", "MFA required and no challenge handler set.", {
-    status: 401,
-    problem,
-    challenge,
-  });
 
 interface State extends Pending {
   settle_: Settle;
@@ -166,26 +159,8 @@ export function createChallengeCoordinator(
       });
     },
 
-    /** Asks the challenge handler; its rejection or an abort of `signal` is `STEP_UP_CANCELLED`. */
-    async ask_(challenge: PendingChallenge, signal: AbortSignal): Promise<ChallengeAnswer> {
-      if (!handler) throw required(challenge.challenge, challenge.problem);
-      try {
-        return await abortable(
-          handler(challenge, {
-            attempt: challenge.attempt,
-            lastError: challenge.lastError,
-            signal,
-          }),
-          signal,
-        );
-      } catch (e) {
-        // The handler's own rejection is a cancellation, whatever it threw (kept as the cause).
-        throw signal.aborted ? cancelled(signal.reason) : cancel(e);
-      }
-    },
-
-    /** Whether a challenge handler is set. */
-    answerable_: () => !!handler,
+    /** The challenge handler, if set. */
+    handler_: () => handler,
 
     /** Replaces the challenge handler; returns a function restoring the previous one. */
     setHandler_(next: ChallengeHandler | null): () => void {

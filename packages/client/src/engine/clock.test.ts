@@ -69,4 +69,73 @@ describe("createClock", () => {
       }),
     );
   });
+
+  // With sentAt = receivedAt = S and a Date header of D (whole seconds), a sample is D + 500 - S.
+  const at = (clock: ReturnType<typeof createClock>, date: number, sent: number, rtt = 0) =>
+    clock.sample(dateHeader(date), sent, sent + rtt);
+
+  it("takes the first sample as it is: the middle of the header's second", () => {
+    const clock = createClock();
+    expect(at(clock, BASE + 10_000, BASE)).toBe(true);
+    expect(clock.offsetMs).toBe(10_500);
+    const now = Date.now();
+    expect(clock.now() - now).toBeGreaterThanOrEqual(10_500);
+    expect(clock.now() - now).toBeLessThan(10_500 + 1_000);
+  });
+
+  it("moves half way on the second sample, an eighth at most later, and says when it moved", () => {
+    const clock = createClock();
+    at(clock, BASE, BASE); // 500
+    expect(at(clock, BASE + 10_000, BASE + 10_000 - 500)).toBe(true); // sample 1000
+    expect(clock.offsetMs).toBe(750);
+    expect(at(clock, BASE + 20_000, BASE + 20_000 - 1_250)).toBe(true); // sample 1750: weight 1/3
+    expect(clock.offsetMs).toBe(1_083);
+    for (let i = 0; i < 10; i++)
+      at(clock, BASE + 30_000 + i * 1_000, BASE + 30_000 + i * 1_000 - 583);
+    expect(clock.offsetMs).toBe(1_083);
+    expect(at(clock, BASE + 50_000, BASE + 50_000 - 583)).toBe(false);
+    // past the eighth sample the weight stays 1/8
+    at(clock, BASE + 60_000, BASE + 60_000 - 1_383); // sample 1883
+    expect(clock.offsetMs).toBe(1_183);
+  });
+
+  it("takes a sample more than the round trip's half, half a second and two seconds away as a jump", () => {
+    const within = createClock();
+    at(within, BASE, BASE); // 500
+    at(within, BASE + 10_000, BASE + 10_000 - 2_500); // 3000: 2500 away, smoothed
+    expect(within.offsetMs).toBe(1_750);
+    const jump = createClock();
+    at(jump, BASE, BASE);
+    at(jump, BASE + 10_000, BASE + 10_000 - 2_501); // 3001: adopted
+    expect(jump.offsetMs).toBe(3_001);
+    // a 1 s round trip widens the threshold by half a second
+    const slow = createClock();
+    at(slow, BASE, BASE);
+    slow.sample(dateHeader(BASE + 10_000), BASE + 10_000 - 3_500, BASE + 10_000 - 2_500);
+    expect(slow.offsetMs).toBe(571); // smoothed: 500 + 3000 * 1/2 * 50 / 1050
+  });
+
+  it("weighs a sample by the shortest round trip seen over its own", () => {
+    const clock = createClock();
+    at(clock, BASE, BASE - 50, 100); // D + 500 - (S + S + 100) / 2 = 500, round trip 100
+    expect(clock.offsetMs).toBe(500);
+    // sample 2000 with a round trip of 0, the shortest now: weight 1/2 * (0 + 50) / (0 + 50)
+    at(clock, BASE + 10_000, BASE + 10_000 - 1_500);
+    expect(clock.offsetMs).toBe(1_250);
+    // sample 2700 with a round trip of 150 against the shortest 0: weight 1/3 * 50 / 200
+    clock.sample(dateHeader(BASE + 20_000), BASE + 20_000 - 2_275, BASE + 20_000 - 2_125);
+    expect(clock.offsetMs).toBe(1_371);
+  });
+
+  it("reads a repeated Date header once, and a negative round trip as none", () => {
+    const clock = createClock();
+    const header = dateHeader(BASE + 5_000);
+    clock.sample(header, BASE, BASE);
+    expect(clock.offsetMs).toBe(5_500);
+    expect(clock.sample(header, BASE + 1_000, BASE + 1_000)).toBe(true);
+    expect(clock.offsetMs).toBe(5_000);
+    const back = createClock();
+    back.sample(dateHeader(BASE), BASE, BASE - 10_000);
+    expect(back.offsetMs).toBe(5_500);
+  });
 });

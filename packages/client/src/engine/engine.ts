@@ -237,18 +237,7 @@ export function createEngine(
 
   if (o.tabs) {
     tabs = import("../tabs/tabCoordinator").then(
-      ({ createTabCoordinator }) =>
-        createTabCoordinator(o.storageKey, {
-          session_(next) {
-            const known = session.get_()?.token;
-            session.adopt_(next);
-            if (next && next.token !== known) challenges.fromTab_("answered");
-          },
-          token_: tokens.adopt_,
-          signOut_: forget,
-          cancelled_: () => challenges.fromTab_("cancelled"),
-          current_: () => session.get_(),
-        }),
+      ({ engineTabs }) => engineTabs(o.storageKey, session, challenges, tokens.adopt_, forget),
       () => null,
     );
   }

@@ -1,5 +1,6 @@
-import { describe, expect, it } from "vitest";
-import { MfaError } from "./mfaError";
+import { describe, expect, it, vi } from "vitest";
+import { MfaError, noResponse } from "./mfaError";
+import { abortable, abortError, sleep } from "./wait";
 
 describe("MfaError", () => {
   it("carries its code, status, problem and cause", () => {
@@ -28,5 +29,71 @@ describe("MfaError", () => {
     expect({ code: "NETWORK", name: "MfaError" }).not.toBeInstanceOf(MfaError);
     expect(new Error("x")).not.toBeInstanceOf(MfaError);
     expect(null).not.toBeInstanceOf(MfaError);
+  });
+});
+
+describe("noResponse", () => {
+  it("names why there was no response", () => {
+    const cause = new Error("socket hang up");
+    expect(noResponse("abort", cause)).toMatchObject({
+      code: "ABORTED",
+      message: "No response (abort).",
+      cause,
+    });
+    expect(noResponse("timeout", cause)).toMatchObject({
+      code: "TIMEOUT",
+      message: "No response (timeout).",
+    });
+    expect(noResponse("network", cause)).toMatchObject({
+      code: "NETWORK",
+      message: "No response (network).",
+    });
+    expect(noResponse(undefined, cause)).toMatchObject({
+      code: "NETWORK",
+      message: "No response (network).",
+    });
+  });
+});
+
+describe("abortable and sleep", () => {
+  it("reject with ABORTED and the signal's reason as soon as it aborts, or at once when it has", async () => {
+    const controller = new AbortController();
+    const pending = abortable(new Promise(() => {}), controller.signal);
+    controller.abort("user left");
+    await expect(pending).rejects.toMatchObject({ code: "ABORTED", cause: "user left" });
+    await expect(abortable(Promise.resolve(1), controller.signal)).rejects.toMatchObject({
+      code: "ABORTED",
+    });
+    expect(abortError(undefined)).toMatchObject({ code: "ABORTED", message: "Aborted." });
+  });
+
+  it("settle as the promise does without a signal or before an abort", async () => {
+    await expect(abortable(Promise.resolve(1), undefined)).resolves.toBe(1);
+    const controller = new AbortController();
+    await expect(abortable(Promise.reject(new Error("no")), controller.signal)).rejects.toThrow(
+      "no",
+    );
+    await expect(abortable(Promise.resolve(2), controller.signal)).resolves.toBe(2);
+  });
+
+  it("sleep waits the time given, on fake timers", async () => {
+    vi.useFakeTimers();
+    try {
+      let done = false;
+      void sleep(1_000, undefined).then(() => {
+        done = true;
+      });
+      await vi.advanceTimersByTimeAsync(999);
+      expect(done).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(done).toBe(true);
+      const controller = new AbortController();
+      const aborted = sleep(60_000, controller.signal);
+      controller.abort();
+      await expect(aborted).rejects.toMatchObject({ code: "ABORTED" });
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -17,15 +17,19 @@ export type MfaSession = ReturnType<typeof createMfaSession>;
 export function createMfaSession(core: EngineCore) {
   const { o, store_: store, clock } = core;
   const persistence = sessionPersistence(o.storage, o.storageKey);
-  let session = persistence.load_();
+  let session: MfaSessionResponse | null = null;
   /** Before this (local epoch ms) the session is not refreshed, whatever its age. */
   let retryAt = 0;
-  store.set({ session: session && sessionInfo(session) });
+  /** Takes `next` as the session and shows it, without storing it. */
+  const show = (next: MfaSessionResponse | null) => {
+    session = next;
+    store.set({ session: next && sessionInfo(next) });
+  };
+  show(persistence.load_());
 
   const set = (next: MfaSessionResponse | null) => {
-    session = next;
     persistence.save_(next);
-    store.set({ session: next && sessionInfo(next) });
+    show(next);
   };
 
   const refresh = core.coordinator_.flight("mfa-kit.session", async (url: string) => {
@@ -61,10 +65,7 @@ export function createMfaSession(core: EngineCore) {
     get_: () => session,
     set_: set,
     /** Takes the session another tab stored (or removed), without storing it again. */
-    adopt_(next: MfaSessionResponse | null): void {
-      session = next;
-      store.set({ session: next && sessionInfo(next) });
-    },
+    adopt_: show,
     /** The session in storage now (another tab may have stored it). */
     stored_: () => persistence.load_(),
     /** Whether the session is due for a refresh (and did not just fail to refresh). */

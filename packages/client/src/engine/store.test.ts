@@ -25,4 +25,22 @@ describe("createStore", () => {
     store.set({ n: 2 });
     expect(listener).toHaveBeenCalledTimes(1);
   });
+
+  it("looks at every field of a patch, and tells every listener even when one throws", () => {
+    const store = createStore({ a: 1, b: "x" });
+    const seen: unknown[] = [];
+    store.subscribe(() => {
+      throw new Error("broken listener");
+    });
+    store.subscribe((state) => seen.push(state));
+    expect(() => store.set({ a: 1, b: "y" })).not.toThrow();
+    expect(store.getSnapshot()).toEqual({ a: 1, b: "y" });
+    expect(seen).toEqual([{ a: 1, b: "y" }]);
+    // NaN is NaN, and -0 is not 0 (Object.is)
+    const n = createStore({ v: Number.NaN });
+    const listener = vi.fn();
+    n.subscribe(listener);
+    n.set({ v: Number.NaN });
+    expect(listener).not.toHaveBeenCalled();
+  });
 });

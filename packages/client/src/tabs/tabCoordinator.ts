@@ -1,4 +1,6 @@
 import type { MfaSessionResponse } from "@mfa-kit/protocol";
+import type { ChallengeCoordinator } from "../engine/challengeCoordinator";
+import type { MfaSession } from "../engine/mfaSession";
 import { toSession } from "../engine/session";
 
 /** What a coordinator tells its engine about the other tabs of the origin. */
@@ -188,4 +190,30 @@ export function createTabCoordinator(key: string, hooks: TabHooks): TabCoordinat
       g.removeEventListener?.("storage", onStorage as EventListener);
     },
   };
+}
+
+/**
+ * The tab coordination of an engine (see {@link createTabCoordinator}): another tab's session is
+ * adopted (and answers this tab's wait to prompt when it is a new one), its refreshed token is
+ * sent from then on (`adoptToken`), its sign-out signs out here (`signOut`), and its cancelled
+ * prompt ends this tab's wait.
+ */
+export function engineTabs(
+  key: string,
+  session: MfaSession,
+  challenges: ChallengeCoordinator,
+  adoptToken: TabHooks["token_"],
+  signOut: () => void,
+): TabCoordinator | null {
+  return createTabCoordinator(key, {
+    session_(next) {
+      const known = session.get_()?.token;
+      session.adopt_(next);
+      if (next && next.token !== known) challenges.fromTab_("answered");
+    },
+    token_: adoptToken,
+    signOut_: signOut,
+    cancelled_: () => challenges.fromTab_("cancelled"),
+    current_: () => session.get_(),
+  });
 }

@@ -18,7 +18,12 @@ function Count() {
   return <p>Count: {backupCodesRemaining ?? "…"}</p>;
 }
 
-const list = () => screen.findByRole("list", { name: "Your sign-in factors" });
+/** The factor list, once loaded (its section no longer `aria-busy`). */
+const list = async () => {
+  const ul = await screen.findByRole("list", { name: "Your sign-in factors" });
+  await waitFor(() => expect(ul.closest("section")).toHaveAttribute("aria-busy", "false"));
+  return ul;
+};
 
 describe("FactorList", () => {
   it("shows each factor's name, type, when it was added and last used, without internal ids", async () => {

@@ -30,6 +30,7 @@ describe("useMfa", () => {
     expect(result.current.mfa.client).toBe(mfa);
 
     const call = mfa.fetch("/api/data");
+    await waitFor(() => expect(result.current.stepUp.challenge).not.toBeNull());
     await waitFor(() => expect(result.current.stepUp.busy).toBe(false));
     expect(result.current.mfa.pendingChallenge?.factors.map((f) => f.id)).toEqual(["f-totp"]);
     expect(result.current.mfa.status).toBe("challenge");
@@ -51,6 +52,7 @@ describe("useMfa", () => {
   it("signs out locally even when the server cannot be reached", async () => {
     const { result, mfa } = setup();
     const call = mfa.fetch("/api/data");
+    await waitFor(() => expect(result.current.stepUp.challenge).not.toBeNull());
     await waitFor(() => expect(result.current.stepUp.busy).toBe(false));
     act(() => void result.current.stepUp.submitCode("123456"));
     await call;
@@ -82,6 +84,7 @@ describe("useMfa", () => {
 
     // A challenge, its factors, a verification, a status change: many snapshots...
     const call = mfa.fetch("/api/data");
+    await waitFor(() => expect(all.result.current.stepUp.challenge).not.toBeNull());
     await waitFor(() => expect(all.result.current.stepUp.busy).toBe(false));
     act(() => void all.result.current.stepUp.submitCode("123456"));
     await call;

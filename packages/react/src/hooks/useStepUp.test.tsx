@@ -31,6 +31,7 @@ describe("useStepUp", () => {
   it("exposes the challenge, its factors, and attempts left after a wrong code", async () => {
     const { result, mfa } = setup({ factors: [totpFactor, smsFactor] });
     const call = mfa.fetch("/api/data");
+    await waitFor(() => expect(result.current.challenge).not.toBeNull());
     await waitFor(() => expect(result.current.busy).toBe(false));
     expect(result.current.challenge?.challenge.acrValues).toEqual(["mfa"]);
     expect(result.current.factors.map((f) => f.id)).toEqual(["f-totp", "f-sms"]);
@@ -54,6 +55,7 @@ describe("useStepUp", () => {
     act(() => {
       done = result.current.stepUp({ maxAge: 0 });
     });
+    await waitFor(() => expect(result.current.challenge).not.toBeNull());
     await waitFor(() => expect(result.current.busy).toBe(false));
     expect(result.current.challenge).not.toBeNull();
     act(() => void result.current.submitCode("123456"));
@@ -65,6 +67,7 @@ describe("useStepUp", () => {
   it("sends an SMS code to the chosen factor and answers with its challenge id", async () => {
     const { result, mfa, api } = setup({ factors: [totpFactor, smsFactor] });
     const call = mfa.fetch("/api/data");
+    await waitFor(() => expect(result.current.challenge).not.toBeNull());
     await waitFor(() => expect(result.current.busy).toBe(false));
     act(() => result.current.selectFactor("f-sms"));
     expect(result.current.factor?.id).toBe("f-sms");

@@ -48,6 +48,16 @@ describe("backup codes", () => {
     expect(normalizeBackupCode("ab I0 2222 3333")).toBe("ab1022223333");
     expect(normalizeBackupCode("abcd-efgh")).toBeNull();
     expect(normalizeBackupCode("abcu-efgh-jkmn")).toBeNull();
+    expect(normalizeBackupCode("LLLL-iiii-OOOO")).toBe("111111110000");
+    expect(normalizeBackupCode("abcd-efgh-jkmn-p")).toBeNull();
+    expect(normalizeBackupCode("abcd_efgh_jkmn")).toBeNull();
+    expect(normalizeBackupCode(123456789012)).toBeNull();
+  });
+
+  it("read at most 64 characters as typed", () => {
+    const padded = (length: number) => `abcd${" ".repeat(length - 12)}efghjkmn`;
+    expect(normalizeBackupCode(padded(64))).toBe("abcdefghjkmn");
+    expect(normalizeBackupCode(padded(65))).toBeNull();
   });
 
   it("let exactly one of 50 concurrent uses of the same code succeed", async () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { nodeCrypto } from "../crypto/node";
 import { T0, testKit, wrong } from "../testing/fixtures";
 import { maskContact, normalizeContact } from "./contactCodes";
 
@@ -205,5 +206,50 @@ describe("normalizeContact and maskContact", () => {
   it("mask all but the country prefix and last digits, or the first letter and domain", () => {
     expect(maskContact("sms", "+442079460958")).toBe("+4 ••• ••• 0958");
     expect(maskContact("email", "bob@example.com")).toBe("b•••@example.com");
+  });
+
+  it("take phone numbers of 7 to 15 digits after the country code's +, and nothing else", () => {
+    expect(normalizeContact("sms", "+1234567")).toBe("+1234567");
+    expect(normalizeContact("sms", "+123456")).toBeNull();
+    expect(normalizeContact("sms", "+123456789012345")).toBe("+123456789012345");
+    expect(normalizeContact("sms", "+1234567890123456")).toBeNull();
+    expect(normalizeContact("sms", "+0234567890")).toBeNull();
+    expect(normalizeContact("sms", "(+1) 555.123-4567")).toBe("+15551234567");
+    expect(normalizeContact("sms", "+1 555 123 4567 x")).toBeNull();
+    expect(normalizeContact("sms", 15551234567)).toBeNull();
+    expect(normalizeContact("email", 5)).toBeNull();
+    expect(normalizeContact("push" as never, "+15551234567")).toBeNull();
+  });
+
+  it("take e-mail addresses of up to 254 characters, with a dotted domain", () => {
+    const local = "a".repeat(64);
+    const label = "b".repeat(61);
+    // 64 + 1 + 61 * 3 + 3 dots + 3 = 254
+    const longest = `${local}@${label}.${label}.${label}.com`;
+    expect(longest).toHaveLength(254);
+    expect(normalizeContact("email", longest)).toBe(longest);
+    expect(normalizeContact("email", `${longest}x`)).toBeNull();
+    expect(normalizeContact("email", `${"a".repeat(65)}@example.com`)).toBeNull();
+    expect(normalizeContact("email", "alice@localhost")).toBeNull();
+    expect(normalizeContact("email", "alice@-acme.test")).toBeNull();
+    expect(normalizeContact("email", "alice@acme-.test")).toBeNull();
+    expect(normalizeContact("email", "al ice@acme.test")).toBeNull();
+    expect(normalizeContact("email", "a@b.co")).toBe("a@b.co");
+  });
+});
+
+describe("the codes sent", () => {
+  it("draw each digit from a byte below 250, so that no digit is likelier than another", async () => {
+    // 250..255 would make 0..5 likelier: they are skipped, not reduced modulo 10.
+    const bytes = [255, 249, 7, 250, 18, 123, 4, 99];
+    const crypto = {
+      ...nodeCrypto,
+      randomBytes: (length: number) => Uint8Array.from({ length }, (_, i) => bytes[i % 8]!),
+    };
+    const kit = testKit({ crypto });
+    const { ok } = await kit.mfa.enrollContact("alice", { channel: "sms", to: "+15551234567" });
+    expect(ok).toBe(true);
+    // 255 and 250 skipped: 249 → 9, 7 → 7, 18 → 8, 123 → 3, 4 → 4, 99 → 9
+    expect(kit.sent.at(-1)!.code).toBe("978349");
   });
 });

@@ -56,6 +56,21 @@ describe("verifications from the instance's snapshot of the user's factors", () 
     ).toEqual(["verifyAttempt"]);
   });
 
+  it("serve from the snapshot for five minutes after the read, then read again", async () => {
+    const { store, calls } = countingStore();
+    const kit = testKit({ store, limits: { maxFailures: 100 } });
+    await userWithTotp(kit);
+    await kit.mfa.listFactors("alice");
+    kit.tick(299_999);
+    expect(
+      await countCalls(calls, () => kit.mfa.verify({ userId: "alice", code: "000000" })),
+    ).toEqual(["verifyAttempt"]);
+    kit.tick(1);
+    expect(
+      await countCalls(calls, () => kit.mfa.verify({ userId: "alice", code: "000000" })),
+    ).toEqual(["loadFactors", "verifyAttempt"]);
+  });
+
   it("take one store call for a security key after its challenge was started", async () => {
     const { store, calls } = countingStore();
     const kit = testKit({ store });

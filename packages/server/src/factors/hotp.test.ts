@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { hotpCode, testKit } from "../testing/fixtures";
+import { codesEqual, normalizeCode } from "./hotp";
 
 async function userWithHotp() {
   const kit = testKit();
@@ -62,5 +63,91 @@ describe("HOTP factors", () => {
       Array.from({ length: 50 }, () => kit.mfa.verify({ userId: "alice", code })),
     );
     expect(results.filter((r) => r.ok)).toHaveLength(1);
+  });
+
+  // Defaults: hotp.lookAhead 10, hotp.resyncWindow 100; the activation used counter 0, so the
+  // factor's counter is 1.
+  it("accepts a code up to lookAhead counters ahead, and asks for a resync just past it", async () => {
+    const { kit, secret, factorId } = await userWithHotp();
+    expect((await kit.mfa.verify({ userId: "alice", code: hotpCode(secret, 11) })).ok).toBe(true);
+    expect(kit.store.dump().factors.alice![factorId]!.counter).toBe("12");
+    expect(await kit.mfa.verify({ userId: "alice", code: hotpCode(secret, 23) })).toMatchObject({
+      ok: false,
+      reason: "resync_required",
+    });
+    expect(kit.store.dump().factors.alice![factorId]!.counter).toBe("12");
+  });
+
+  it("resynchronises from the last counter of the resync window, not from one past it", async () => {
+    const edge = await userWithHotp();
+    expect(
+      await edge.kit.mfa.verify({ userId: "alice", code: hotpCode(edge.secret, 101) }),
+    ).toMatchObject({ ok: false, reason: "resync_required" });
+    expect(
+      (await edge.kit.mfa.verify({ userId: "alice", code: hotpCode(edge.secret, 102) })).ok,
+    ).toBe(true);
+    expect(edge.kit.store.dump().factors.alice![edge.factorId]!.counter).toBe("103");
+
+    const past = await userWithHotp();
+    expect(
+      await past.kit.mfa.verify({ userId: "alice", code: hotpCode(past.secret, 102) }),
+    ).toMatchObject({ ok: false, reason: "invalid_code" });
+    expect(
+      (await past.kit.mfa.verify({ userId: "alice", code: hotpCode(past.secret, 103) })).ok,
+    ).toBe(false);
+    expect(past.kit.store.dump().factors.alice![past.factorId]!.counter).toBe("1");
+  });
+
+  it("forgets a pending resync after five minutes", async () => {
+    const { kit, secret, factorId } = await userWithHotp();
+    await kit.mfa.verify({ userId: "alice", code: hotpCode(secret, 50) });
+    kit.tick(300_001);
+    expect(await kit.mfa.verify({ userId: "alice", code: hotpCode(secret, 51) })).toMatchObject({
+      ok: false,
+      reason: "resync_required",
+    });
+    expect(kit.store.dump().factors.alice![factorId]!.counter).toBe("1");
+    // the second try became the pending one: its successor resynchronises
+    expect((await kit.mfa.verify({ userId: "alice", code: hotpCode(secret, 52) })).ok).toBe(true);
+  });
+
+  it("calls the three codes just behind the counter reused, and an older one wrong", async () => {
+    const kit = testKit({ limits: { maxFailures: 100 } });
+    const { factorId, secret } = await kit.mfa.enrollHotp("alice");
+    await kit.mfa.activateFactor("alice", factorId, hotpCode(secret, 0));
+    expect((await kit.mfa.verify({ userId: "alice", code: hotpCode(secret, 4) })).ok).toBe(true);
+    // the counter is now 5: 4, 3 and 2 are just behind it, 1 is not
+    for (const counter of [4, 3, 2]) {
+      expect(
+        await kit.mfa.verify({ userId: "alice", code: hotpCode(secret, counter) }),
+      ).toMatchObject({ ok: false, reason: "code_reused" });
+    }
+    expect(await kit.mfa.verify({ userId: "alice", code: hotpCode(secret, 1) })).toMatchObject({
+      ok: false,
+      reason: "invalid_code",
+    });
+  });
+});
+
+describe("normalizeCode and codesEqual", () => {
+  it("read a code of exactly the factor's digits, spaces and hyphens dropped, of at most 64 characters", () => {
+    expect(normalizeCode(" 123-456 ", 6)).toBe("123456");
+    expect(normalizeCode("12345", 6)).toBeNull();
+    expect(normalizeCode("1234567", 6)).toBeNull();
+    expect(normalizeCode("12345678", 8)).toBe("12345678");
+    expect(normalizeCode("12a456", 6)).toBeNull();
+    expect(normalizeCode("１２３４５６", 6)).toBeNull();
+    expect(normalizeCode(123456, 6)).toBeNull();
+    const padded = (length: number) => `123${" ".repeat(length - 6)}456`;
+    expect(normalizeCode(padded(64), 6)).toBe("123456");
+    expect(normalizeCode(padded(65), 6)).toBeNull();
+  });
+
+  it("compare every digit and the length", () => {
+    expect(codesEqual("123456", "123456")).toBe(true);
+    expect(codesEqual("123456", "123457")).toBe(false);
+    expect(codesEqual("923456", "123456")).toBe(false);
+    expect(codesEqual("12345", "123456")).toBe(false);
+    expect(codesEqual("123456", "12345")).toBe(false);
   });
 });

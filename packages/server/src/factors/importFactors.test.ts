@@ -83,6 +83,67 @@ describe("importTotp", () => {
     expect((await kit.mfa.listFactors("alice")).factors).toEqual([]);
   });
 
+  it.each([
+    ["digits=5", "importTotp: the URI's digits must be an integer from 6 to 8."],
+    ["digits=+7", "importTotp: the URI's digits must be an integer from 6 to 8."],
+    ["digits=", "importTotp: the URI's digits must be an integer from 6 to 8."],
+    ["period=86401", "importTotp: the URI's period must be an integer from 1 to 86400."],
+    ["period=1e3", "importTotp: the URI's period must be an integer from 1 to 86400."],
+    [
+      "counter=9007199254740992",
+      "importTotp: the URI's counter must be an integer from 0 to 9007199254740991.",
+    ],
+    ["algorithm=SHA384", "importTotp: the URI's algorithm must be SHA1, SHA256 or SHA512."],
+  ])("refuses %s with its exact message", async (param, message) => {
+    const kit = testKit();
+    const otpauthUri = `otpauth://totp/a?secret=${SECRET}&${param}`;
+    await expect(kit.mfa.importTotp("alice", { otpauthUri })).rejects.toThrow(
+      new TypeError(message),
+    );
+  });
+
+  it("takes the edges of each range, and a lower-case algorithm", async () => {
+    const kit = testKit();
+    const cases = [
+      ["digits=7&period=1&algorithm=sha512", { digits: "7", period: "1", algorithm: "SHA512" }],
+      ["digits=8&period=86400", { digits: "8", period: "86400", algorithm: "SHA1" }],
+    ] as const;
+    for (const [param, stored] of cases) {
+      const factor = await kit.mfa.importTotp("alice", {
+        otpauthUri: `otpauth://totp/Old:alice?secret=${SECRET}&${param}`,
+      });
+      expect(kit.store.dump().factors.alice![factor.id]).toMatchObject(stored);
+    }
+    const hotpUri = `otpauth://hotp/a?secret=${SECRET}&counter=${Number.MAX_SAFE_INTEGER}`;
+    const hotpFactor = await kit.mfa.importTotp("alice", { otpauthUri: hotpUri });
+    expect(kit.store.dump().factors.alice![hotpFactor.id]!.counter).toBe(
+      String(Number.MAX_SAFE_INTEGER),
+    );
+  });
+
+  it("reads a URI of up to 2048 characters, and refuses a longer one", async () => {
+    const kit = testKit();
+    const uri = (length: number) => {
+      const start = `otpauth://totp/a?secret=${SECRET}&x=`;
+      return start + "y".repeat(length - start.length);
+    };
+    expect((await kit.mfa.importTotp("alice", { otpauthUri: uri(2048) })).type).toBe("totp");
+    await expect(kit.mfa.importTotp("alice", { otpauthUri: uri(2049) })).rejects.toThrow(
+      "importTotp: `otpauthUri` must be an otpauth://totp/ or otpauth://hotp/ URI.",
+    );
+  });
+
+  it("takes the account name after the issuer's colon, trimmed, at most 128 characters", async () => {
+    const kit = testKit();
+    const uri = `otpauth://totp/Old%20IdP:%20carol%40acme.test%20?secret=${SECRET}`;
+    expect((await kit.mfa.importTotp("carol", { otpauthUri: uri })).label).toBe("carol@acme.test");
+    const long = await kit.mfa.importTotp("carol", {
+      secret: SECRET,
+      label: ` ${"a".repeat(200)}`,
+    });
+    expect(long.label).toBe("a".repeat(128));
+  });
+
   it("names the account with accountName when neither label nor URI gives one", async () => {
     const kit = testKit({ accountName: (id) => `${id}@acme.test` });
     expect((await kit.mfa.importTotp("carol", { secret: SECRET })).label).toBe("carol@acme.test");
@@ -169,6 +230,46 @@ describe("importWebauthnCredential", () => {
     await open.mfa.importWebauthnCredential("alice", credential);
     await expect(open.mfa.importWebauthnCredential("alice", credential)).rejects.toThrow(/already/);
     expect((await open.mfa.listFactors("alice")).factors).toHaveLength(1);
+  });
+
+  it("takes ids of 16 to 1366 characters, counters up to 2^32 - 1 and every known transport", async () => {
+    const kit = testKit();
+    const key = await softAuthenticator(RP, ORIGIN);
+    const add = (input: object) =>
+      kit.mfa.importWebauthnCredential("alice", { id: "", publicKey: key.publicKey, ...input });
+    const shortest = await add({ id: "A".repeat(16), counter: 0xffff_ffff });
+    expect(shortest).toMatchObject({ type: "webauthn", label: "Security key" });
+    expect(kit.store.dump().factors.alice![shortest.id]).toMatchObject({
+      credentialId: "A".repeat(16),
+      counter: "4294967295",
+      transports: "",
+      imported: "true",
+    });
+    const transports = ["ble", "cable", "hybrid", "internal", "nfc", "smart-card", "usb"];
+    const longest = await add({ id: "B".repeat(1366), transports, label: "x".repeat(200) });
+    expect(longest.label).toBe("x".repeat(128));
+    expect(kit.store.dump().factors.alice![longest.id]!.transports).toBe(transports.join(","));
+    const idMessage = "importWebauthnCredential: `id` must be the base64url credential id.";
+    await expect(add({ id: "C".repeat(15) })).rejects.toThrow(new TypeError(idMessage));
+    await expect(add({ id: "C".repeat(1367) })).rejects.toThrow(new TypeError(idMessage));
+    await expect(add({ id: "C".repeat(22), counter: 1.5 })).rejects.toThrow(
+      new TypeError("importWebauthnCredential: `counter` must be an integer from 0 to 2^32 - 1."),
+    );
+    await expect(add({ id: "C".repeat(22), transports: "usb" })).rejects.toThrow(
+      new TypeError(
+        "importWebauthnCredential: `transports` may list only ble, cable, hybrid, internal, nfc, smart-card, usb.",
+      ),
+    );
+    await expect(add({ id: "C".repeat(22), publicKey: 5 })).rejects.toThrow(
+      new TypeError("importWebauthnCredential: `publicKey` must be a base64url COSE public key."),
+    );
+    await expect(add({ id: "C".repeat(22), label: 5 })).rejects.toThrow(
+      new TypeError("importWebauthnCredential: `label` must be a string."),
+    );
+    await expect(add({ id: "A".repeat(16) })).rejects.toThrow(
+      new TypeError("importWebauthnCredential: the user already has this credential."),
+    );
+    expect((await kit.mfa.listFactors("alice")).factors).toHaveLength(2);
   });
 
   it("needs the webauthn option", async () => {

@@ -183,7 +183,7 @@ function parseOtpauthUri(uri: string): {
   const int = (name: string, fallback: number, min: number, max: number) => {
     const text = param(name);
     if (text === undefined) return fallback;
-    const n = /^\d{1,15}$/.test(text) ? Number(text) : Number.NaN;
+    const n = /^\d{1,16}$/.test(text) ? Number(text) : Number.NaN;
     return n >= min && n <= max
       ? n
       : fail(`the URI's ${name} must be an integer from ${min} to ${max}`);

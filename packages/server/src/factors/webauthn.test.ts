@@ -123,6 +123,58 @@ describe("WebAuthn factors (software authenticator: P-256, attestation none)", (
     ).toMatchObject({ ok: false, reason: "invalid_code", attemptsLeft: 2 });
   });
 
+  it('names the methods: no user verification, no "user" in amr', async () => {
+    const { kit, key, factorId } = await registered();
+    const assertion = await key.authenticate(await challenge(kit, factorId), {
+      userVerified: false,
+    });
+    expect(await kit.mfa.verify({ userId: "alice", webauthn: assertion })).toMatchObject({
+      ok: true,
+      session: { acr: "phr", amr: ["hwk", "mfa"] },
+    });
+  });
+
+  it("accepts every assertion of a key without a counter, and moves a counter that counts", async () => {
+    const plain = await registered(0);
+    for (let i = 0; i < 2; i++) {
+      const assertion = await plain.key.authenticate(await challenge(plain.kit, plain.factorId));
+      expect((await plain.kit.mfa.verify({ userId: "alice", webauthn: assertion })).ok).toBe(true);
+    }
+    expect(plain.kit.store.dump().factors.alice![plain.factorId]!.counter).toBe("0");
+
+    const counting = await registered(10);
+    const first = await counting.key.authenticate(await challenge(counting.kit, counting.factorId));
+    expect((await counting.kit.mfa.verify({ userId: "alice", webauthn: first })).ok).toBe(true);
+    expect(counting.kit.store.dump().factors.alice![counting.factorId]!.counter).toBe("11");
+    // the same counter again is a replay
+    const same = await counting.key.authenticate(await challenge(counting.kit, counting.factorId), {
+      counter: 11,
+    });
+    expect((await counting.kit.mfa.verify({ userId: "alice", webauthn: same })).ok).toBe(false);
+  });
+
+  it('names a key registered without a label "Security key", and keeps 128 characters of one', async () => {
+    const kit = testKit();
+    const labels: (string | undefined)[] = [];
+    for (const [userId, label] of [
+      ["alice", undefined],
+      ["bob", "k".repeat(300)],
+    ] as const) {
+      const key = await softAuthenticator(RP, ORIGIN);
+      const options = (await kit.mfa.webauthnRegistrationOptions(userId)) as {
+        challenge: string;
+      };
+      const result = await kit.mfa.verifyWebauthnRegistration(
+        userId,
+        await key.register(options),
+        label === undefined ? {} : { label },
+      );
+      expect(result.ok).toBe(true);
+      labels.push((await kit.mfa.listFactors(userId)).factors[0]?.label);
+    }
+    expect(labels).toEqual(["Security key", "k".repeat(128)]);
+  });
+
   it("flags a security key for re-registration after two years", async () => {
     const { kit, factorId } = await registered();
     const twoYears = 730 * 86_400_000;
@@ -131,7 +183,9 @@ describe("WebAuthn factors (software authenticator: P-256, attestation none)", (
       reRegister: false,
       reRegisterAt: kit.clock.now + twoYears,
     });
-    kit.tick(twoYears);
+    kit.tick(twoYears - 1);
+    expect((await kit.mfa.listFactors("alice")).factors[0]?.reRegister).toBe(false);
+    kit.tick(1);
     expect((await kit.mfa.listFactors("alice")).factors[0]?.reRegister).toBe(true);
   });
 

@@ -600,3 +600,142 @@ describe("createMfaHandler: bad input", () => {
     expect(seen).toEqual([bug]);
   });
 });
+
+describe("createMfaHandler: each refusal's status and detail", () => {
+  const refusal = async (
+    r: { status: number; body: Record<string, unknown> },
+    status: number,
+    detail: string,
+  ) => {
+    expect({ status: r.status, type: r.body.type, detail: r.body.detail }).toEqual({
+      status,
+      type: MfaProblemTypes.invalid_request,
+      detail,
+    });
+  };
+
+  it("names the route's methods, or that there is no such route", async () => {
+    const { call } = testHandler(testKit());
+    await refusal(await call("GET", "/mfa/nope"), 404, "No such MFA route.");
+    await refusal(await call("GET", "/mfa"), 404, "No such MFA route.");
+    const both = await call("GET", p("removeFactor", "f_1"));
+    await refusal(both, 405, "Use DELETE or PATCH on this route.");
+    expect(both.headers.get("allow")).toBe("DELETE, PATCH");
+    await refusal(await call("PUT", p("verify")), 405, "Use POST on this route.");
+    // the route and method match before the user is known
+    const anonymous = await call("GET", p("verify"), { user: null });
+    expect(anonymous.status).toBe(405);
+  });
+
+  it("checks the headers it reads before authenticating", async () => {
+    const { call } = testHandler(testKit());
+    for (const name of ["Authorization", "X-Session-Token", "X-MFA-Token"]) {
+      await refusal(
+        await call("POST", p("verify"), { body: {}, headers: { [name]: "caf\u00e9" } }),
+        400,
+        `The ${name} header holds characters a header value cannot.`,
+      );
+    }
+  });
+
+  it("names the field each route needs", async () => {
+    const { call } = await enrolledOverHttp();
+    const cases: [string, string, unknown, string][] = [
+      [
+        "POST",
+        p("enrollTotp"),
+        { label: "x".repeat(129) },
+        "`label` is longer than 128 characters.",
+      ],
+      [
+        "POST",
+        p("enrollContact"),
+        { channel: "fax", to: "+15551234567" },
+        '`channel` must be "sms" or "email" and `to` a phone number or e-mail address.',
+      ],
+      [
+        "POST",
+        p("enrollContact"),
+        { channel: "sms", to: "" },
+        '`channel` must be "sms" or "email" and `to` a phone number or e-mail address.',
+      ],
+      [
+        "POST",
+        p("enrollContact"),
+        { channel: "email", to: `${"a".repeat(250)}@x.io` },
+        '`channel` must be "sms" or "email" and `to` a phone number or e-mail address.',
+      ],
+      ["POST", p("activateFactor", "f_1"), {}, "`code` (a string) is required."],
+      ["POST", p("activateFactor", "f_1"), { code: 5 }, "`code` (a string) is required."],
+      [
+        "POST",
+        p("webauthnRegistrationVerify"),
+        { response: "x" },
+        "`response` (the RegistrationResponseJSON) is required; `label` is a string.",
+      ],
+      [
+        "POST",
+        p("webauthnRegistrationVerify"),
+        { response: {}, label: 5 },
+        "`response` (the RegistrationResponseJSON) is required; `label` is a string.",
+      ],
+      ["PATCH", p("renameFactor", "f_1"), { label: "" }, "`label` (a string) is required."],
+      [
+        "PATCH",
+        p("renameFactor", "f_1"),
+        { label: "x".repeat(257) },
+        "`label` (a string) is required.",
+      ],
+      ["POST", p("challenge"), {}, "`factorId` (a string) is required."],
+      ["POST", p("challenge"), { factorId: "f".repeat(129) }, "`factorId` (a string) is required."],
+      [
+        "POST",
+        p("verify"),
+        { challengeId: "c".repeat(513) },
+        "`challengeId` is longer than 512 characters.",
+      ],
+      ["POST", p("verify"), { code: "1".repeat(65) }, "`code` is longer than 64 characters."],
+      ["POST", p("verify"), { backupCode: 5 }, "`backupCode` must be a string."],
+      ["POST", p("verify"), { webauthn: [] }, "`webauthn` must be a JSON object."],
+    ];
+    for (const [method, path, body, detail] of cases) {
+      await refusal(await call(method, path, { body }), 400, detail);
+    }
+  });
+
+  it("says which channels and factors the server does not offer", async () => {
+    const kit = testKit({ otp: {}, webauthn: undefined });
+    const { call } = testHandler(kit);
+    await refusal(
+      await call("POST", p("enrollContact"), { body: { channel: "sms", to: "+15551234567" } }),
+      400,
+      "This server does not send SMS codes.",
+    );
+    await refusal(
+      await call("POST", p("enrollContact"), { body: { channel: "email", to: "a@b.co" } }),
+      400,
+      "This server does not send e-mail codes.",
+    );
+    for (const route of ["webauthnRegistrationOptions", "webauthnRegistrationVerify"] as const) {
+      await refusal(
+        await call("POST", p(route), { body: { response: {} } }),
+        400,
+        "WebAuthn is not enabled on this server.",
+      );
+    }
+  });
+
+  it("explains an address that is no phone number or e-mail address", async () => {
+    const { call } = testHandler(testKit());
+    await refusal(
+      await call("POST", p("enrollContact"), { body: { channel: "sms", to: "12345" } }),
+      400,
+      "`to` must be a phone number in international format, e.g. +15551234567.",
+    );
+    await refusal(
+      await call("POST", p("enrollContact"), { body: { channel: "email", to: "nobody" } }),
+      400,
+      "`to` must be an e-mail address.",
+    );
+  });
+});
