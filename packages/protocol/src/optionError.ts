@@ -2,7 +2,8 @@
  * A bad option, thrown by `createMfaClient`, `createMfaServer` and `createMfaHandler` alike when
  * an option is missing, of the wrong type or out of range. `option` names it as it is written in
  * the options (`retry.windowMs`, `totp.digits`, `issuer`). A `TypeError`, so `instanceof TypeError`
- * holds too; `instanceof MfaOptionError` holds across the ESM and CJS builds (it checks the name).
+ * holds too. Where two copies of the package meet (its ESM and CJS builds), compare `name`:
+ * `"MfaOptionError"` (the class stays small, for browser bundles).
  */
 export class MfaOptionError extends TypeError {
   /** The option at fault, dotted: `"retry.windowMs"`. */
@@ -12,9 +13,5 @@ export class MfaOptionError extends TypeError {
     super(message);
     this.name = "MfaOptionError";
     this.option = option;
-  }
-
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    return value instanceof TypeError && value.name === "MfaOptionError";
   }
 }
