@@ -11,6 +11,11 @@ export default defineConfig({
   sourcemap: true,
   target: "es2022",
   treeshake: true,
+  // Members of internal objects (never in the types, never seen by callers: the prompt, the query
+  // cache's entries, the hooks' local state) end in `_`: their names are shortened in the build.
+  esbuildOptions(options) {
+    options.mangleProps = /[^_]_$/;
+  },
   // The entries share one copy of the context and the cache (in ESM and CJS alike): a second copy
   // would be a second React context, invisible to the components of the other entry.
   splitting: true,

@@ -30,11 +30,11 @@ export function MfaProvider({
 }: MfaProviderProps) {
   const [prompt] = useState(createChallengePrompt);
   useEffect(() => {
-    const restore = client.setChallengeHandler(prompt.handler);
+    const restore = client.setChallengeHandler(prompt.handler_);
     return () => {
       restore();
       // Nobody is left to answer: the calls waiting on this prompt fail with STEP_UP_CANCELLED.
-      prompt.dismiss();
+      prompt.dismiss_();
     };
   }, [client, prompt]);
   useMfaStyles(injectStyles, styleNonce);

@@ -1,31 +1,24 @@
 import type { ChallengeAnswer, ChallengeHandler, PendingChallenge } from "@mfa-kit/client";
 
-/** A challenge the client is waiting to have answered by the user. */
-interface PromptRequest {
-  /** The pending challenge, as the client handed it to the handler. */
-  challenge: PendingChallenge;
-  /** 1 for the first prompt, +1 per failed answer. */
-  attempt: number;
-}
-
 /**
- * Bridges the client's promise-based challenge handler and React: the handler parks a request
- * here, components read it through `subscribe`/`getSnapshot`, and `answer` settles it.
+ * Bridges the client's promise-based challenge handler and React: the handler parks the challenge
+ * here, components read it through `subscribe_`/`getSnapshot_`, and `answer_` settles it.
  */
 export interface ChallengePrompt {
-  handler: ChallengeHandler;
-  subscribe(listener: () => void): () => void;
-  getSnapshot(): PromptRequest | null;
+  handler_: ChallengeHandler;
+  subscribe_(listener: () => void): () => void;
+  /** The challenge the client is waiting to have answered by the user, as it handed it over. */
+  getSnapshot_(): PendingChallenge | null;
   /** Hands the user's answer to the client; `false` when nothing is waiting for one. */
-  answer(answer: ChallengeAnswer): boolean;
-  /** Gives up on the waiting request (the client then rejects its calls with STEP_UP_CANCELLED). */
-  dismiss(reason?: unknown): void;
+  answer_(answer: ChallengeAnswer): boolean;
+  /** Gives up on the waiting challenge (the client then rejects its calls with STEP_UP_CANCELLED). */
+  dismiss_(): void;
 }
 
 interface Waiting {
-  request: PromptRequest;
-  resolve(answer: ChallengeAnswer): void;
-  reject(reason: unknown): void;
+  challenge_: PendingChallenge;
+  resolve_(answer: ChallengeAnswer): void;
+  reject_(reason: unknown): void;
 }
 
 const aborted = () => new DOMException("The prompt was closed.", "AbortError");
@@ -38,13 +31,19 @@ export function createChallengePrompt(): ChallengePrompt {
     waiting = next;
     for (const listener of listeners) listener();
   };
+  // Takes the waiting challenge out, if there is one.
+  const take = () => {
+    const current = waiting;
+    if (current) settle(null);
+    return current;
+  };
 
   return {
-    handler: (challenge, { attempt, signal }) =>
+    handler_: (challenge, { signal }) =>
       new Promise<ChallengeAnswer>((resolve, reject) => {
         // A newer call replaces an older one the client no longer waits for.
-        waiting?.reject(aborted());
-        const entry: Waiting = { request: { challenge, attempt }, resolve, reject };
+        waiting?.reject_(aborted());
+        const entry: Waiting = { challenge_: challenge, resolve_: resolve, reject_: reject };
         const onAbort = () => {
           if (waiting === entry) settle(null);
           reject(signal.reason);
@@ -53,23 +52,16 @@ export function createChallengePrompt(): ChallengePrompt {
         signal.addEventListener("abort", onAbort, { once: true });
         settle(entry);
       }),
-    subscribe(listener) {
+    subscribe_(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    getSnapshot: () => waiting?.request ?? null,
-    answer(answer) {
-      const current = waiting;
-      if (!current) return false;
-      settle(null);
-      current.resolve(answer);
-      return true;
+    getSnapshot_: () => waiting?.challenge_ ?? null,
+    answer_(answer) {
+      const current = take();
+      current?.resolve_(answer);
+      return !!current;
     },
-    dismiss(reason = aborted()) {
-      const current = waiting;
-      if (!current) return;
-      settle(null);
-      current.reject(reason);
-    },
+    dismiss_: () => take()?.reject_(aborted()),
   };
 }

@@ -1,5 +1,5 @@
 import type { MfaErrorCode } from "@mfa-kit/client";
-import { type MfaProblemName, problemName } from "@mfa-kit/protocol";
+import type { MfaProblemName } from "@mfa-kit/protocol";
 
 /**
  * A word {@link errorCode} answers: an `MfaError` code or a problem's name, both from the
@@ -9,12 +9,13 @@ export type ErrorWord = MfaErrorCode | MfaProblemName;
 
 /**
  * What went wrong, in one word for choosing a message: the `MfaError` code (`INVALID_CODE`,
- * `LOCKED`, `NETWORK`, `SERVICE_UNAVAILABLE`, `DELIVERY_FAILED` ...), or the problem type (`code_expired`, `code_reused` ...) of a
- * rejection the client reports more generally.
+ * `LOCKED`, `NETWORK`, `SERVICE_UNAVAILABLE`, `DELIVERY_FAILED` ...), or the name of the kit's
+ * problem (`code_expired`, `code_reused` ...) of a rejection the client reports more generally.
  */
 export function errorCode(error: unknown): ErrorWord | undefined {
-  const e = error as { code?: unknown; problem?: unknown } | null;
-  const name = problemName(e?.problem);
+  // The client's `MfaError` names the problem it carries.
+  const e = error as { code?: unknown; problemName?: MfaProblemName } | null;
+  const name = e?.problemName;
   const code = e?.code as MfaErrorCode | undefined;
   return name === "invalid_code"
     ? "INVALID_CODE"

@@ -17,6 +17,20 @@ describe("MfaError", () => {
     expect(e.message).toBe("Locked.");
   });
 
+  it("names the kit's problem it carries, and no other", () => {
+    const expired = {
+      type: "urn:mfa-kit:problem:code-expired",
+      title: "Code expired",
+      status: 400,
+    };
+    expect(new MfaError("INVALID_CODE", "x", { problem: expired }).problemName).toBe(
+      "code_expired",
+    );
+    const foreign = { type: "https://example.com/probs/out-of-credit", title: "x", status: 400 };
+    expect(new MfaError("INVALID_CODE", "x", { problem: foreign }).problemName).toBeUndefined();
+    expect(new MfaError("NETWORK", "x").problemName).toBeUndefined();
+  });
+
   it("is recognised by instanceof across two copies of the module (ESM and CJS builds)", async () => {
     const copy = (await import("./mfaError?copy" as string)) as typeof import("./mfaError");
     expect(copy.MfaError).not.toBe(MfaError);

@@ -1,4 +1,11 @@
-import type { ClockSide, MfaProblem, StepUpChallenge, VerifyHint } from "@mfa-kit/protocol";
+import {
+  type ClockSide,
+  type MfaProblem,
+  type MfaProblemName,
+  problemName as nameOf,
+  type StepUpChallenge,
+  type VerifyHint,
+} from "@mfa-kit/protocol";
 import type { MfaErrorCode } from "./errorCodes";
 
 const BRAND = Symbol.for("@mfa-kit/client.MfaError");
@@ -53,6 +60,14 @@ export class MfaError extends Error implements MfaErrorDetails {
     this.name = "MfaError";
     this.code = code;
     Object.assign(this, details, { [BRAND]: true });
+  }
+
+  /**
+   * The short name of the `problem`'s type when it is one of the kit's problems (`"invalid_code"`,
+   * `"code_expired"`, `"locked"` ...), to tell rejections apart that share a `code`.
+   */
+  get problemName(): MfaProblemName | undefined {
+    return nameOf(this.problem);
   }
 
   static override [Symbol.hasInstance](value: unknown): boolean {

@@ -1,7 +1,8 @@
 import { type ReactNode, useId, useState } from "react";
-import { FACTORS, invalidate } from "../cache/queryCache";
+import { invalidate } from "../cache/queryCache";
 import { useMfaContext } from "../mfaContext";
 import { downloadText } from "../saveText";
+import { button } from "./button";
 import { CopyButton } from "./CopyButton";
 
 /** The texts of {@link BackupCodes}. */
@@ -85,7 +86,7 @@ export function BackupCodes({
       setFresh((await client.api.regenerateBackupCodes()).backupCodes);
       setSaved(false);
       // Every list showing how many codes are left shows the new count.
-      void invalidate(client, FACTORS);
+      void invalidate(client);
     } catch (error) {
       setFailed((error as { code?: unknown } | null)?.code !== "STEP_UP_CANCELLED");
     }
@@ -108,13 +109,7 @@ export function BackupCodes({
             ))}
           </ol>
           <div className="mfa-row">
-            <button
-              type="button"
-              className="mfa-button"
-              onClick={() => downloadText(filename, m.file(shown))}
-            >
-              {m.download}
-            </button>
+            {button(m.download, () => downloadText(filename, m.file(shown)))}
             <CopyButton text={m.file(shown)} label={m.copy} done={m.copied} failed={m.copyFailed} />
           </div>
           <div className="mfa-row">
@@ -126,33 +121,24 @@ export function BackupCodes({
             />
             <label htmlFor={`${id}a`}>{m.acknowledge}</label>
           </div>
-          <button
-            type="button"
-            className="mfa-button mfa-primary"
-            disabled={!saved}
-            onClick={() => {
+          {button(
+            m.done,
+            () => {
               setClosed(shown);
               setFresh(null);
               setSaved(false);
               // Saved: lists of factors and codes left may show the new state now.
-              if (codes) void invalidate(client, FACTORS);
+              if (codes) void invalidate(client);
               onDone?.();
-            }}
-          >
-            {m.done}
-          </button>
+            },
+            true,
+            !saved,
+          )}
         </>
       ) : (
         <>
           <p role="status">{failed ? m.failed : null}</p>
-          <button
-            type="button"
-            className="mfa-button mfa-primary"
-            disabled={busy}
-            onClick={regenerate}
-          >
-            {m.regenerate}
-          </button>
+          {button(m.regenerate, regenerate, true, busy)}
         </>
       )}
     </section>

@@ -1,5 +1,6 @@
 import { useState } from "react";
 import { copyText } from "../saveText";
+import { button } from "./button";
 
 /** A button that copies `text`, then says whether it worked in a polite live region. */
 export function CopyButton({
@@ -16,13 +17,7 @@ export function CopyButton({
   const [status, setStatus] = useState<string | null>(null);
   return (
     <>
-      <button
-        type="button"
-        className="mfa-button"
-        onClick={async () => setStatus((await copyText(text)) ? done : failed)}
-      >
-        {label}
-      </button>
+      {button(label, async () => setStatus((await copyText(text)) ? done : failed))}
       <span role="status">{status}</span>
     </>
   );

@@ -15,12 +15,11 @@ export interface QrCodeProps {
   className?: string;
 }
 
+/** The 4-module quiet zone readers need around the code. */
+const QUIET = 4;
+
 /** Draws dark modules as one path: each horizontal run of them is a rectangle one module high. */
-function pathOf(
-  value: string,
-  level: QrCodeProps["errorCorrection"],
-  quiet: number,
-): [string, number] {
+function pathOf(value: string, level: QrCodeProps["errorCorrection"]): [string, number] {
   const { modules } = create(value, { errorCorrectionLevel: level });
   const n = modules.size;
   let d = "";
@@ -29,11 +28,11 @@ function pathOf(
       if (!modules.get(y, x)) continue;
       let run = 1;
       while (x + run < n && modules.get(y, x + run)) run++;
-      d += `M${x + quiet} ${y + quiet}h${run}v1h-${run}z`;
+      d += `M${x + QUIET} ${y + QUIET}h${run}v1h-${run}z`;
       x += run;
     }
   }
-  return [d, n + quiet * 2];
+  return [d, n + QUIET * 2];
 }
 
 /**
@@ -47,7 +46,7 @@ export function QrCode({
   errorCorrection = "M",
   className = "mfa-qr",
 }: QrCodeProps) {
-  const [d, span] = useMemo(() => pathOf(value, errorCorrection, 4), [value, errorCorrection]);
+  const [d, span] = useMemo(() => pathOf(value, errorCorrection), [value, errorCorrection]);
   return (
     <svg
       role="img"

@@ -1,7 +1,7 @@
 import type { FactorSummary } from "@mfa-kit/protocol";
 import { startRegistration } from "@simplewebauthn/browser";
 import { type ReactNode, useEffect, useId, useRef, useState } from "react";
-import { FACTORS, invalidate } from "../cache/queryCache";
+import { invalidate } from "../cache/queryCache";
 import { useMfaContext } from "../mfaContext";
 import { isCeremonyCancelled, useWebAuthnSupport } from "../webauthn";
 import { useFactorStyles } from "./factorStyles";
@@ -106,7 +106,7 @@ export function SecurityKeyEnrollment({
         response: response as unknown as Record<string, unknown>,
         label,
       });
-      void invalidate(client, FACTORS);
+      void invalidate(client);
       setOutcome({ kind: "done", name: factor.label ?? label });
       setName("");
       onComplete?.(factor);

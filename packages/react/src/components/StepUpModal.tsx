@@ -6,6 +6,7 @@ import { errorCode } from "../errorCode";
 import { formatCountdown, formatOffset } from "../format";
 import { useModalFocus } from "../hooks/useModalFocus";
 import { type StepUpState, useStepUp } from "../hooks/useStepUp";
+import { button } from "./button";
 import { OneTimeCodeInput } from "./OneTimeCodeInput";
 
 /** The texts of {@link StepUpModal}, for translation or tone. */
@@ -164,7 +165,12 @@ function StepUpDialog({
   const skew = stepUp.clockOffsetMs;
   // Why a wrong code was probably wrong, when the server could tell (the client's MfaError).
   const { hint, behindS = 0 } = (error ?? {}) as MfaError;
-  const said = hint && (m as unknown as Record<string, string | ((o: string) => string)>)[hint];
+  const hintSentence =
+    hint === "algorithm_mismatch"
+      ? ` ${m.algorithm_mismatch}`
+      : hint === "authenticator_clock_behind"
+        ? ` ${m.authenticator_clock_behind(formatOffset(behindS * 1000))}`
+        : "";
   useModalFocus(dialog, cancel);
 
   // Opening, a failed answer, the end of a lock, a code sent, a switch of input: start over there.
@@ -175,17 +181,6 @@ function StepUpDialog({
     setBackup((value) => value && "");
     (needsSend ? send : input).current?.focus();
   }, [attempt, locked, needsSend, backup === null]);
-
-  const button = (label: string, onClick?: () => void, primary = false, disabled = waiting) => (
-    <button
-      type={onClick ? "button" : "submit"}
-      className={primary ? "mfa-button mfa-primary" : "mfa-button"}
-      disabled={disabled}
-      onClick={onClick}
-    >
-      {label}
-    </button>
-  );
 
   return (
     <div className={overlayClassName}>
@@ -225,7 +220,7 @@ function StepUpDialog({
             why && (
               <p className="mfa-alert">
                 {why === "INVALID_CODE"
-                  ? `${m.wrongCode(stepUp.attemptsLeft)}${said ? ` ${typeof said === "string" ? said : said(formatOffset(behindS * 1000))}` : ""}`
+                  ? m.wrongCode(stepUp.attemptsLeft) + hintSentence
                   : why === "TIMEOUT"
                     ? m.NETWORK
                     : ((m as unknown as Record<string, string>)[why] ?? m.failed)}
@@ -305,9 +300,9 @@ function StepUpDialog({
               </div>
             )}
             <div className="mfa-row">
-              {showForm && button(m.verify, undefined, true)}
-              {stepUp.webauthn && button(m.useKey, () => void withKey(), !showForm)}
-              {button(m.cancel, cancel, false, false)}
+              {showForm && button(m.verify, undefined, true, waiting)}
+              {stepUp.webauthn && button(m.useKey, () => void withKey(), !showForm, waiting)}
+              {button(m.cancel, cancel)}
             </div>
             {stepUp.backupCodes && (
               <button

@@ -4,6 +4,7 @@ import { type ReactNode, useEffect, useId, useRef, useState } from "react";
 import { errorCode } from "../errorCode";
 import { useEnrollment } from "../hooks/useEnrollment";
 import { BackupCodes, type BackupCodesProps } from "./BackupCodes";
+import { button } from "./button";
 import { CopyButton } from "./CopyButton";
 import { OneTimeCodeInput } from "./OneTimeCodeInput";
 import { QrCode } from "./QrCode";
@@ -154,13 +155,7 @@ export function TotpEnrollment({
       ) : !totp ? (
         <>
           {alert}
-          {step === "starting" ? (
-            <p role="status">{m.starting}</p>
-          ) : (
-            <button type="button" className="mfa-button mfa-primary" onClick={start}>
-              {m.start}
-            </button>
-          )}
+          {step === "starting" ? <p role="status">{m.starting}</p> : button(m.start, start, true)}
         </>
       ) : (
         <>
@@ -205,25 +200,12 @@ export function TotpEnrollment({
             </div>
             {alert}
             <div className="mfa-row">
-              <button
-                type="submit"
-                className="mfa-button mfa-primary"
-                disabled={step === "activating"}
-              >
-                {m.confirm}
-              </button>
-              {onCancel && (
-                <button
-                  type="button"
-                  className="mfa-button"
-                  onClick={() => {
-                    enrollment.reset();
-                    onCancel();
-                  }}
-                >
-                  {m.cancel}
-                </button>
-              )}
+              {button(m.confirm, undefined, true, step === "activating")}
+              {onCancel &&
+                button(m.cancel, () => {
+                  enrollment.reset();
+                  onCancel();
+                })}
             </div>
           </form>
         </>

@@ -6,8 +6,8 @@ import type {
   EnrollTotpResponse,
   FactorSummary,
 } from "@mfa-kit/protocol";
-import { useCallback, useRef, useState } from "react";
-import { FACTORS, invalidate } from "../cache/queryCache";
+import { useRef, useState } from "react";
+import { invalidate } from "../cache/queryCache";
 import { useMfaContext } from "../mfaContext";
 
 /** Where an enrollment stands. */
@@ -40,14 +40,14 @@ export interface EnrollmentState {
 }
 
 interface State {
-  step: EnrollmentStep;
-  totp: EnrollTotpResponse | null;
-  contact: EnrollmentState["contact"];
-  activated: ActivateFactorResponse | null;
-  error: Error | null;
+  step_: EnrollmentStep;
+  totp_: EnrollTotpResponse | null;
+  contact_: EnrollmentState["contact"];
+  activated_: ActivateFactorResponse | null;
+  error_: Error | null;
 }
 
-const idle: State = { step: "idle", totp: null, contact: null, activated: null, error: null };
+const idle: State = { step_: "idle", totp_: null, contact_: null, activated_: null, error_: null };
 
 /**
  * Enrolls a new factor: TOTP (secret + otpauth URI to show as a QR code), or SMS / e-mail (a code
@@ -59,66 +59,67 @@ export function useEnrollment(): EnrollmentState {
   // Each start or reset begins a new run; answers of an older run are dropped.
   const run = useRef(0);
 
-  const step = useCallback(
-    async <T>(from: Partial<State>, call: () => Promise<T>, to: (result: T) => Partial<State>) => {
-      const mine = ++run.current;
-      setState((prev) => ({ ...prev, ...from, error: null }));
-      try {
-        const result = await call();
-        if (mine === run.current) setState((prev) => ({ ...prev, ...to(result) }));
-        return result;
-      } catch (error) {
-        if (mine === run.current) {
-          setState((prev) => ({
-            ...prev,
-            step: prev.step === "activating" ? "confirm" : "idle",
-            error: error as Error,
-          }));
-        }
-        return null;
+  const step = async <T>(
+    from: Partial<State>,
+    call: () => Promise<T>,
+    to: (result: T) => Partial<State>,
+  ) => {
+    const mine = ++run.current;
+    setState((prev) => ({ ...prev, ...from, error_: null }));
+    try {
+      const result = await call();
+      if (mine === run.current) setState((prev) => ({ ...prev, ...to(result) }));
+      return result;
+    } catch (error) {
+      if (mine === run.current) {
+        setState((prev) => ({
+          ...prev,
+          step_: prev.step_ === "activating" ? "confirm" : "idle",
+          error_: error as Error,
+        }));
       }
-    },
-    [],
-  );
+      return null;
+    }
+  };
 
-  const factorId = state.totp?.factorId ?? state.contact?.factorId ?? null;
+  const factorId = state.totp_?.factorId ?? state.contact_?.factorId ?? null;
   return {
-    step: state.step,
-    totp: state.totp,
-    contact: state.contact,
-    factorId: state.activated?.factor.id ?? factorId,
-    factor: state.activated?.factor ?? null,
-    backupCodes: state.activated?.backupCodes ?? null,
-    error: state.error,
+    step: state.step_,
+    totp: state.totp_,
+    contact: state.contact_,
+    factorId: state.activated_?.factor.id ?? factorId,
+    factor: state.activated_?.factor ?? null,
+    backupCodes: state.activated_?.backupCodes ?? null,
+    error: state.error_,
     startTotp: async (body) => {
       await step(
-        { ...idle, step: "starting" },
+        { ...idle, step_: "starting" },
         () => client.api.enrollTotp(body),
-        (totp) => ({ step: "confirm", totp }),
+        (totp) => ({ step_: "confirm", totp_: totp }),
       );
     },
     startContact: async (body) => {
       await step(
-        { ...idle, step: "starting" },
+        { ...idle, step_: "starting" },
         () => client.api.enrollContact(body),
-        (sent) => ({ step: "confirm", contact: { ...body, ...sent } }),
+        (sent) => ({ step_: "confirm", contact_: { ...body, ...sent } }),
       );
     },
     confirm: async (code) => {
       const clean = code.replace(/[\s-]/g, "");
-      if (!factorId || state.step !== "confirm" || !clean) return null;
+      if (!factorId || state.step_ !== "confirm" || !clean) return null;
       return step(
-        { step: "activating" },
+        { step_: "activating" },
         async () => {
           const activated = await client.api.activateFactor(factorId, clean);
           // The new factor appears in every factor list (here, not in a state update, which an
           // unmounted component never runs); with backup codes only once they were shown and
           // acknowledged (`<BackupCodes>` does it), so that a screen that changes with the list
           // cannot take them away before the user saved them.
-          if (!activated.backupCodes?.length) void invalidate(client, FACTORS);
+          if (!activated.backupCodes?.length) void invalidate(client);
           return activated;
         },
-        (activated) => ({ step: "done", activated }),
+        (activated) => ({ step_: "done", activated_: activated }),
       );
     },
     reset: () => {

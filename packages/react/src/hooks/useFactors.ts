@@ -1,7 +1,7 @@
 import type { FactorSummary, ListFactorsResponse } from "@mfa-kit/protocol";
 import { startRegistration } from "@simplewebauthn/browser";
 import { useState } from "react";
-import { FACTORS, invalidate, useQuery } from "../cache/queryCache";
+import { invalidate, useQuery } from "../cache/queryCache";
 import { useMfaContext } from "../mfaContext";
 import { isCeremonyCancelled, useWebAuthnSupport } from "../webauthn";
 
@@ -42,10 +42,10 @@ const cancelled = (error: unknown) =>
 export function useFactors(): FactorsState {
   const { client } = useMfaContext("useFactors()");
   const webauthnSupported = useWebAuthnSupport();
-  const query = useQuery<ListFactorsResponse>(client, FACTORS, client.api.listFactors);
+  const query = useQuery<ListFactorsResponse>(client, client.api.listFactors);
   const [busy, setBusy] = useState(false);
   const [failure, setFailure] = useState<Error | null>(null);
-  const refresh = () => invalidate(client, FACTORS);
+  const refresh = () => invalidate(client);
 
   // Runs a change; a cancelled step-up or ceremony resolves `null` without an error.
   const change = async <T>(task: () => Promise<T>): Promise<T | null> => {
@@ -64,11 +64,11 @@ export function useFactors(): FactorsState {
   const done = async (task: () => Promise<unknown>) => (await change(task)) !== null;
 
   return {
-    factors: query.data?.factors ?? [],
-    backupCodesRemaining: query.data?.backupCodesRemaining ?? null,
-    loading: query.loading || (!query.data && !query.error),
+    factors: query.data_?.factors ?? [],
+    backupCodesRemaining: query.data_?.backupCodesRemaining ?? null,
+    loading: query.loading_ || (!query.data_ && !query.error_),
     busy,
-    error: failure ?? query.error,
+    error: failure ?? query.error_,
     refresh,
     remove: (factorId) => done(() => client.api.removeFactor(factorId).then(() => true)),
     rename: (factorId, label) => done(() => client.api.renameFactor(factorId, label)),

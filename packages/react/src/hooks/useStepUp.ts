@@ -65,11 +65,11 @@ export interface StepUpState {
 }
 
 interface Local {
-  id: string | null;
-  factorId?: string;
-  sent?: SentCode;
-  error?: Error | null;
-  busy?: boolean;
+  id_: string | null;
+  factorId_?: string;
+  sent_?: SentCode;
+  error_?: Error | null;
+  busy_?: boolean;
 }
 
 /**
@@ -79,43 +79,44 @@ interface Local {
 export function useStepUp(): StepUpState {
   const { client, prompt } = useMfaContext("useStepUp()");
   const snapshot = useClientSnapshot(client);
-  const request = useSyncExternalStore(prompt.subscribe, prompt.getSnapshot, prompt.getSnapshot);
+  const asked = useSyncExternalStore(prompt.subscribe_, prompt.getSnapshot_, prompt.getSnapshot_);
   const supported = useWebAuthnSupport();
   const challenge = snapshot.pendingChallenge;
   const id = challenge?.id ?? null;
-  const [stored, setLocal] = useState<Local>({ id });
+  const [stored, setLocal] = useState<Local>({ id_: id });
   // Selections and errors belong to one challenge: a new one starts clean.
-  const local = stored.id === id ? stored : { id };
-  const update = (patch: Omit<Local, "id">) =>
-    setLocal((prev) => ({ ...(prev.id === id ? prev : null), ...patch, id }));
+  const local = stored.id_ === id ? stored : { id_: id };
+  const update = (patch: Omit<Local, "id_">) =>
+    setLocal((prev) => ({ ...(prev.id_ === id ? prev : null), ...patch, id_: id }));
 
   const factors = (challenge?.factors ?? []).filter((f) => f.status !== "pending");
   const codeFactors = factors.filter((f) =>
     (CODE_FACTOR_TYPES as readonly string[]).includes(f.type),
   );
   const factor =
-    codeFactors.find((f) => f.id === local.factorId) ??
+    codeFactors.find((f) => f.id === local.factorId_) ??
     codeFactors.find((f) => f.type === "totp" || f.type === "hotp") ??
     codeFactors[0] ??
     null;
   const key = factors.find((f) => f.type === "webauthn");
-  const sentCode = local.sent?.factorId === factor?.id ? (local.sent ?? null) : null;
+  const sentCode = local.sent_?.factorId === factor?.id ? (local.sent_ ?? null) : null;
   const retryAfterMs = useCountdown(challenge?.lockedUntil);
   const locked = !!retryAfterMs;
-  const waiting = request?.challenge.id === id && id !== null;
+  // Challenge ids are strings: with no challenge (`id` null) nothing is waiting.
+  const waiting = asked?.id === id;
   const lastError = challenge?.lastError ?? null;
 
   // Hands an answer to the client, if it still waits for one for this challenge.
   const answer = (value: ChallengeAnswer) =>
-    !locked && !local.busy && prompt.getSnapshot()?.challenge.id === id && prompt.answer(value);
+    !locked && !local.busy_ && prompt.getSnapshot_()?.id === id && prompt.answer_(value);
 
   const run = async (task: () => Promise<void>) => {
-    update({ busy: true, error: null });
+    update({ busy_: true, error_: null });
     try {
       await task();
-      update({ busy: false });
+      update({ busy_: false });
     } catch (error) {
-      update({ busy: false, error: isCeremonyCancelled(error) ? null : (error as Error) });
+      update({ busy_: false, error_: isCeremonyCancelled(error) ? null : (error as Error) });
     }
   };
 
@@ -123,12 +124,12 @@ export function useStepUp(): StepUpState {
     challenge,
     factors,
     factor,
-    selectFactor: (factorId) => update({ factorId, error: null }),
+    selectFactor: (factorId) => update({ factorId_: factorId, error_: null }),
     sendCode: () =>
       run(async () => {
         if (factor?.type !== "sms" && factor?.type !== "email") return;
         const started = await client.api.startChallenge(factor.id);
-        update({ sent: { factorId: factor.id, ...started } });
+        update({ sent_: { factorId: factor.id, ...started } });
       }),
     sentCode,
     submitCode: (code) => {
@@ -160,13 +161,13 @@ export function useStepUp(): StepUpState {
     backupCodes: !!challenge?.backupCodes,
     cancel: () => {
       client.cancelChallenge();
-      prompt.dismiss();
+      prompt.dismiss_();
     },
-    error: local.error ?? lastError,
+    error: local.error_ ?? lastError,
     attemptsLeft: challenge?.attemptsLeft ?? lastError?.attemptsLeft ?? null,
     retryAfterMs,
     locked,
-    busy: !!challenge && (!waiting || !!local.busy || snapshot.status === "verifying"),
+    busy: !!challenge && (!waiting || !!local.busy_ || snapshot.status === "verifying"),
     clockOffsetMs: snapshot.clockOffsetMs,
     stepUp: (options) => client.stepUp(options),
   };

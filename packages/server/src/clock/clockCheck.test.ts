@@ -67,6 +67,46 @@ describe("clockCheck", () => {
     kit.mfa.clockCheck!.close();
   });
 
+  it("takes the mean of the middle two of an even count, leaving out sources without a Date", async () => {
+    let kit!: TestKit;
+    const dateless = createServer((_req, res) => {
+      res.sendDate = false;
+      res.end();
+    });
+    servers.push(dateless);
+    await new Promise<void>((resolve) => dateless.listen(0, "127.0.0.1", resolve));
+    const live = await Promise.all(
+      [50_000, -10_000, 20_000, 8_000].map((skew) => source(() => kit, skew)),
+    );
+    kit = testKit({
+      clockCheck: {
+        urls: [
+          await deadUrl(),
+          `http://127.0.0.1:${(dateless.address() as AddressInfo).port}/`,
+          ...live.map((s) => s.url),
+        ],
+        timeoutMs: 1_000,
+      },
+    });
+    // Sorted: -10 s, 8 s, 20 s, 50 s (+ 500 ms each): the middle two are 8.5 s and 20.5 s.
+    expect(await kit.mfa.clockCheck!.check()).toBe(14_500);
+    kit.mfa.clockCheck!.close();
+  });
+
+  it("counts exactly 30 s off as within, 31 s as off", async () => {
+    let kit!: TestKit;
+    const sources = await Promise.all([-30_000, -31_000].map((skew) => source(() => kit, skew)));
+    const at = async (url: string) => {
+      kit = testKit({ clockCheck: { urls: [url] } });
+      kit.tick(500); // on a half second, the truncated Date + 500 ms is exact
+      await kit.mfa.clockCheck!.check();
+      kit.mfa.clockCheck!.close();
+      return [kit.mfa.clockCheck!.offsetMs, kit.mfa.clockCheck!.clockSide];
+    };
+    expect(await at(sources[0]!.url)).toEqual([-30_000, "client"]);
+    expect(await at(sources[1]!.url)).toEqual([-31_000, "server"]);
+  });
+
   it("reads each Date at the middle of its round trip", async () => {
     let kit!: TestKit;
     // 40 s of round trip on the kit's clock; the source's clock is the kit's, so the offset is
@@ -121,14 +161,18 @@ describe("clockCheck", () => {
     const timer = intervals.mock.results[0]?.value as { hasRef(): boolean };
     expect(timer.hasRef()).toBe(false);
     await vi.advanceTimersByTimeAsync(0);
-    await check.check(); // the first sampling, already under way: shared, not repeated
+    await vi.waitFor(() => expect(check.offsetMs).toBe(500));
     expect(src.seen.requests).toBe(1);
-    await vi.advanceTimersByTimeAsync(60_000);
-    await check.check();
-    expect(src.seen.requests).toBe(2);
+    await vi.advanceTimersByTimeAsync(59_000);
+    expect(src.seen.requests).toBe(1);
+    await vi.advanceTimersByTimeAsync(1_000);
+    await vi.waitFor(() => expect(src.seen.requests).toBe(2));
+    // A sampling already under way is shared, not repeated.
+    await Promise.all([check.check(), check.check()]);
+    expect(src.seen.requests).toBe(3);
     check.close();
     await vi.advanceTimersByTimeAsync(600_000);
-    expect(src.seen.requests).toBe(2);
+    expect(src.seen.requests).toBe(3);
     expect(vi.getTimerCount()).toBe(0);
   });
 
@@ -152,6 +196,15 @@ describe("clockCheck", () => {
   it("refuses an empty list and a bad everyMs, and accepts https and loopback http", () => {
     expect(() => testKit({ clockCheck: { urls: [] } })).toThrow(/clockCheck\.urls/);
     expect(() => testKit({ clockCheck: "x" as never })).toThrow(/clockCheck\.urls/);
+    expect(() => testKit({ clockCheck: null as never })).toThrow(/clockCheck\.urls/);
+    for (const everyMs of ["60000", Number.NaN, Number.POSITIVE_INFINITY, 999]) {
+      expect(() =>
+        testKit({ clockCheck: { urls: ["https://time.example.com/"], everyMs: everyMs as never } }),
+      ).toThrow(/clockCheck\.everyMs must be a number >= 1000/);
+    }
+    expect(() =>
+      testKit({ clockCheck: { urls: ["https://time.example.com/"], timeoutMs: 10 } }),
+    ).toThrow(/clockCheck\.timeoutMs/);
     expect(() =>
       testKit({ clockCheck: { urls: ["https://time.example.com/"], everyMs: 0 } }),
     ).toThrow(/clockCheck\.everyMs/);

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { nodeCrypto } from "../crypto/node";
 import type { MfaCrypto } from "../crypto/types";
-import { type TestKit, testKit, totpCode, userWithTotp, wrong } from "../testing/fixtures";
+import { memoryStore } from "../stores/memory";
+import { KEYS, type TestKit, testKit, totpCode, userWithTotp, wrong } from "../testing/fixtures";
 
 const MIN = 60_000;
 
@@ -148,6 +149,51 @@ describe("hints on a wrong TOTP code", () => {
     });
   });
 
+  it("centres on the factor's remembered drift, like the check", async () => {
+    const kit = testKit();
+    const { secret } = await staleUser(kit);
+    // A device one step late is accepted and remembered so (RFC 6238 §6).
+    const oneLate = totpCode(secret, kit.clock.now - 30_000);
+    expect((await kit.mfa.verify({ userId: "alice", code: oneLate })).ok).toBe(true);
+    kit.tick(10 * MIN);
+    // Two steps late is then in the window's reach for the settings hint...
+    const sha256 = totpCode(secret, kit.clock.now - 60_000, { algorithm: "sha256" });
+    expect(await kit.mfa.verify({ userId: "alice", code: sha256 })).toMatchObject({
+      hint: "algorithm_mismatch",
+    });
+    // ...and the clock hint starts past the window: three steps late, 90 s.
+    const threeLate = totpCode(secret, kit.clock.now - 90_000);
+    expect(await kit.mfa.verify({ userId: "alice", code: threeLate })).toMatchObject({
+      hint: "authenticator_clock_behind",
+      behindS: 90,
+    });
+  });
+
+  it("gives no clock hint for a past code of other digits", async () => {
+    const kit = testKit();
+    const { secret } = await staleUser(kit);
+    const code = totpCode(secret, kit.clock.now - 3 * MIN, { digits: 8 });
+    expect(await kit.mfa.verify({ userId: "alice", code })).toEqual({
+      ok: false,
+      reason: "invalid_code",
+      attemptsLeft: 2,
+    });
+  });
+
+  it("gives no hint, and does not fail, when the secret cannot be opened", async () => {
+    const store = memoryStore();
+    const before = testKit({ store, encryptionKeys: { current: "k1", keys: { k1: KEYS.k1 } } });
+    const { secret } = await userWithTotp(before);
+    const retired = testKit({ store, encryptionKeys: { current: "k2", keys: { k2: KEYS.k2 } } });
+    retired.clock.now = before.clock.now + 20 * MIN;
+    const late = totpCode(secret, retired.clock.now - 3 * MIN);
+    expect(await retired.mfa.verify({ userId: "alice", code: late })).toEqual({
+      ok: false,
+      reason: "invalid_code",
+      attemptsLeft: 2,
+    });
+  });
+
   it("hints at the activation of a new authenticator set up with other settings", async () => {
     const kit = testKit({ totp: { algorithm: "SHA256" } });
     const { factorId, secret } = await kit.mfa.enrollTotp("alice");
@@ -193,6 +239,10 @@ describe("the cost of a hint", () => {
       expect(spent).toBeGreaterThan(3);
       expect(spent).toBeLessThanOrEqual(bound);
     }
+    // Exactly, for a 6-digit code that matches nothing: the window (3), the past steps beyond it
+    // (10 - 1), the two other algorithms across the window (2 × 3); 8 digits: three algorithms.
+    expect(await cost(wrong(totpCode(secret, now())))).toBe(3 + 9 + 2 * 3);
+    expect(await cost("12345678")).toBe(3 * 3);
     // A malformed code: nothing to compare, no HMAC at all.
     expect(await cost("12a456")).toBe(0);
   });
