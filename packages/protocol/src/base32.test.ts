@@ -77,6 +77,12 @@ describe("formatBase32ForDisplay", () => {
     expect(formatBase32ForDisplay("ABCD")).toBe("ABCD");
   });
 
+  it("shows what it is given without throwing, so a screen rendering a secret cannot fail", () => {
+    expect(formatBase32ForDisplay("jbsw-y3dp ehpk=")).toBe("JBSW Y3DP EHPK");
+    expect(formatBase32ForDisplay("AB0CD1EF")).toBe("AB0C D1EF");
+    expect(formatBase32ForDisplay("")).toBe("");
+  });
+
   it("is read back by normalizeBase32", () => {
     fc.assert(
       fc.property(base32, (secret) => {

@@ -25,10 +25,15 @@ export function normalizeBase32(input: string): string {
 }
 
 /**
- * A base32 secret for people to read and type: normalised, then grouped in fours.
+ * A base32 secret for people to read and type: without whitespace, hyphens and `=` padding,
+ * upper-cased, grouped in fours. It shows any string it is given and never throws on one, so a
+ * screen that renders a secret cannot fail on it; {@link normalizeBase32} is the check of what people type back.
  *
  * @example formatBase32ForDisplay("JBSWY3DPEHPK3PXP") // "JBSW Y3DP EHPK 3PXP"
  */
 export function formatBase32ForDisplay(secret: string): string {
-  return normalizeBase32(secret).replace(/(.{4})(?=.)/g, "$1 ");
+  return secret
+    .replace(/[\s=-]/g, "")
+    .toUpperCase()
+    .replace(/(.{4})(?=.)/g, "$1 ");
 }

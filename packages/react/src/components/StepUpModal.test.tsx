@@ -317,6 +317,43 @@ describe("StepUpModal", () => {
     expect(within(dialog).queryByText(/fast|slow/)).toBeNull();
   });
 
+  it("names the clock the server says is off, by default", async () => {
+    vi.useFakeTimers({ toFake: ["Date"], now: 1_750_000_000_000 });
+    for (const [side, text] of [
+      ["server", "The server's clock is off by 3 min: codes may fail until it is fixed."],
+      ["client", "This device's clock is off by 3 min: turn on automatic time."],
+    ] as const) {
+      const calls: Promise<unknown>[] = [];
+      const view = renderWithMfa(
+        <>
+          <Trigger n={1} into={calls} />
+          <StepUpModal />
+        </>,
+        server,
+        { serverSkewMs: 180_000 },
+      );
+      server.use(
+        http.get(`${ORIGIN}/api/data`, () =>
+          HttpResponse.json(
+            { ...problem("mfa_required", { factors: [totpFactor] }), clockSide: side },
+            {
+              status: 401,
+              headers: {
+                "Content-Type": "application/problem+json",
+                "WWW-Authenticate": 'Bearer error="insufficient_user_authentication"',
+                Date: new Date(Date.now() + 180_000).toUTCString(),
+              },
+            },
+          ),
+        ),
+      );
+      await view.user.click(screen.getByRole("button", { name: "Load" }));
+      const dialog = await screen.findByRole("dialog", { name: "Confirm it's you" });
+      expect(await within(dialog).findByText(text)).toBeVisible();
+      view.unmount();
+    }
+  });
+
   it("hands the side the server says is off to the clock message", async () => {
     vi.useFakeTimers({ toFake: ["Date"], now: 1_750_000_000_000 });
     const sides: unknown[] = [];

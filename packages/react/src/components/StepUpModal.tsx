@@ -82,7 +82,12 @@ export const defaults: StepUpMessages = {
   locked: "Too many attempts.",
   retryIn: "Try again in",
   retryNow: "You can try again now.",
-  skew: (offset) => `This device's clock and the server's differ by ${offset}.`,
+  skew: (offset, _fast, side) =>
+    side === "server"
+      ? `The server's clock is off by ${offset}: codes may fail until it is fixed.`
+      : side
+        ? `This device's clock is off by ${offset}: turn on automatic time.`
+        : `This device's clock and the server's differ by ${offset}.`,
   authenticator_clock_behind: (offset) =>
     `The clock on your authenticator seems about ${offset} behind: turn on automatic time.`,
   algorithm_mismatch:

@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { testKit, userWithTotp } from "../testing/fixtures";
 import { BACKUP_CODE_LENGTH, normalizeBackupCode } from "./backupCodes";
@@ -95,6 +96,32 @@ describe("backup codes", () => {
     expect(await kit.mfa.verify({ userId: "bob", backupCode: "abcd-efgh-jkmn" })).toEqual({
       ok: false,
       reason: "factor_not_found",
+    });
+  });
+
+  it("are kept as HMAC-SHA256 of the canonical code under the decoded salt", async () => {
+    const kit = testKit();
+    const { backupCodes } = await userWithTotp(kit);
+    const { salt, hashes } = kit.store.dump().backupCodes.alice!;
+    const key = Buffer.from(salt, "base64url");
+    expect(key).toHaveLength(16);
+    const expected = backupCodes.map((code) =>
+      createHmac("sha256", key).update(normalizeBackupCode(code)!).digest("hex"),
+    );
+    expect([...hashes].sort()).toEqual(expected.sort());
+  });
+
+  it("open a session named otp and mfa, and count a malformed code as a wrong one", async () => {
+    const kit = testKit();
+    const { backupCodes } = await userWithTotp(kit);
+    expect(await kit.mfa.verify({ userId: "alice", backupCode: "not-a-code" })).toEqual({
+      ok: false,
+      reason: "invalid_code",
+      attemptsLeft: 2,
+    });
+    expect(await kit.mfa.verify({ userId: "alice", backupCode: backupCodes[0]! })).toMatchObject({
+      ok: true,
+      session: { acr: "mfa", amr: ["otp", "mfa"] },
     });
   });
 });

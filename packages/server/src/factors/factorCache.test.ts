@@ -71,6 +71,19 @@ describe("verifications from the instance's snapshot of the user's factors", () 
     ).toEqual(["loadFactors", "verifyAttempt"]);
   });
 
+  it("read the factors again after this instance regenerated the backup codes", async () => {
+    const { store, calls } = countingStore();
+    const kit = testKit({ store });
+    await userWithTotp(kit);
+    await kit.mfa.listFactors("alice");
+    const { backupCodes } = await kit.mfa.regenerateBackupCodes("alice");
+    expect(
+      await countCalls(calls, () =>
+        kit.mfa.verify({ userId: "alice", backupCode: backupCodes[0]! }),
+      ),
+    ).toEqual(["loadFactors", "verifyAttempt"]);
+  });
+
   it("take one store call for a security key after its challenge was started", async () => {
     const { store, calls } = countingStore();
     const kit = testKit({ store });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { memoryStore } from "../stores/memory";
 import { hotpCode, testKit } from "../testing/fixtures";
 import { codesEqual, normalizeCode } from "./hotp";
 
@@ -69,8 +70,10 @@ describe("HOTP factors", () => {
   // factor's counter is 1.
   it("accepts a code up to lookAhead counters ahead, and asks for a resync just past it", async () => {
     const { kit, secret, factorId } = await userWithHotp();
+    kit.tick(5_000);
     expect((await kit.mfa.verify({ userId: "alice", code: hotpCode(secret, 11) })).ok).toBe(true);
     expect(kit.store.dump().factors.alice![factorId]!.counter).toBe("12");
+    expect((await kit.mfa.listFactors("alice")).factors[0]?.lastUsedAt).toBe(kit.clock.now);
     expect(await kit.mfa.verify({ userId: "alice", code: hotpCode(secret, 23) })).toMatchObject({
       ok: false,
       reason: "resync_required",
@@ -126,6 +129,88 @@ describe("HOTP factors", () => {
       ok: false,
       reason: "invalid_code",
     });
+  });
+});
+
+describe("HOTP checks", () => {
+  it("count a malformed code as a wrong one", async () => {
+    const { kit } = await userWithHotp();
+    expect(await kit.mfa.verify({ userId: "alice", code: "12a456" })).toEqual({
+      ok: false,
+      reason: "invalid_code",
+      attemptsLeft: 2,
+    });
+  });
+
+  it("keep a pending resync per factor: another token's next code does not complete it", async () => {
+    const kit = testKit({ limits: { maxFailures: 100 } });
+    const tokens = [];
+    for (const label of ["a", "b"]) {
+      const { factorId, secret } = await kit.mfa.enrollHotp("alice", { label });
+      const proof = tokens.length === 0 ? {} : { sessionToken: tokens[0]!.session };
+      const activated = await kit.mfa.activateFactor("alice", factorId, hotpCode(secret, 0), proof);
+      if (!activated.ok) throw new Error(activated.reason);
+      tokens.push({ factorId, secret, session: activated.session?.token });
+    }
+    const [a, b] = tokens as [(typeof tokens)[0], (typeof tokens)[0]];
+    expect(
+      await kit.mfa.verify({ userId: "alice", factorId: a.factorId, code: hotpCode(a.secret, 50) }),
+    ).toMatchObject({ ok: false, reason: "resync_required" });
+    expect(
+      await kit.mfa.verify({ userId: "alice", factorId: b.factorId, code: hotpCode(b.secret, 51) }),
+    ).toMatchObject({ ok: false, reason: "resync_required" });
+    expect(kit.store.dump().factors.alice![b.factorId]!.counter).toBe("1");
+    // a's own next code completes a's resync
+    expect(
+      (
+        await kit.mfa.verify({
+          userId: "alice",
+          factorId: a.factorId,
+          code: hotpCode(a.secret, 51),
+        })
+      ).ok,
+    ).toBe(true);
+  });
+
+  it("read again on an instance whose snapshot is older: a replay is refused, a near code taken", async () => {
+    const store = memoryStore();
+    const a = testKit({ store });
+    const b = testKit({ store, now: () => a.clock.now });
+    const { factorId, secret } = await a.mfa.enrollHotp("alice");
+    await a.mfa.activateFactor("alice", factorId, hotpCode(secret, 0));
+    await a.mfa.listFactors("alice"); // a's snapshot: counter 1
+    expect((await b.mfa.verify({ userId: "alice", code: hotpCode(secret, 1) })).ok).toBe(true);
+    expect(await a.mfa.verify({ userId: "alice", code: hotpCode(secret, 1) })).toMatchObject({
+      ok: false,
+      reason: "code_reused",
+    });
+    expect(store.dump().factors.alice![factorId]!.counter).toBe("2");
+    // b moves the counter on to 32; from a's snapshot, 40 would be far ahead: a reads again
+    for (const counter of [11, 21, 31]) {
+      expect((await b.mfa.verify({ userId: "alice", code: hotpCode(secret, counter) })).ok).toBe(
+        true,
+      );
+    }
+    expect((await a.mfa.verify({ userId: "alice", code: hotpCode(secret, 40) })).ok).toBe(true);
+    expect(store.dump().factors.alice![factorId]!.counter).toBe("41");
+  });
+});
+
+describe("HOTP without look-ahead", () => {
+  it("asks for a resync on the very next counter's successor, and calls the last code reused", async () => {
+    const kit = testKit({ hotp: { lookAhead: 0 }, limits: { maxFailures: 100 } });
+    const { factorId, secret } = await kit.mfa.enrollHotp("alice");
+    await kit.mfa.activateFactor("alice", factorId, hotpCode(secret, 0));
+    // the counter is 1: 2 is past a look-ahead of 0
+    expect(await kit.mfa.verify({ userId: "alice", code: hotpCode(secret, 2) })).toMatchObject({
+      ok: false,
+      reason: "resync_required",
+    });
+    expect(await kit.mfa.verify({ userId: "alice", code: hotpCode(secret, 0) })).toMatchObject({
+      ok: false,
+      reason: "code_reused",
+    });
+    expect((await kit.mfa.verify({ userId: "alice", code: hotpCode(secret, 1) })).ok).toBe(true);
   });
 });
 

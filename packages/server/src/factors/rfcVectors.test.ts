@@ -36,6 +36,31 @@ describe.each<[string, MfaCrypto]>([
   );
 });
 
+describe("hotp past 2^32", () => {
+  // RFC 4226 §5.3 from the HMAC itself (BigInt counter bytes), for counters whose high word is set.
+  const reference = (key: Uint8Array, counter: number, digits: number) => {
+    const mac = nodeCrypto.hmac("sha1", key, counterBytes(counter));
+    const offset = mac[19]! & 0x0f;
+    const binary = new DataView(mac.buffer, mac.byteOffset).getUint32(offset) & 0x7fffffff;
+    return String(binary % 10 ** digits).padStart(digits, "0");
+  };
+
+  it("puts every byte of the high word of the counter in the message", () => {
+    const key = utf8(hotpVectors.secretAscii);
+    for (const counter of [
+      2 ** 32,
+      2 ** 32 + 1,
+      0x01_02_03_04 * 2 ** 32 + 0x05_06_07_08,
+      0xff_ff * 2 ** 32 + 0xff_ff_ff_ff,
+      0x1f_ff_ff * 2 ** 32 + 0x8000_0000,
+      Number.MAX_SAFE_INTEGER,
+    ]) {
+      expect(hotp(nodeCrypto, "sha1", key, counter, 8)).toBe(reference(key, counter, 8));
+      expect(hotp(nodeCrypto, "sha1", key, counter, 6)).toBe(reference(key, counter, 6));
+    }
+  });
+});
+
 function counterBytes(counter: number): Uint8Array {
   const out = new Uint8Array(8);
   new DataView(out.buffer).setBigUint64(0, BigInt(counter));

@@ -261,4 +261,27 @@ describe("TOTP factors", () => {
       reason: "factor_not_found",
     });
   });
+
+  it("centres the window on the remembered drift, at most 100 steps ahead", async () => {
+    for (const [stored, centre] of [
+      ["150", 100],
+      ["7", 7],
+      ["not a number", 0],
+    ] as const) {
+      const kit = testKit({ limits: { maxFailures: 100 } });
+      const { secret, factorId } = await userWithTotp(kit);
+      await kit.store.patchFactor("alice", factorId, { drift: stored });
+      const at = (steps: number) => totpCode(secret, kit.clock.now + steps * 30_000);
+      if (centre !== 0) {
+        expect(await kit.mfa.verify({ userId: "alice", code: at(0) })).toMatchObject({
+          ok: false,
+          reason: "invalid_code",
+        });
+      }
+      expect((await kit.mfa.verify({ userId: "alice", code: at(centre) })).ok).toBe(true);
+      // a pass at the centre keeps the drift it used; only a new drift is written
+      const after = kit.store.dump().factors.alice![factorId]!.drift;
+      expect(after).toBe(stored);
+    }
+  });
 });

@@ -42,6 +42,9 @@ function countingCrypto() {
   return { counter, crypto };
 }
 
+/** A backup code of the same form that is not `code`: its last character changed. */
+const otherCode = (code: string) => `${code.slice(0, -1)}${code.endsWith("0") ? "1" : "0"}`;
+
 describe("hints on a wrong TOTP code", () => {
   it("says the authenticator's clock is behind for a code of 3 minutes ago, refused and counted", async () => {
     const kit = testKit();
@@ -200,6 +203,10 @@ describe("hints on a wrong TOTP code", () => {
     expect(
       await kit.mfa.activateFactor("alice", factorId, totpCode(secret, kit.clock.now)),
     ).toEqual({ ok: false, reason: "invalid_code", attemptsLeft: 2, hint: "algorithm_mismatch" });
+    // Across the activation window the check used: a phone 4 minutes late, SHA-1.
+    expect(
+      await kit.mfa.activateFactor("alice", factorId, totpCode(secret, kit.clock.now - 4 * MIN)),
+    ).toEqual({ ok: false, reason: "invalid_code", attemptsLeft: 1, hint: "algorithm_mismatch" });
     expect((await kit.mfa.listFactors("alice")).factors[0]?.status).toBe("pending");
   });
 
@@ -211,7 +218,7 @@ describe("hints on a wrong TOTP code", () => {
       await kit.mfa.verify({ userId: "alice", code: wrong(totpCode(secret, kit.clock.now)) }),
     ).toEqual({ ok: false, reason: "invalid_code", attemptsLeft: 2 });
     expect(
-      await kit.mfa.verify({ userId: "alice", backupCode: `${backupCodes[0]!.slice(0, -1)}x` }),
+      await kit.mfa.verify({ userId: "alice", backupCode: otherCode(backupCodes[0]!) }),
     ).toEqual({ ok: false, reason: "invalid_code", attemptsLeft: 1 });
   });
 });

@@ -24,7 +24,8 @@ const ALGORITHMS: HashAlgorithm[] = ["sha1", "sha256", "sha512"];
  * digit count (6 or 8, from the code's length) means the app was set up with other settings.
  * Future steps are never looked at: such a code could be replayed later. Nothing is accepted or
  * counted here; the caller runs it once, after the store counted the failure, and it costs at most
- * `diagnoseSteps + 3 × (2 × window + 1)` HMACs (the past steps, each algorithm across the window). `undefined` when nothing explains the code.
+ * `diagnoseSteps + 3 × (2 × window + 1)` HMACs (the past steps, each algorithm across the window;
+ * for an activation, the wider `activationWindow`, and no past step within it). `undefined` when nothing explains the code.
  */
 export function diagnoseTotp(
   ctx: KitContext,
@@ -40,7 +41,9 @@ export function diagnoseTotp(
   if (code === null) return undefined;
   const explain = (key: Uint8Array | null): TotpHint | undefined => {
     if (!key) return undefined;
-    const { window, diagnoseSteps } = ctx.options.totp;
+    const { diagnoseSteps, activationWindow } = ctx.options.totp;
+    // The window the check used: a pending factor's first code gets the activation window.
+    const window = record.status === "pending" ? activationWindow : ctx.options.totp.window;
     const period = Number(record.period) || 30;
     const algorithm = hashName(record.algorithm ?? "SHA1");
     const current = Math.floor(now / 1000 / period);

@@ -36,6 +36,7 @@ describe("readJsonBody", () => {
   it("takes application/json with parameters, in any case, and +json types", async () => {
     for (const type of [
       "application/json; charset=utf-8",
+      "application/json ; charset=utf-8",
       "  Application/JSON ",
       "application/merge-patch+json",
       "application/vnd.acme.v1+json",
@@ -49,7 +50,14 @@ describe("readJsonBody", () => {
 
   it("answers 415 for a body not declared as JSON", async () => {
     const unsupported = { ok: false, status: 415, detail: "Send the body as application/json." };
-    for (const type of ["text/plain", "application/jsonx", "application/+json", "json"]) {
+    for (const type of [
+      "text/plain",
+      "application/jsonx",
+      "application/+json",
+      "json",
+      "application/vnd.acme+jsonx",
+      "text/application/vnd.acme+json",
+    ]) {
       expect(await readJsonBody(post("{}", { "Content-Type": type }))).toEqual(unsupported);
     }
     const bare = new Request("https://api.test/", { method: "POST", body: new Uint8Array([0x7b]) });

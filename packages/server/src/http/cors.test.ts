@@ -81,6 +81,119 @@ describe("createCors", () => {
   });
 });
 
+describe("createCors in detail", () => {
+  it("names each bad option exactly", () => {
+    expect(() => createCors({ origins: ["*"] })).toThrow(
+      new TypeError(
+        'cors.origins: "*" is not accepted: list the origins that may call (`["https://app.example.com"]`).',
+      ),
+    );
+    expect(() => createCors({ origins: [5 as never] })).toThrow(
+      new TypeError(
+        'cors.origins: 5 is not an origin: write scheme, host and port only ("https://app.example.com").',
+      ),
+    );
+    expect(() => createCors({ origins: [`${APP}?x=1`] })).toThrow(/not an origin/);
+    expect(() => createCors({ origins: [`https://user@app.example.com`] })).toThrow(
+      /not an origin/,
+    );
+    expect(() => createCors({ origins: [] })).toThrow(
+      new TypeError("cors.origins: list at least one origin."),
+    );
+    expect(() => createCors({ origins: "https://app.example.com" as never })).toThrow(
+      new TypeError(
+        "cors.origins: an array of origins or a function `(origin) => boolean` is required.",
+      ),
+    );
+    for (const maxAgeS of [-1, 1.5, Number.NaN]) {
+      expect(() => createCors({ origins: [APP], maxAgeS })).toThrow(
+        new TypeError("cors.maxAgeS: a whole number of seconds, 0 or more."),
+      );
+    }
+    expect(() => createCors({ origins: [APP], maxAgeS: 0 })).not.toThrow();
+  });
+
+  it("allows credentials only when asked, and only a predicate's literal true", () => {
+    const withCredentials = createCors({ origins: [APP], credentials: true });
+    expect(withCredentials.headersFor(APP)).toContainEqual([
+      "Access-Control-Allow-Credentials",
+      "true",
+    ]);
+    expect(
+      createCors({ origins: [APP], credentials: "yes" as never })
+        .headersFor(APP)
+        .map(([name]) => name),
+    ).not.toContain("Access-Control-Allow-Credentials");
+    const truthy = createCors({ origins: () => 1 as never });
+    expect(truthy.headersFor(APP)).toStrictEqual([["Vary", "Origin"]]);
+  });
+
+  it("refuses origins over 2048 characters", () => {
+    const cors = createCors({ origins: () => true });
+    const origin = (length: number) => `https://${"a".repeat(length - 12)}.com`;
+    expect(cors.headersFor(origin(2048))).toHaveLength(3);
+    expect(cors.headersFor(origin(2049))).toStrictEqual([["Vary", "Origin"]]);
+  });
+
+  it("answers a preflight with 204 and exactly the preflight headers", async () => {
+    const cors = createCors({ origins: [APP] });
+    const res = cors.preflight(preflight("https://api.example.com/x", APP, "PUT"), null)!;
+    expect(res.status).toBe(204);
+    expect(Object.fromEntries(res.headers)).toStrictEqual({
+      "access-control-allow-origin": APP,
+      "access-control-allow-methods": "PUT",
+      "access-control-allow-headers": CORS_REQUEST_HEADERS.join(", "),
+      "access-control-max-age": "600",
+      "cache-control": "no-store",
+      vary: "Origin, Access-Control-Request-Method, Access-Control-Request-Headers",
+    });
+    // not a preflight: no answer
+    expect(cors.preflight(new Request("https://api.example.com/x"), null)).toBeNull();
+    const noMethod = new Request("https://api.example.com/x", {
+      method: "OPTIONS",
+      headers: { Origin: APP },
+    });
+    expect(cors.preflight(noMethod, null)).toBeNull();
+    const noOrigin = new Request("https://api.example.com/x", {
+      method: "OPTIONS",
+      headers: { "Access-Control-Request-Method": "POST" },
+    });
+    expect(cors.preflight(noOrigin, null)).toBeNull();
+  });
+
+  it("refuses a preflight with 403 naming the origin or the method, cut to 32 characters", async () => {
+    const cors = createCors({ origins: [APP] });
+    const evil = cors.preflight(preflight("https://api.example.com/x", EVIL), null)!;
+    expect(evil.status).toBe(403);
+    expect(Object.fromEntries(evil.headers)).toMatchObject({
+      "content-type": "application/problem+json",
+      "cache-control": "no-store",
+      vary: "Origin",
+    });
+    expect(await evil.json()).toMatchObject({
+      status: 403,
+      detail: "This origin may not call the API.",
+    });
+    const long = "X".repeat(40);
+    const method = cors.preflight(preflight("https://api.example.com/x", APP, long), ["POST"])!;
+    expect(method.status).toBe(403);
+    expect((await method.json()).detail).toBe(`${"X".repeat(32)} is not allowed here.`);
+    const notToken = cors.preflight(preflight("https://api.example.com/x", APP, "PO ST"), null)!;
+    expect((await notToken.json()).detail).toBe("PO ST is not allowed here.");
+  });
+
+  it("adds Origin to a Vary that lacks it, and leaves one that has it", () => {
+    const cors = createCors({ origins: [APP] });
+    const req = new Request("https://api.example.com/x", { headers: { Origin: APP } });
+    const vary = (value: string) =>
+      cors.apply(req, new Response(null, { headers: { Vary: value } })).headers.get("vary");
+    expect(vary("Accept-Encoding, origin")).toBe("Accept-Encoding, origin");
+    expect(vary("Origin")).toBe("Origin");
+    expect(vary("Origins")).toBe("Origins, Origin");
+    expect(cors.apply(req, new Response(null)).headers.get("vary")).toBe("Origin");
+  });
+});
+
 describe("createMfaHandler with cors", () => {
   async function setup() {
     const kit = testKit();

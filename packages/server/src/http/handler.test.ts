@@ -63,6 +63,17 @@ describe("createMfaHandler: routing", () => {
     expect((await call("GET", p("listFactors"))).status).toBe(0);
   });
 
+  it("types JSON answers as application/json and sends no type with an empty one", async () => {
+    const { call } = testHandler(testKit());
+    const listed = await call("GET", p("listFactors"));
+    expect(listed.status).toBe(200);
+    expect(listed.headers.get("content-type")).toBe("application/json");
+    const signedOut = await call("POST", p("signOut"));
+    expect(signedOut.status).toBe(204);
+    expect(signedOut.headers.get("content-type")).toBeNull();
+    expect(signedOut.headers.get("cache-control")).toBe("no-store");
+  });
+
   it("dates every answer with the kit's clock and forbids caching", async () => {
     const kit = testKit();
     const { call } = testHandler(kit);
@@ -83,6 +94,12 @@ describe("createMfaHandler: primary authentication", () => {
     expect(r.status).toBe(401);
     expect(r.headers.get("www-authenticate")).toBe("Bearer");
     expect(r.headers.get("content-type")).toBe("application/problem+json");
+    expect(r.body).toEqual({
+      type: MfaProblemTypes.invalid_request,
+      title: "Authentication required",
+      status: 401,
+      detail: "Sign in first: this call needs the app's access token.",
+    });
   });
 
   it('answers 401 with error="invalid_token" when the access token was rejected', async () => {
@@ -95,6 +112,10 @@ describe("createMfaHandler: primary authentication", () => {
     expect(parseWwwAuthenticate(r.headers.get("www-authenticate")!)).toEqual([
       { scheme: "Bearer", params: { error: "invalid_token" } },
     ]);
+    expect(r.body).toMatchObject({
+      title: "Authentication required",
+      detail: "The access token is invalid or expired.",
+    });
   });
 
   it("treats an authenticate() that throws as no user", async () => {

@@ -323,4 +323,33 @@ describe("requireMfa", () => {
     expect(accepted.headers?.get("access-control-allow-origin")).toBe(origin.Origin);
     expect(accepted.headers?.get("vary")).toBe("Origin");
   });
+
+  it("lets a phishing-resistant one-shot proof pass where mfa is asked for, not another acr", async () => {
+    const { kit } = await setup();
+    const proofOf = (acr: string) =>
+      ({
+        ...kit.mfa,
+        verifyOnce: async () => ({
+          ok: true as const,
+          userId: "alice",
+          acr,
+          amr: ["hwk", "mfa"],
+          factorId: "f_key",
+        }),
+      }) as typeof kit.mfa;
+    const headers = { Authorization: "Bearer token-alice", "X-MFA-Token": "123456" };
+    expect(
+      await requireMfa(proofOf("phr"), { authenticate, acrValues: ["mfa"] })(request(headers)),
+    ).toMatchObject({ ok: true, claims: { acr: "phr", factorId: "f_key" } });
+    const other = await requireMfa(proofOf("aal1"), { authenticate, acrValues: ["mfa"] })(
+      request(headers),
+    );
+    expect(!other.ok && other.response.status).toBe(401);
+    const phrOnly = await requireMfa(proofOf("mfa"), { authenticate, acrValues: ["phr"] })(
+      request(headers),
+    );
+    expect(!phrOnly.ok && (await phrOnly.response.json()).type).toBe(
+      MfaProblemTypes.step_up_required,
+    );
+  });
 });
