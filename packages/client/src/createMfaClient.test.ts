@@ -183,6 +183,10 @@ describe("createMfaClient", () => {
   it("resolves relative fetch URLs against baseUrl and explains when there is none", async () => {
     new FakeApi(server);
     await expect(createMfaClient().fetch("/data/plain")).rejects.toThrow(TypeError);
+    // Calls without a request of the app's (`mfa.api`, `stepUp`) need the option itself.
+    await expect(createMfaClient().api.listFactors()).rejects.toThrow(
+      expect.objectContaining({ name: "MfaOptionError", option: "baseUrl" }),
+    );
     expect((await client().fetch(new Request(`${ORIGIN}/data/plain`))).status).toBe(200);
   });
 

@@ -1,4 +1,5 @@
 import { isProblem, type MfaRouteName, mfaPath, problemName } from "@mfa-kit/protocol";
+import type { MfaRouteTable } from "@mfa-kit/protocol/vocabulary";
 import { answerError } from "./engine/answerError";
 import type { Engine } from "./engine/engine";
 import { MfaError } from "./engine/mfaError";
@@ -9,9 +10,10 @@ import type { MfaApi } from "./mfaApi";
  * demand by the first `mfa.api` call (see {@link createMfaApi} in `./mfaApi`).
  */
 export function mfaApiOf(engine: Engine): MfaApi {
-  const call = async <T>(
-    route: MfaRouteName,
-    method = "POST",
+  // Each route's method is the protocol's (`MfaRouteTable`): another one does not build.
+  const call = async <R extends MfaRouteName, T>(
+    route: R,
+    method: (typeof MfaRouteTable)[R]["method"],
     factorId = "",
     body?: unknown,
   ): Promise<T> => {
@@ -30,13 +32,13 @@ export function mfaApiOf(engine: Engine): MfaApi {
     enrollTotp: (body = {}) => call("enrollTotp", "POST", "", body),
     enrollContact: (body) => call("enrollContact", "POST", "", body),
     activateFactor: (factorId, code) => call("activateFactor", "POST", factorId, { code }),
-    webauthnRegistrationOptions: () => call("webauthnRegistrationOptions"),
+    webauthnRegistrationOptions: () => call("webauthnRegistrationOptions", "POST"),
     verifyWebauthnRegistration: (body) => call("webauthnRegistrationVerify", "POST", "", body),
     listFactors: () => call("listFactors", "GET"),
     removeFactor: (factorId) => call("removeFactor", "DELETE", factorId),
     renameFactor: (factorId, label) => call("renameFactor", "PATCH", factorId, { label }),
     startChallenge: (factorId) => call("challenge", "POST", "", { factorId }),
-    regenerateBackupCodes: () => call("regenerateBackupCodes"),
-    signOut: () => call<void>("signOut").finally(engine.signOut),
+    regenerateBackupCodes: () => call("regenerateBackupCodes", "POST"),
+    signOut: () => call<"signOut", void>("signOut", "POST").finally(engine.signOut),
   };
 }

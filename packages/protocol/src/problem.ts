@@ -4,8 +4,10 @@ export const PROBLEM_CONTENT_TYPE = "application/problem+json";
 const BASE = "urn:mfa-kit:problem:";
 
 // The problems of the reference API and their usual HTTP status. Type URIs and titles derive from
-// the names: `invalid_code` is `urn:mfa-kit:problem:invalid-code`, titled "Invalid code".
-const STATUS = {
+// the names: `invalid_code` is `urn:mfa-kit:problem:invalid-code`, titled "Invalid code". The client
+// code of each is beside it in `MfaProblemTable` (./problems.ts), which the compiler holds to these
+// names; the two stay apart so that browsers load only the statuses.
+export const STATUS = {
   /** No MFA session yet: verify a factor, then replay. */
   mfa_required: 401,
   /** The session is too old or too weak for this action (RFC 9470 `max_age`, `acr_values`). */
@@ -32,7 +34,7 @@ const STATUS = {
   delivery_failed: 502,
   /** An unexpected fault on the server; nothing was decided. */
   internal_error: 500,
-};
+} as const;
 
 /** The short name of a problem type: `"invalid_code"`, `"locked"`, ... */
 export type MfaProblemName = keyof typeof STATUS;

@@ -5,7 +5,8 @@ export const DEFAULT_BASE_PATH = "/mfa";
 
 /**
  * The routes of the reference API, relative to its base path (default {@link DEFAULT_BASE_PATH}).
- * `:factorId` is a path parameter; {@link mfaPath} fills it in.
+ * `:factorId` is a path parameter; {@link mfaPath} fills it in. The methods are in
+ * `MfaRouteTable` (`@mfa-kit/protocol/vocabulary`).
  *
  * | route | method | request body | response body |
  * |---|---|---|---|

@@ -1,3 +1,4 @@
+import { MfaOptionError } from "@mfa-kit/protocol/vocabulary";
 import { generateSync } from "otplib";
 import { describe, expect, it } from "vitest";
 import { resolveOptions } from "./options";
@@ -50,7 +51,8 @@ describe("createMfaServer options", () => {
     expect(o.webauthn).toBeUndefined();
   });
 
-  it("explain a bad option with a TypeError naming it", () => {
+  it("explain a bad option with an MfaOptionError naming it", () => {
+    expect(() => createMfaServer({} as never)).toThrow(MfaOptionError);
     expect(() => createMfaServer({} as never)).toThrow(/issuer/);
     expect(() => resolveOptions({ issuer: "A", totp: { digits: 7 as 6 } })).toThrow(/totp.digits/);
     for (const diagnoseSteps of [-1, 1.5, 101, Number.NaN]) {
@@ -75,6 +77,17 @@ describe("createMfaServer options", () => {
     expect(() => resolveOptions({ issuer: "A", webauthn: { rpID: "x.com" } as never })).toThrow(
       /origin/,
     );
+    for (const [option, options] of [
+      ["totp.digits", { totp: { digits: 7 } }],
+      ["hotp.algorithm", { hotp: { algorithm: "MD5" } }],
+      ["limits.lockoutsMs[1]", { limits: { lockoutsMs: [1, -1] } }],
+      ["risk.unknownCountry", { risk: { unknownCountry: "maybe" } }],
+      ["accountName", { accountName: "alice" }],
+    ] as const) {
+      expect(() => resolveOptions({ issuer: "A", ...(options as object) })).toThrow(
+        expect.objectContaining({ name: "MfaOptionError", option }),
+      );
+    }
   });
 
   it("demand encryption keys with a store that outlives the process", () => {

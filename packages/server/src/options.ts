@@ -1,4 +1,5 @@
 import type { ContactChannel } from "@mfa-kit/protocol";
+import { MfaOptionError } from "@mfa-kit/protocol/vocabulary";
 import type { ClockCheckOptions } from "./clock/clockCheck";
 import type { MfaCrypto } from "./crypto/types";
 import type { MfaEvent } from "./events/types";
@@ -252,7 +253,10 @@ const DAY = 86_400_000;
 const positive = (name: string, value: number | undefined, fallback: number, min = 1): number => {
   if (value === undefined) return fallback;
   if (typeof value !== "number" || !Number.isFinite(value) || value < min) {
-    throw new TypeError(`${name} must be a finite number >= ${min}, got ${String(value)}.`);
+    throw new MfaOptionError(
+      name,
+      `${name} must be a finite number >= ${min}, got ${String(value)}.`,
+    );
   }
   return value;
 };
@@ -260,7 +264,8 @@ const positive = (name: string, value: number | undefined, fallback: number, min
 const diagnoseSteps = (value: unknown): number => {
   if (value === undefined) return 10;
   if (!Number.isInteger(value) || (value as number) < 0 || (value as number) > 100) {
-    throw new TypeError(
+    throw new MfaOptionError(
+      "totp.diagnoseSteps",
       `totp.diagnoseSteps must be an integer from 0 to 100, got ${String(value)}.`,
     );
   }
@@ -269,44 +274,61 @@ const diagnoseSteps = (value: unknown): number => {
 
 const unknownCountry = (value: unknown): "hold" | "allow" => {
   if (value === undefined || value === "hold" || value === "allow") return value ?? "hold";
-  throw new TypeError(`risk.unknownCountry must be "hold" or "allow", got ${String(value)}.`);
+  throw new MfaOptionError(
+    "risk.unknownCountry",
+    `risk.unknownCountry must be "hold" or "allow", got ${String(value)}.`,
+  );
 };
 
-/** Merges the defaults into `options` and checks them; throws a `TypeError` naming a bad option. */
+/** Merges the defaults into `options` and checks them; throws an `MfaOptionError` naming a bad option. */
 export function resolveOptions(options: MfaServerOptions): ResolvedOptions {
   if (typeof options?.issuer !== "string" || options.issuer.trim() === "") {
-    throw new TypeError("createMfaServer: `issuer` (your product's name) is required.");
+    throw new MfaOptionError(
+      "issuer",
+      "createMfaServer: `issuer` (your product's name) is required.",
+    );
   }
   const totp = options.totp ?? {};
   const algorithm = totp.algorithm ?? "SHA1";
   if (!["SHA1", "SHA256", "SHA512"].includes(algorithm)) {
-    throw new TypeError(`totp.algorithm must be SHA1, SHA256 or SHA512, got ${String(algorithm)}.`);
+    throw new MfaOptionError(
+      "totp.algorithm",
+      `totp.algorithm must be SHA1, SHA256 or SHA512, got ${String(algorithm)}.`,
+    );
   }
   const digits = totp.digits ?? 6;
-  if (digits !== 6 && digits !== 8) throw new TypeError("totp.digits must be 6 or 8.");
+  if (digits !== 6 && digits !== 8)
+    throw new MfaOptionError("totp.digits", "totp.digits must be 6 or 8.");
   const window = positive("totp.window", totp.window, 1, 0);
   if (options.issuer.includes(":")) {
-    throw new TypeError(
+    throw new MfaOptionError(
+      "issuer",
       `createMfaServer: \`issuer\` may not contain a colon, got ${JSON.stringify(options.issuer)}: authenticator apps split the otpauth label at the first colon (Key Uri Format), so "Acme:Corp" would show issuer "Acme" and account "Corp:…". Use another separator, e.g. "Acme Corp".`,
     );
   }
   if (options.accountName !== undefined && typeof options.accountName !== "function") {
-    throw new TypeError(
+    throw new MfaOptionError(
+      "accountName",
       "accountName must be a function (userId) => the account name the user knows.",
     );
   }
   const hotpAlgorithm = options.hotp?.algorithm ?? "SHA1";
   if (!["SHA1", "SHA256", "SHA512"].includes(hotpAlgorithm)) {
-    throw new TypeError(
+    throw new MfaOptionError(
+      "hotp.algorithm",
       `hotp.algorithm must be SHA1, SHA256 or SHA512, got ${String(hotpAlgorithm)}.`,
     );
   }
   const hotpDigits = options.hotp?.digits ?? 6;
-  if (hotpDigits !== 6 && hotpDigits !== 8) throw new TypeError("hotp.digits must be 6 or 8.");
+  if (hotpDigits !== 6 && hotpDigits !== 8)
+    throw new MfaOptionError("hotp.digits", "hotp.digits must be 6 or 8.");
   const limits = options.limits ?? {};
   const lockoutsMs = limits.lockoutsMs ?? [30_000, 60_000, 120_000, 300_000];
   if (!Array.isArray(lockoutsMs) || lockoutsMs.length === 0) {
-    throw new TypeError("limits.lockoutsMs must list at least one lock duration.");
+    throw new MfaOptionError(
+      "limits.lockoutsMs",
+      "limits.lockoutsMs must list at least one lock duration.",
+    );
   }
   lockoutsMs.forEach((ms, i) => {
     positive(`limits.lockoutsMs[${i}]`, ms, 0);
@@ -318,7 +340,8 @@ export function resolveOptions(options: MfaServerOptions): ResolvedOptions {
   const nonEmpty = (values: unknown[]) =>
     values.length > 0 && values.every((v) => typeof v === "string" && v !== "");
   if (webauthn && (!nonEmpty(rpIDs) || !nonEmpty(origins))) {
-    throw new TypeError(
+    throw new MfaOptionError(
+      "webauthn",
       "webauthn needs `rpID` (your domain) and `origin` (e.g. https://example.com): each a non-empty string or a non-empty list of them.",
     );
   }
@@ -328,7 +351,8 @@ export function resolveOptions(options: MfaServerOptions): ResolvedOptions {
     algorithmIDs.length === 0 ||
     !algorithmIDs.every((id) => Number.isSafeInteger(id))
   ) {
-    throw new TypeError(
+    throw new MfaOptionError(
+      "webauthn.supportedAlgorithmIDs",
       "webauthn.supportedAlgorithmIDs must list at least one COSE algorithm id (an integer, e.g. -7).",
     );
   }

@@ -6,6 +6,7 @@ import type {
   StartChallengeResponse,
   WebAuthnJSON,
 } from "@mfa-kit/protocol";
+import { MfaOptionError } from "@mfa-kit/protocol/vocabulary";
 import { BoundedMap } from "./boundedMap";
 import { type ClockCheck, resolveClockCheck, startClockCheck } from "./clock/clockCheck";
 import { emit, type KitContext } from "./context";
@@ -53,6 +54,7 @@ import type { FactorRecord, SessionScope } from "./stores/types";
 import {
   codeCheck,
   isCodeFactor,
+  type ProblemReason,
   type ProofResult,
   prove,
   type VerifyFailure,
@@ -72,7 +74,7 @@ export type EnrollContactResult =
   | { ok: true; factorId: string; challengeId: string; expiresAt: number }
   | {
       ok: false;
-      reason: "invalid_request" | "rate_limited" | "delivery_failed";
+      reason: ProblemReason<"invalid_request" | "rate_limited" | "delivery_failed">;
       factorId?: string;
       retryAfterMs?: number;
     };
@@ -83,7 +85,9 @@ export type StartChallengeResult =
   | {
       ok: false;
       /** `mfa_required`: a pending factor of a user with an active one needs a fresh MFA session. */
-      reason: "factor_not_found" | "locked" | "rate_limited" | "delivery_failed" | "mfa_required";
+      reason: ProblemReason<
+        "factor_not_found" | "locked" | "rate_limited" | "delivery_failed" | "mfa_required"
+      >;
       retryAfterMs?: number;
     };
 
@@ -166,14 +170,15 @@ export interface MfaServer {
     userId: string,
     factorId: string,
     options?: { except?: string },
-  ): Promise<{ ok: true } | { ok: false; reason: "factor_not_found" }>;
+  ): Promise<{ ok: true } | { ok: false; reason: ProblemReason<"factor_not_found"> }>;
   /** Renames an active factor (`label`: 1–64 characters once trimmed, no control characters). */
   renameFactor(
     userId: string,
     factorId: string,
     label: string,
   ): Promise<
-    { ok: true; factor: FactorInfo } | { ok: false; reason: "factor_not_found" | "invalid_label" }
+    | { ok: true; factor: FactorInfo }
+    | { ok: false; reason: ProblemReason<"factor_not_found"> | "invalid_label" }
   >;
   /**
    * A new set of backup codes (shown once); the old set stops working, and so does every session a
@@ -258,7 +263,8 @@ export function createMfaServer(options: MfaServerOptions): MfaServer {
     options.clockCheck === undefined ? undefined : resolveClockCheck(options.clockCheck);
   const crypto = options.crypto ?? defaultCrypto;
   if (!options.encryptionKeys && options.store) {
-    throw new TypeError(
+    throw new MfaOptionError(
+      "encryptionKeys",
       "createMfaServer: `encryptionKeys` is required with a custom store (sealed secrets must survive restarts).",
     );
   }

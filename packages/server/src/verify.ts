@@ -1,4 +1,10 @@
-import type { MfaSessionResponse, VerifyHint, WebAuthnJSON } from "@mfa-kit/protocol";
+import type {
+  MfaProblemName,
+  MfaSessionResponse,
+  VerifyHint,
+  WebAuthnJSON,
+} from "@mfa-kit/protocol";
+import { CODE_FACTOR_TYPES } from "@mfa-kit/protocol/vocabulary";
 import { emit, eventContext, type KitContext } from "./context";
 import type { MethodType, VerifyContext } from "./events/types";
 import { backupCodeCheck } from "./factors/backupCodes";
@@ -36,15 +42,25 @@ export interface VerifyInput {
   context?: VerifyContext;
 }
 
-/** Why a verification did not issue a session. */
+/**
+ * A failure reason named after a problem of the reference API (`MfaProblemTable` of
+ * `@mfa-kit/protocol/vocabulary`): the HTTP answer is that problem. A name the table lacks does
+ * not build.
+ */
+export type ProblemReason<N extends MfaProblemName> = N;
+
+/**
+ * Why a verification did not issue a session: a problem's name, or one of the server's own reasons,
+ * each answered as a problem of the table (`resync_required` as `invalid_code` with `resync`,
+ * `suspended` as a 403 `locked`, `factors_changed` as `service_unavailable`,
+ * `additional_factor_required` as `mfa_required` with `additionalFactor`).
+ */
 export type VerifyFailureReason =
   | CheckFailure
-  | "invalid_request"
-  | "factor_not_found"
-  | "locked"
+  | ProblemReason<
+      "invalid_request" | "factor_not_found" | "locked" | "rate_limited" | "mfa_required"
+    >
   | "suspended"
-  | "rate_limited"
-  | "mfa_required"
   /** The user's factors changed under every try (an enrollment or removal racing it): retry. */
   | "factors_changed"
   | "additional_factor_required";
@@ -73,7 +89,7 @@ export interface VerifyFailure {
 /** The answer of `verify`. */
 export type VerifyResult = { ok: true; session: MfaSessionResponse } | VerifyFailure;
 
-const CODE_TYPES = ["totp", "hotp", "sms", "email"];
+const CODE_TYPES: readonly string[] = CODE_FACTOR_TYPES;
 
 /** Whether a factor record is one `verify` checks codes against. */
 export const isCodeFactor = (record: FactorRecord | undefined): record is FactorRecord =>

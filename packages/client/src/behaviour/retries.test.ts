@@ -1,3 +1,4 @@
+import { MfaOptionError } from "@mfa-kit/protocol/vocabulary";
 import { delay, HttpResponse, http } from "msw";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { MfaError, type MfaEvent } from "../index";
@@ -232,8 +233,13 @@ describe.each(adapterCases)("retries ($name)", ({ send }) => {
   });
 
   it("rejects the windowMs option beyond 4 hours", () => {
-    expect(() => client({ retry: { windowMs: 5 * 3_600_000 } })).toThrow(RangeError);
-    expect(() => client({ timeoutMs: 60_000 })).toThrow(/timeoutMs/);
+    expect(() => client({ retry: { windowMs: 5 * 3_600_000 } })).toThrow(MfaOptionError);
+    expect(() => client({ retry: { windowMs: 5 * 3_600_000 } })).toThrow(
+      expect.objectContaining({ option: "retry.windowMs" }),
+    );
+    expect(() => client({ timeoutMs: 60_000 })).toThrow(
+      expect.objectContaining({ name: "MfaOptionError", option: "timeoutMs" }),
+    );
   });
 
   it("cancels a backoff wait at once when the signal aborts", async () => {

@@ -1,3 +1,4 @@
+import { MfaOptionError } from "@mfa-kit/protocol/vocabulary";
 import type { TabCoordinator } from "../tabs/tabCoordinator";
 import { createChallengeCoordinator } from "./challengeCoordinator";
 import { createClockSampler } from "./clockSampler";
@@ -143,7 +144,12 @@ export function createEngine(
     /** The API's address for calls without a request (`stepUp`, `api`). */
     base(): string {
       const url = o.baseUrl ?? pageUrl() ?? e.wrappedBase;
-      if (!url) throw new TypeError("Set options.baseUrl: the client needs the API's address.");
+      if (!url) {
+        throw new MfaOptionError(
+          "baseUrl",
+          "Set options.baseUrl: the client needs the API's address.",
+        );
+      }
       return url;
     },
 

@@ -1,3 +1,5 @@
+import type { MfaProblemCode } from "@mfa-kit/protocol/vocabulary";
+
 /**
  * Why an {@link MfaError} was thrown. Declared once here; the error's `code` is one of these.
  *
@@ -19,17 +21,20 @@
  * - `TIMEOUT`: no response within `timeoutMs`.
  * - `ABORTED`: the caller's `AbortSignal` aborted.
  * - `HTTP`: a non-2xx answer to an `mfa.api` call that is none of the above.
+ * - `WEBAUTHN_FAILED`: a security key or passkey could not be used (the browser's WebAuthn call
+ *   failed, its error as `cause`): the `code` of the error the step-up of `@mfa-kit/react` shows.
+ *
+ * The codes of the API's problems (`STEP_UP_REQUIRED`, `INVALID_CODE`, `LOCKED`,
+ * `SERVICE_UNAVAILABLE`, `DELIVERY_FAILED`) come from `MfaProblemTable` of
+ * `@mfa-kit/protocol/vocabulary`, which gives each problem its code.
  */
 export type MfaErrorCode =
+  | MfaProblemCode
   | "REFRESH_FAILED"
-  | "STEP_UP_REQUIRED"
   | "STEP_UP_CANCELLED"
   | "STEP_UP_FAILED"
-  | "INVALID_CODE"
   | "ADDITIONAL_FACTOR_REQUIRED"
-  | "LOCKED"
-  | "SERVICE_UNAVAILABLE"
-  | "DELIVERY_FAILED"
+  | "WEBAUTHN_FAILED"
   | "RETRY_EXHAUSTED"
   | "NETWORK"
   | "TIMEOUT"

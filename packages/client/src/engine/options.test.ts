@@ -1,3 +1,4 @@
+import { MfaOptionError } from "@mfa-kit/protocol/vocabulary";
 import { describe, expect, it } from "vitest";
 import { resolveOptions } from "./options";
 import { DEFAULT_RETRY } from "./retryPolicy";
@@ -60,23 +61,29 @@ describe("resolveOptions", () => {
     expect(resolveOptions({ timeoutMs: 1 }).timeoutMs).toBe(1);
     expect(resolveOptions({ timeoutMs: 30_000 }).timeoutMs).toBe(30_000);
     expect(() => resolveOptions({ timeoutMs: 0 })).toThrow(
-      new RangeError("timeoutMs must be from 1 to 30000, not 0."),
+      new MfaOptionError("timeoutMs", "timeoutMs must be from 1 to 30000, not 0."),
     );
     expect(() => resolveOptions({ timeoutMs: 30_001 })).toThrow(
-      new RangeError("timeoutMs must be from 1 to 30000, not 30001."),
+      new MfaOptionError("timeoutMs", "timeoutMs must be from 1 to 30000, not 30001."),
     );
-    expect(() => resolveOptions({ timeoutMs: Number.NaN })).toThrow(RangeError);
+    expect(() => resolveOptions({ timeoutMs: Number.NaN })).toThrow(MfaOptionError);
     expect(() => resolveOptions({ session: { refreshBeforeMs: -1 } })).toThrow(
-      new RangeError("session.refreshBeforeMs must be from 0 to 14400000, not -1."),
+      new MfaOptionError(
+        "session.refreshBeforeMs",
+        "session.refreshBeforeMs must be from 0 to 14400000, not -1.",
+      ),
     );
     expect(resolveOptions({ session: { refreshBeforeMs: 14_400_000 } }).refreshBeforeMs).toBe(
       14_400_000,
     );
     expect(() => resolveOptions({ retry: { baseDelayMs: 14_400_001 } })).toThrow(
-      new RangeError("retry.baseDelayMs must be from 0 to 14400000, not 14400001."),
+      new MfaOptionError(
+        "retry.baseDelayMs",
+        "retry.baseDelayMs must be from 0 to 14400000, not 14400001.",
+      ),
     );
     expect(() => resolveOptions({ retry: { retries: -1 } })).toThrow(
-      new RangeError("retry.retries must be from 0 to 14400000, not -1."),
+      new MfaOptionError("retry.retries", "retry.retries must be from 0 to 14400000, not -1."),
     );
   });
 });

@@ -1,4 +1,5 @@
 import { DEFAULT_BASE_PATH, type MfaProblem, type MfaRouteName, mfaPath } from "@mfa-kit/protocol";
+import { MfaOptionError } from "@mfa-kit/protocol/vocabulary";
 import type { Engine } from "./engine";
 import type { MfaEventListener } from "./events";
 import type { RequestContext } from "./requestContext";
@@ -93,15 +94,15 @@ export interface ResolvedOptions
   timeoutMs: number;
 }
 
-/** `value`, or a `RangeError` naming the option when it is not from `min` to `max` (default 4 h). */
+/** `value`, or an `MfaOptionError` naming the option when it is not from `min` to `max` (default 4 h). */
 function check(name: string, value: number, min = 0, max = 14_400_000): number {
   if (!(value >= min && value <= max)) {
-    throw new RangeError(`${name} must be from ${min} to ${max}, not ${value}.`);
+    throw new MfaOptionError(name, `${name} must be from ${min} to ${max}, not ${value}.`);
   }
   return value;
 }
 
-/** Merges the options over the defaults and checks the numbers (a `RangeError` names a bad one). */
+/** Merges the options over the defaults and checks the numbers (an `MfaOptionError` names a bad one). */
 export function resolveOptions(options: MfaClientOptions): ResolvedOptions {
   const { paths = {}, session = {}, retry } = options;
   const base = paths.base ?? DEFAULT_BASE_PATH;

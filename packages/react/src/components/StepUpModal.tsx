@@ -52,7 +52,7 @@ export interface StepUpMessages {
   algorithm_mismatch: string;
 }
 
-const defaults: StepUpMessages = {
+export const defaults: StepUpMessages = {
   title: "Confirm it's you",
   totp: "Enter the code from your authenticator app.",
   sent: (to) => `Enter the code sent to ${to}.`,

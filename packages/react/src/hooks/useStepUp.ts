@@ -1,10 +1,12 @@
 import type {
   ChallengeAnswer,
+  MfaErrorCode,
   MfaSessionInfo,
   PendingChallenge,
   StepUpOptions,
 } from "@mfa-kit/client";
 import type { FactorSummary, WebAuthnJSON } from "@mfa-kit/protocol";
+import { CODE_FACTOR_TYPES } from "@mfa-kit/protocol/vocabulary";
 import { startAuthentication } from "@simplewebauthn/browser";
 import { useState, useSyncExternalStore } from "react";
 import { useMfaContext } from "../mfaContext";
@@ -70,8 +72,6 @@ interface Local {
   busy_?: boolean;
 }
 
-const CODE_TYPES = ["totp", "hotp", "sms", "email"];
-
 /**
  * The state and actions of the pending step-up challenge, for apps that build their own prompt
  * instead of `<StepUpModal />`. Works inside `<MfaProvider>`.
@@ -90,7 +90,9 @@ export function useStepUp(): StepUpState {
     setLocal((prev) => ({ ...(prev.id_ === id ? prev : null), ...patch, id_: id }));
 
   const factors = (challenge?.factors ?? []).filter((f) => f.status !== "pending");
-  const codeFactors = factors.filter((f) => CODE_TYPES.includes(f.type));
+  const codeFactors = factors.filter((f) =>
+    (CODE_FACTOR_TYPES as readonly string[]).includes(f.type),
+  );
   const factor =
     codeFactors.find((f) => f.id === local.factorId_) ??
     codeFactors.find((f) => f.type === "totp" || f.type === "hotp") ??
@@ -149,7 +151,8 @@ export function useStepUp(): StepUpState {
           throw isCeremonyCancelled(cause)
             ? cause
             : Object.assign(new Error("The security key could not be used.", { cause }), {
-                code: "WEBAUTHN_FAILED",
+                // One of the client's codes, so that messages and `errorCode()` know it.
+                code: "WEBAUTHN_FAILED" satisfies MfaErrorCode,
               });
         });
         answer({ factorId: key.id, challengeId, webauthn: webauthn as unknown as WebAuthnJSON });

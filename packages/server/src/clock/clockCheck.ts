@@ -1,6 +1,7 @@
 // The server's own clock against sources the app trusts, the way htpdate does it: the `Date` header
 // of a HEAD request to each, read at the middle of its round trip, and the median of the offsets.
 import { type ClockSide, parseHttpDate } from "@mfa-kit/protocol";
+import { MfaOptionError } from "@mfa-kit/protocol/vocabulary";
 import { emit, type KitContext } from "../context";
 import { isLoopback } from "../webhooks/dispatcher";
 
@@ -44,11 +45,14 @@ const CLOCK_TOLERANCE_MS = 30_000;
 export const serverClockOff = (ctx: Pick<KitContext, "clockOffsetMs">): boolean =>
   ctx.clockOffsetMs !== null && Math.abs(ctx.clockOffsetMs) > CLOCK_TOLERANCE_MS;
 
-/** Checks the `clockCheck` option: throws a `TypeError` naming what is wrong. */
+/** Checks the `clockCheck` option: throws an `MfaOptionError` naming what is wrong. */
 export function resolveClockCheck(options: ClockCheckOptions): Required<ClockCheckOptions> {
   const urls: unknown = options?.urls;
   if (!Array.isArray(urls) || urls.length === 0) {
-    throw new TypeError("clockCheck.urls must list at least one https URL.");
+    throw new MfaOptionError(
+      "clockCheck.urls",
+      "clockCheck.urls must list at least one https URL.",
+    );
   }
   const hrefs = urls.map((u, i) => {
     let url: URL | undefined;
@@ -56,7 +60,8 @@ export function resolveClockCheck(options: ClockCheckOptions): Required<ClockChe
       url = new URL(String(u));
     } catch {}
     if (url?.protocol !== "https:" && !(url?.protocol === "http:" && isLoopback(url.hostname))) {
-      throw new TypeError(
+      throw new MfaOptionError(
+        `clockCheck.urls[${i}]`,
         `clockCheck.urls[${i}] must be an https: URL (http: only for localhost), got ${String(u)}.`,
       );
     }
@@ -65,7 +70,10 @@ export function resolveClockCheck(options: ClockCheckOptions): Required<ClockChe
   const number = (name: string, value: number | undefined, fallback: number) => {
     if (value === undefined) return fallback;
     if (typeof value !== "number" || !Number.isFinite(value) || value < 1_000) {
-      throw new TypeError(`clockCheck.${name} must be a number >= 1000, got ${String(value)}.`);
+      throw new MfaOptionError(
+        `clockCheck.${name}`,
+        `clockCheck.${name} must be a number >= 1000, got ${String(value)}.`,
+      );
     }
     return value;
   };

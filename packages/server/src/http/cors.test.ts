@@ -1,5 +1,6 @@
 import { MfaProblemTypes } from "@mfa-kit/protocol";
 import { CORS_EXPOSED_HEADERS, CORS_REQUEST_HEADERS } from "@mfa-kit/protocol/cors";
+import { MfaOptionError } from "@mfa-kit/protocol/vocabulary";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { testKit, totpCode, userWithTotp } from "../testing/fixtures";
@@ -84,12 +85,14 @@ describe("createCors", () => {
 describe("createCors in detail", () => {
   it("names each bad option exactly", () => {
     expect(() => createCors({ origins: ["*"] })).toThrow(
-      new TypeError(
+      new MfaOptionError(
+        "cors.origins",
         'cors.origins: "*" is not accepted: list the origins that may call (`["https://app.example.com"]`).',
       ),
     );
     expect(() => createCors({ origins: [5 as never] })).toThrow(
-      new TypeError(
+      new MfaOptionError(
+        "cors.origins",
         'cors.origins: 5 is not an origin: write scheme, host and port only ("https://app.example.com").',
       ),
     );
@@ -98,16 +101,17 @@ describe("createCors in detail", () => {
       /not an origin/,
     );
     expect(() => createCors({ origins: [] })).toThrow(
-      new TypeError("cors.origins: list at least one origin."),
+      new MfaOptionError("cors.origins", "cors.origins: list at least one origin."),
     );
     expect(() => createCors({ origins: "https://app.example.com" as never })).toThrow(
-      new TypeError(
+      new MfaOptionError(
+        "cors.origins",
         "cors.origins: an array of origins or a function `(origin) => boolean` is required.",
       ),
     );
     for (const maxAgeS of [-1, 1.5, Number.NaN]) {
       expect(() => createCors({ origins: [APP], maxAgeS })).toThrow(
-        new TypeError("cors.maxAgeS: a whole number of seconds, 0 or more."),
+        new MfaOptionError("cors.maxAgeS", "cors.maxAgeS: a whole number of seconds, 0 or more."),
       );
     }
     expect(() => createCors({ origins: [APP], maxAgeS: 0 })).not.toThrow();

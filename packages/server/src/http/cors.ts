@@ -1,5 +1,6 @@
 import { PROBLEM_CONTENT_TYPE, problem } from "@mfa-kit/protocol";
 import { CORS_EXPOSED_HEADERS, CORS_REQUEST_HEADERS } from "@mfa-kit/protocol/cors";
+import { MfaOptionError } from "@mfa-kit/protocol/vocabulary";
 
 /** Cross-origin access for browsers on other origins (the SPA on `app.example.com`). */
 export interface CorsOptions {
@@ -66,28 +67,32 @@ export function createCors(options: CorsOptions): Cors {
     const set = new Set<string>();
     for (const o of origins) {
       if (o === "*") {
-        throw new TypeError(
+        throw new MfaOptionError(
+          "cors.origins",
           'cors.origins: "*" is not accepted: list the origins that may call (`["https://app.example.com"]`).',
         );
       }
       const canonical = typeof o === "string" ? canonicalOrigin(o) : undefined;
       if (!canonical) {
-        throw new TypeError(
+        throw new MfaOptionError(
+          "cors.origins",
           `cors.origins: ${JSON.stringify(o)} is not an origin: write scheme, host and port only ("https://app.example.com").`,
         );
       }
       set.add(canonical);
     }
-    if (set.size === 0) throw new TypeError("cors.origins: list at least one origin.");
+    if (set.size === 0)
+      throw new MfaOptionError("cors.origins", "cors.origins: list at least one origin.");
     allowed = (origin) => set.has(origin);
   } else {
-    throw new TypeError(
+    throw new MfaOptionError(
+      "cors.origins",
       "cors.origins: an array of origins or a function `(origin) => boolean` is required.",
     );
   }
   const maxAgeS = options.maxAgeS ?? 600;
   if (!Number.isInteger(maxAgeS) || maxAgeS < 0) {
-    throw new TypeError("cors.maxAgeS: a whole number of seconds, 0 or more.");
+    throw new MfaOptionError("cors.maxAgeS", "cors.maxAgeS: a whole number of seconds, 0 or more.");
   }
   const credentials = options.credentials === true;
 

@@ -4,8 +4,8 @@ import {
   MfaHeaders,
   type MfaProblem,
   type MfaRouteName,
-  MfaRoutes,
 } from "@mfa-kit/protocol";
+import { MfaOptionError, type MfaRouteMethod, MfaRouteTable } from "@mfa-kit/protocol/vocabulary";
 import type { VerifyContext } from "../events/types";
 import { AccountLabelError } from "../factors/totp";
 import type { MfaServer } from "../server";
@@ -57,31 +57,16 @@ type RouteHandler = (req: Request, userId: string, params: Params) => Promise<Re
 
 interface Route {
   name: MfaRouteName;
-  method: "GET" | "POST" | "DELETE" | "PATCH";
+  method: MfaRouteMethod;
   pattern: RegExp;
 }
 
-const METHOD: Record<MfaRouteName, Route["method"]> = {
-  enrollTotp: "POST",
-  enrollContact: "POST",
-  activateFactor: "POST",
-  webauthnRegistrationOptions: "POST",
-  webauthnRegistrationVerify: "POST",
-  listFactors: "GET",
-  removeFactor: "DELETE",
-  renameFactor: "PATCH",
-  challenge: "POST",
-  verify: "POST",
-  refreshSession: "POST",
-  regenerateBackupCodes: "POST",
-  signOut: "POST",
-};
-
-const ROUTES: Route[] = (Object.keys(MfaRoutes) as MfaRouteName[]).map((name) => ({
+// The routes and their methods, as the protocol declares them.
+const ROUTES: Route[] = (Object.keys(MfaRouteTable) as MfaRouteName[]).map((name) => ({
   name,
-  method: METHOD[name],
+  method: MfaRouteTable[name].method,
   pattern: new RegExp(
-    `^${MfaRoutes[name].replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(":factorId", "([^/]+)")}$`,
+    `^${MfaRouteTable[name].path.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(":factorId", "([^/]+)")}$`,
   ),
 }));
 
@@ -111,7 +96,8 @@ export function createMfaHandler(
   options: MfaHandlerOptions,
 ): (req: Request) => Promise<Response | null> {
   if (typeof options?.authenticate !== "function") {
-    throw new TypeError(
+    throw new MfaOptionError(
+      "authenticate",
       "createMfaHandler: `authenticate(req)` (your primary authentication) is required.",
     );
   }

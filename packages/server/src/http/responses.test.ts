@@ -63,9 +63,9 @@ describe("verifyFailure", () => {
     });
   });
 
-  it("answers factors_changed with a 503 to retry, counting nothing", async () => {
+  it("answers factors_changed with a 503 service_unavailable to retry, counting nothing", async () => {
     const body = {
-      type: "urn:mfa-kit:problem:rate-limited",
+      type: "urn:mfa-kit:problem:service-unavailable",
       title: "Service unavailable",
       status: 503,
       retryAfter: 3,

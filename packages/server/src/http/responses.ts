@@ -143,6 +143,7 @@ const DETAIL: Partial<Record<VerifyFailure["reason"], string>> = {
   code_expired: "The code or challenge has expired: start a new challenge.",
   code_reused: "This code was already used: wait for the next one.",
   factor_not_found: "No such factor for this user.",
+  mfa_required: "Verify a factor first: this step needs a fresh MFA session.",
   invalid_request: "Send exactly one of code, webauthn or backupCode.",
   rate_limited: "Another verification for this user is in progress: retry in a moment.",
   suspended:
@@ -177,8 +178,8 @@ export function verifyFailure(
       const retryAfter = Math.max(1, Math.ceil((failure.retryAfterMs ?? 1000) / 1000));
       return fail(
         mfa,
-        "rate_limited",
-        { status: 503, title: "Service unavailable", retryAfter, detail: detail! },
+        "service_unavailable",
+        { retryAfter, detail: detail! },
         { [MfaHeaders.retryAfter]: String(retryAfter) },
       );
     }
@@ -206,6 +207,10 @@ export function verifyFailure(
     case "suspended":
       // No countdown: code factors stay suspended until a WebAuthn or backup-code success.
       return fail(mfa, "locked", { status: 403, suspended: true, detail: detail! });
+    case "mfa_required":
+      // The handler asks for a step-up with the user's factors instead (`needsStepUp`); this is
+      // the answer without them.
+      return stepUp(mfa, "mfa_required", { acrValues: ["mfa"] }, undefined, { detail: detail! });
     case "additional_factor_required":
       return stepUp(
         mfa,

@@ -1,3 +1,4 @@
+import { MfaOptionError } from "@mfa-kit/protocol/vocabulary";
 import { describe, expect, it } from "vitest";
 import { fromUtf8, utf8 } from "../crypto/encoding";
 import { nodeCrypto } from "../crypto/node";
@@ -49,7 +50,7 @@ describe("createKeyRing", () => {
     expect(ring.derive("contact-code", "nope")).toBeNull();
   });
 
-  it("explains a bad configuration with a TypeError", () => {
+  it("explains a bad configuration with an MfaOptionError", () => {
     expect(() => createKeyRing({ current: "k3", keys: KEYS }, nodeCrypto)).toThrow(/names no key/);
     expect(() => createKeyRing({ current: "k1", keys: { k1: "c2hvcnQ=" } }, nodeCrypto)).toThrow(
       /32 random bytes/,
@@ -57,6 +58,6 @@ describe("createKeyRing", () => {
     expect(() => createKeyRing({ current: "a.b", keys: { "a.b": KEYS.k1 } }, nodeCrypto)).toThrow(
       /key id/,
     );
-    expect(() => createKeyRing(null as never, nodeCrypto)).toThrow(TypeError);
+    expect(() => createKeyRing(null as never, nodeCrypto)).toThrow(MfaOptionError);
   });
 });

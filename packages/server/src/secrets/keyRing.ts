@@ -1,3 +1,4 @@
+import { MfaOptionError } from "@mfa-kit/protocol/vocabulary";
 import { fromBase64, fromUtf8, toBase64Url, utf8 } from "../crypto/encoding";
 import type { MfaCrypto } from "../crypto/types";
 
@@ -33,31 +34,37 @@ export interface KeyRing {
 const KEY_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 /**
- * Builds a {@link KeyRing} from configuration; throws a `TypeError` naming the problem (an unknown
+ * Builds a {@link KeyRing} from configuration; throws an `MfaOptionError` naming the problem (an unknown
  * current id, a key that is not 32 bytes of base64, a key id with characters other than letters,
  * digits, `_` and `-`).
  */
 export function createKeyRing(config: EncryptionKeys, crypto: MfaCrypto): KeyRing {
   if (typeof config !== "object" || config === null || typeof config.keys !== "object") {
-    throw new TypeError("encryptionKeys must be { current: string, keys: { [id]: base64 } }.");
+    throw new MfaOptionError(
+      "encryptionKeys",
+      "encryptionKeys must be { current: string, keys: { [id]: base64 } }.",
+    );
   }
   const keys = new Map<string, Uint8Array>();
   for (const [id, value] of Object.entries(config.keys)) {
     if (!KEY_ID.test(id)) {
-      throw new TypeError(
+      throw new MfaOptionError(
+        "encryptionKeys.keys",
         `encryptionKeys: key id ${JSON.stringify(id)} must be 1-64 letters, digits, "_" or "-".`,
       );
     }
     const bytes = typeof value === "string" ? fromBase64(value.trim()) : null;
     if (bytes?.length !== 32) {
-      throw new TypeError(
+      throw new MfaOptionError(
+        "encryptionKeys.keys",
         `encryptionKeys: key ${JSON.stringify(id)} must be 32 random bytes in base64 (44 characters), e.g. from \`openssl rand -base64 32\`.`,
       );
     }
     keys.set(id, bytes);
   }
   if (!keys.has(config.current)) {
-    throw new TypeError(
+    throw new MfaOptionError(
+      "encryptionKeys.current",
       `encryptionKeys.current (${JSON.stringify(config.current)}) names no key in encryptionKeys.keys.`,
     );
   }

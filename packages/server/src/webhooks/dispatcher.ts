@@ -1,4 +1,5 @@
 import { parseRetryAfter } from "@mfa-kit/protocol";
+import { MfaOptionError } from "@mfa-kit/protocol/vocabulary";
 import type { MfaCrypto } from "../crypto/types";
 import type { MfaEvent, MfaEventType } from "../events/types";
 import { backoffDelay } from "./backoff";
@@ -38,22 +39,27 @@ interface Endpoint {
   ref: string;
 }
 
-/** Checks the `webhooks` option; throws a `TypeError` naming a bad entry. */
+/** Checks the `webhooks` option; throws an `MfaOptionError` naming a bad entry. */
 export function resolveEndpoints(
   endpoints: WebhookEndpoint[],
   crypto: Pick<MfaCrypto, "sha256">,
 ): Endpoint[] {
-  if (!Array.isArray(endpoints)) throw new TypeError("webhooks must be an array of endpoints.");
+  if (!Array.isArray(endpoints))
+    throw new MfaOptionError("webhooks", "webhooks must be an array of endpoints.");
   return endpoints.map((e, i) => {
     const name = `webhooks[${i}]`;
     let url: URL;
     try {
       url = new URL(e?.url);
     } catch {
-      throw new TypeError(`${name}.url must be an absolute URL, got ${String(e?.url)}.`);
+      throw new MfaOptionError(
+        `${name}.url`,
+        `${name}.url must be an absolute URL, got ${String(e?.url)}.`,
+      );
     }
     if (url.protocol !== "https:" && !(url.protocol === "http:" && isLoopback(url.hostname))) {
-      throw new TypeError(
+      throw new MfaOptionError(
+        `${name}.url`,
         `${name}.url must be https: (http: only for localhost), got ${url.href}.`,
       );
     }
@@ -63,10 +69,13 @@ export function resolveEndpoints(
       !(retryWindowMs >= 0) ||
       retryWindowMs > MAX_RETRY_WINDOW_MS
     ) {
-      throw new TypeError(`${name}.retryWindowMs must be between 0 and 4 hours (14 400 000).`);
+      throw new MfaOptionError(
+        `${name}.retryWindowMs`,
+        `${name}.retryWindowMs must be between 0 and 4 hours (14 400 000).`,
+      );
     }
     if (e.events !== undefined && !Array.isArray(e.events)) {
-      throw new TypeError(`${name}.events must be a list of event types.`);
+      throw new MfaOptionError(`${name}.events`, `${name}.events must be a list of event types.`);
     }
     return {
       url: url.href,

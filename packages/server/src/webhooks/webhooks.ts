@@ -1,3 +1,4 @@
+import { MfaOptionError } from "@mfa-kit/protocol/vocabulary";
 import type { MfaCrypto } from "../crypto/types";
 import type { EventBus } from "../events/eventBus";
 import type { MfaStore } from "../stores/types";
@@ -20,7 +21,10 @@ const storeOutbox = (store: MfaStore): WebhookOutbox | null => {
 const positive = (name: string, value: number | undefined, fallback: number) => {
   if (value === undefined) return fallback;
   if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
-    throw new TypeError(`webhookDelivery.${name} must be a positive number, got ${String(value)}.`);
+    throw new MfaOptionError(
+      `webhookDelivery.${name}`,
+      `webhookDelivery.${name} must be a positive number, got ${String(value)}.`,
+    );
   }
   return value;
 };
@@ -43,7 +47,11 @@ export function createWebhooks(
   const resolved = resolveEndpoints(endpoints, deps.crypto);
   if (resolved.length === 0) return null;
   const timeoutMs = positive("timeoutMs", options.timeoutMs, 10_000);
-  if (timeoutMs > 30_000) throw new TypeError("webhookDelivery.timeoutMs must be at most 30 000.");
+  if (timeoutMs > 30_000)
+    throw new MfaOptionError(
+      "webhookDelivery.timeoutMs",
+      "webhookDelivery.timeoutMs must be at most 30 000.",
+    );
   return createWebhookDispatcher({
     endpoints: resolved,
     outbox: storeOutbox(deps.store) ?? memoryOutbox(),
