@@ -7,6 +7,7 @@ import {
   parseStepUpChallenge,
   parseWwwAuthenticate,
 } from "@mfa-kit/protocol";
+import { MfaOptionError } from "@mfa-kit/protocol/vocabulary";
 import { describe, expect, it } from "vitest";
 import { memoryStore } from "../stores/memory";
 import { StoreUnavailableError } from "../stores/storeUnavailable";
@@ -844,7 +845,8 @@ describe("createMfaHandler: each refusal's status and detail", () => {
 describe("createMfaHandler: set-up and callers", () => {
   it("needs authenticate", () => {
     expect(() => createMfaHandler(testKit().mfa, {} as never)).toThrow(
-      new TypeError(
+      new MfaOptionError(
+        "authenticate",
         "createMfaHandler: `authenticate(req)` (your primary authentication) is required.",
       ),
     );
