@@ -144,6 +144,16 @@ describe("importTotp", () => {
     expect(long.label).toBe("a".repeat(128));
   });
 
+  it("takes a secret of exactly 80 bits, and marks the factor imported", async () => {
+    const kit = testKit();
+    const factor = await kit.mfa.importTotp("alice", { secret: "JBSWY3DPEHPK3PXP" });
+    expect(kit.store.dump().factors.alice![factor.id]).toMatchObject({
+      imported: "true",
+      period: "30",
+      status: "active",
+    });
+  });
+
   it("names the account with accountName when neither label nor URI gives one", async () => {
     const kit = testKit({ accountName: (id) => `${id}@acme.test` });
     expect((await kit.mfa.importTotp("carol", { secret: SECRET })).label).toBe("carol@acme.test");

@@ -122,4 +122,18 @@ describe("otpauth URIs (Key Uri Format)", () => {
     expect(() => testKit({ hotp: { digits: 7 as 6 } })).toThrow(/hotp.digits/);
     expect(() => testKit({ hotp: { algorithm: "MD5" as "SHA1" } })).toThrow(/hotp.algorithm/);
   });
+
+  it("names the method in a label error, and stores the TOTP period", async () => {
+    const kit = testKit();
+    const totp = kit.mfa.enrollTotp("alice", { label: 5 as never });
+    await expect(totp).rejects.toThrow("enrollTotp: `label` must be a string.");
+    await expect(kit.mfa.enrollHotp("alice", { label: 5 as never })).rejects.toThrow(
+      "enrollHotp: `label` must be a string.",
+    );
+    const error = await kit.mfa.enrollTotp("alice", { label: "a:b" }).catch((e: unknown) => e);
+    expect((error as Error).name).toBe("AccountLabelError");
+    const { factorId } = await kit.mfa.enrollTotp("alice", { label: "phone" });
+    expect(kit.store.dump().factors.alice![factorId]).toMatchObject({ period: "30" });
+    expect(kit.store.dump().factors.alice![factorId]!.counter).toBeUndefined();
+  });
 });
