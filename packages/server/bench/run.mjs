@@ -52,6 +52,8 @@ async function kitContestant(kit) {
   const clock = { now: 1_700_000_000_000 };
   const mfa = kit.createMfaServer({
     issuer: "Bench",
+    // Authenticator apps show the account name beside the issuer: enrolling needs one.
+    accountName: (userId) => `${userId}@bench.test`,
     encryptionKeys: { current: "k1", keys: { k1: Buffer.alloc(32, 9).toString("base64") } },
     sessions: { ttlMs: 24 * 3_600_000, maxLifetimeMs: 24 * 3_600_000 },
     now: () => clock.now,
