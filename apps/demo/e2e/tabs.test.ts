@@ -15,7 +15,7 @@ const ORIGIN = "https://tabs.mfa-kit.test";
 const available = chromiumAvailable();
 
 const PAGE = `<!doctype html><html lang="en"><title>tab</title>
-<script type="importmap">{"imports":{"@mfa-kit/protocol":"/protocol/index.js"}}</script>
+<script type="importmap">{"imports":{"@mfa-kit/protocol":"/protocol/index.js","@mfa-kit/protocol/vocabulary":"/protocol/vocabulary.js"}}</script>
 <script type="module">
 import { createMfaClient } from "/client/index.js";
 window.prompts = 0;
