@@ -317,6 +317,27 @@ describe("StepUpModal", () => {
     expect(within(dialog).queryByText(/fast|slow/)).toBeNull();
   });
 
+  /**
+   * The next data call meets a step-up whose problem says which clock is off, from a server 3 min
+   * ahead (registered after the reference API's routes, so this answer wins).
+   */
+  const stepUpSaying = (clockSide: "server" | "client") =>
+    server.use(
+      http.get(`${ORIGIN}/api/data`, () =>
+        HttpResponse.json(
+          { ...problem("mfa_required", { factors: [totpFactor] }), clockSide },
+          {
+            status: 401,
+            headers: {
+              "Content-Type": "application/problem+json",
+              "WWW-Authenticate": 'Bearer error="insufficient_user_authentication"',
+              Date: new Date(Date.now() + 180_000).toUTCString(),
+            },
+          },
+        ),
+      ),
+    );
+
   it("names the clock the server says is off, by default", async () => {
     vi.useFakeTimers({ toFake: ["Date"], now: 1_750_000_000_000 });
     for (const [side, text] of [
@@ -332,21 +353,7 @@ describe("StepUpModal", () => {
         server,
         { serverSkewMs: 180_000 },
       );
-      server.use(
-        http.get(`${ORIGIN}/api/data`, () =>
-          HttpResponse.json(
-            { ...problem("mfa_required", { factors: [totpFactor] }), clockSide: side },
-            {
-              status: 401,
-              headers: {
-                "Content-Type": "application/problem+json",
-                "WWW-Authenticate": 'Bearer error="insufficient_user_authentication"',
-                Date: new Date(Date.now() + 180_000).toUTCString(),
-              },
-            },
-          ),
-        ),
-      );
+      stepUpSaying(side);
       await view.user.click(screen.getByRole("button", { name: "Load" }));
       const dialog = await screen.findByRole("dialog", { name: "Confirm it's you" });
       expect(await within(dialog).findByText(text)).toBeVisible();
@@ -373,25 +380,7 @@ describe("StepUpModal", () => {
       server,
       { serverSkewMs: 180_000 },
     );
-    // Registered after the reference API's routes, so this answer wins.
-    server.use(
-      http.get(`${ORIGIN}/api/data`, () =>
-        HttpResponse.json(
-          {
-            ...problem("mfa_required", { factors: [totpFactor] }),
-            clockSide: "server",
-          },
-          {
-            status: 401,
-            headers: {
-              "Content-Type": "application/problem+json",
-              "WWW-Authenticate": 'Bearer error="insufficient_user_authentication"',
-              Date: new Date(Date.now() + 180_000).toUTCString(),
-            },
-          },
-        ),
-      ),
-    );
+    stepUpSaying("server");
     await view.user.click(screen.getByRole("button", { name: "Load" }));
     const dialog = await screen.findByRole("dialog", { name: "Confirm it's you" });
     expect(await within(dialog).findByText("Off by 3 min (server).")).toBeVisible();
