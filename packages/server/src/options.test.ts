@@ -64,11 +64,23 @@ describe("createMfaServer options", () => {
     expect(() => resolveOptions({ issuer: "A", totp: { algorithm: "MD5" as "SHA1" } })).toThrow(
       /totp.algorithm/,
     );
-    for (const activationWindow of [-1, Number.NaN, Number.POSITIVE_INFINITY, "2" as never]) {
+    // Each step is HMACs an activation attempt computes: a caller with a password could make an
+    // unbounded window cost the server as much as it allows.
+    for (const activationWindow of [
+      -1,
+      2.5,
+      101,
+      Number.NaN,
+      Number.POSITIVE_INFINITY,
+      "2" as never,
+    ]) {
       expect(() => resolveOptions({ issuer: "A", totp: { activationWindow } })).toThrow(
-        /^totp\.activationWindow must be a finite number >= 0/,
+        /^totp\.activationWindow must be an integer from 0 to 100/,
       );
     }
+    expect(
+      resolveOptions({ issuer: "A", totp: { activationWindow: 100 } }).totp.activationWindow,
+    ).toBe(100);
     expect(() => resolveOptions({ issuer: "A", limits: { maxFailures: 0 } })).toThrow(
       /limits.maxFailures/,
     );

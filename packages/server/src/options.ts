@@ -22,7 +22,7 @@ export interface TotpOptions {
    * activation): it proves possession of the secret just shown, so a wider window is safe there
    * and lets phones whose clock is minutes off enrol; the drift it finds is remembered, and later
    * verifications keep `window`. Defaults to `10` (±5 minutes at 30 s steps), or `window` when
-   * that is larger.
+   * that is larger; an integer from 0 to 100.
    */
   activationWindow?: number;
   /** Random bytes in a new secret. Defaults to `20` (160 bits, RFC 4226 §4). */
@@ -261,12 +261,13 @@ const positive = (name: string, value: number | undefined, fallback: number, min
   return value;
 };
 
-const diagnoseSteps = (value: unknown): number => {
-  if (value === undefined) return 10;
+/** A count of 30 s steps the kit may compute codes for: an integer from 0 to 100 (50 minutes). */
+const steps = (name: string, value: unknown, fallback: number): number => {
+  if (value === undefined) return fallback;
   if (!Number.isInteger(value) || (value as number) < 0 || (value as number) > 100) {
     throw new MfaOptionError(
-      "totp.diagnoseSteps",
-      `totp.diagnoseSteps must be an integer from 0 to 100, got ${String(value)}.`,
+      name,
+      `${name} must be an integer from 0 to 100, got ${String(value)}.`,
     );
   }
   return value as number;
@@ -364,11 +365,9 @@ export function resolveOptions(options: MfaServerOptions): ResolvedOptions {
       digits,
       period: positive("totp.period", totp.period, 30),
       window,
-      activationWindow: Math.floor(
-        positive("totp.activationWindow", totp.activationWindow, Math.max(10, window), 0),
-      ),
+      activationWindow: steps("totp.activationWindow", totp.activationWindow, Math.max(10, window)),
       secretBytes: positive("totp.secretBytes", totp.secretBytes, 20, 16),
-      diagnoseSteps: diagnoseSteps(totp.diagnoseSteps),
+      diagnoseSteps: steps("totp.diagnoseSteps", totp.diagnoseSteps, 10),
     },
     hotp: {
       algorithm: hotpAlgorithm,
