@@ -60,11 +60,20 @@ export interface SoftAuthenticator {
   /** The credential's COSE public key, base64url (what a WebAuthn server stores). */
   publicKey: string;
   /** Answers `navigator.credentials.create()` for registration options (JSON). */
-  register(options: { challenge: string }): Promise<Record<string, unknown>>;
+  register(
+    options: { challenge: string },
+    overrides?: { userVerified?: boolean; transports?: string[] },
+  ): Promise<Record<string, unknown>>;
   /** Answers `navigator.credentials.get()` for authentication options (JSON). */
   authenticate(
     options: { challenge: string },
-    overrides?: { origin?: string; counter?: number; userVerified?: boolean },
+    overrides?: {
+      origin?: string;
+      counter?: number;
+      userVerified?: boolean;
+      /** A synced passkey: the backup-eligible and backed-up flags set. */
+      multiDevice?: boolean;
+    },
   ): Promise<Record<string, unknown>>;
   /** The signature counter the next assertion carries (0 = this authenticator keeps none). */
   counter: number;
@@ -99,11 +108,11 @@ export async function softAuthenticator(
     credentialId: b64url(credId),
     publicKey: b64url(coseKey),
     counter: options.counter ?? 0,
-    async register({ challenge }) {
+    async register({ challenge }, overrides = {}) {
       // flags: UP (0x01) | UV (0x04) | AT (0x40)
       const authData = concat(
         rpIdHash,
-        Uint8Array.of(0x45),
+        Uint8Array.of(overrides.userVerified === false ? 0x41 : 0x45),
         u32(auth.counter),
         new Uint8Array(16),
         Uint8Array.of(credId.length >> 8, credId.length & 0xff),
@@ -126,14 +135,16 @@ export async function softAuthenticator(
         response: {
           clientDataJSON: b64url(clientData("webauthn.create", challenge)),
           attestationObject: b64url(attestationObject),
-          transports: ["usb"],
+          transports: overrides.transports ?? ["usb"],
         },
       };
     },
     async authenticate({ challenge }, overrides = {}) {
       if (auth.counter > 0) auth.counter += 1;
       const counter = overrides.counter ?? auth.counter;
-      const flags = overrides.userVerified === false ? 0x01 : 0x05;
+      // flags: UP (0x01) | UV (0x04), and BE (0x08) | BS (0x10) for a synced passkey
+      const flags =
+        (overrides.userVerified === false ? 0x01 : 0x05) | (overrides.multiDevice ? 0x18 : 0);
       const authData = concat(rpIdHash, Uint8Array.of(flags), u32(counter));
       const cd = clientData("webauthn.get", challenge, overrides.origin);
       const raw = new Uint8Array(
