@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { testKit, totpCode, userWithTotp } from "../testing/fixtures";
+import { KEYS, testKit, totpCode, userWithTotp } from "../testing/fixtures";
 
 describe("the opened-secret cache", () => {
   // Regression guard: the cache is keyed by the sealed value, so it must also check the value was
@@ -18,5 +18,46 @@ describe("the opened-secret cache", () => {
     expect(taken.ok).toBe(false);
     // Alice's own next code still opens from the cache.
     expect((await kit.mfa.verify({ userId: "alice", code: code() })).ok).toBe(true);
+  });
+});
+
+describe("factor secrets sealed under an old key", () => {
+  /** Alice's TOTP factor sealed under k2, and a kit on the same store and clock whose current key is k1. */
+  async function sealedUnderK2(keys: Record<string, string> = KEYS) {
+    const old = testKit({ encryptionKeys: { current: "k2", keys: KEYS } });
+    const alice = await userWithTotp(old);
+    const kit = testKit({
+      store: old.store,
+      now: () => old.clock.now,
+      encryptionKeys: { current: "k1", keys },
+    });
+    return { old, kit, alice };
+  }
+  const keyIdOf = (sealed: string | undefined) => sealed?.split(".")[1];
+
+  it("are opened, then sealed again under the current key", async () => {
+    const { old, kit, alice } = await sealedUnderK2();
+    const before = old.store.dump().factors.alice![alice.factorId]!.secret;
+    expect(keyIdOf(before)).toBe("k2");
+    const code = totpCode(alice.secret, old.clock.now);
+    expect((await kit.mfa.verify({ userId: "alice", code })).ok).toBe(true);
+    const after = old.store.dump().factors.alice![alice.factorId]!.secret;
+    expect(keyIdOf(after)).toBe("k1");
+    // and the new sealed value opens for the next code
+    old.tick(30_000);
+    const next = totpCode(alice.secret, old.clock.now);
+    expect((await kit.mfa.verify({ userId: "alice", code: next })).ok).toBe(true);
+    expect(old.store.dump().factors.alice![alice.factorId]!.secret).toBe(after);
+  });
+
+  it("refuse the code, without an error, when no key of the ring opens them", async () => {
+    const { old, kit, alice } = await sealedUnderK2({ k1: KEYS.k1 });
+    const code = totpCode(alice.secret, old.clock.now);
+    expect(await kit.mfa.verify({ userId: "alice", code })).toEqual({
+      ok: false,
+      reason: "invalid_code",
+      attemptsLeft: 2,
+    });
+    expect(old.store.dump().factors.alice![alice.factorId]!.secret).toMatch(/\.k2\./);
   });
 });
