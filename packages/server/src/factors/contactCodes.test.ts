@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { nodeCrypto } from "../crypto/node";
-import { T0, testKit, wrong } from "../testing/fixtures";
+import type { OtpMessage } from "../options";
+import { KEYS, T0, testKit, userWithTotp, wrong } from "../testing/fixtures";
 import { maskContact, normalizeContact } from "./contactCodes";
 
-async function userWithSms(overrides = {}) {
+async function userWithSms(overrides: Parameters<typeof testKit>[0] = {}) {
   const kit = testKit(overrides);
   const enrolled = await kit.mfa.enrollContact("alice", { channel: "sms", to: "+1 555 123 4567" });
   if (!enrolled.ok) throw new Error(enrolled.reason);
@@ -251,5 +252,190 @@ describe("the codes sent", () => {
     expect(ok).toBe(true);
     // 255 and 250 skipped: 249 → 9, 7 → 7, 18 → 8, 123 → 3, 4 → 4, 99 → 9
     expect(kit.sent.at(-1)!.code).toBe("978349");
+  });
+});
+
+describe("sending and checking contact codes in detail", () => {
+  it("hands the provider the channel, contact, code, user, factor, expiry and issuer", async () => {
+    const kit = testKit({ otp: { send: (m) => void kit.sent.push(m), ttlMs: 120_000 } });
+    const enrolled = await kit.mfa.enrollContact("alice", { channel: "email", to: " a@b.co " });
+    if (!enrolled.ok) throw new Error(enrolled.reason);
+    expect(enrolled.challengeId.startsWith(`${enrolled.factorId}.`)).toBe(true);
+    expect(enrolled.challengeId.slice(enrolled.factorId.length + 1)).toMatch(/^[\w-]{16}$/);
+    expect(kit.sent).toEqual([
+      {
+        channel: "email",
+        to: "a@b.co",
+        code: expect.stringMatching(/^\d{6}$/),
+        userId: "alice",
+        factorId: enrolled.factorId,
+        expiresAt: T0 + 120_000,
+        issuer: "Acme",
+      },
+    ]);
+    expect(enrolled.expiresAt).toBe(T0 + 120_000);
+  });
+
+  it("sends codes of otp.digits digits", async () => {
+    const kit = testKit({ otp: { send: (m) => void kit.sent.push(m), digits: 8 } });
+    const enrolled = await kit.mfa.enrollContact("alice", { channel: "sms", to: "+15551234567" });
+    if (!enrolled.ok) throw new Error(enrolled.reason);
+    const { code } = kit.sent.at(-1)!;
+    expect(code).toMatch(/^\d{8}$/);
+    expect((await kit.mfa.activateFactor("alice", enrolled.factorId, code)).ok).toBe(true);
+  });
+
+  it("keeps asking for random bytes until it has every digit", async () => {
+    // Each draw of 16 bytes (for 8 digits) holds one usable byte: eight draws for eight digits.
+    let draws = 0;
+    const crypto = {
+      ...nodeCrypto,
+      randomBytes: (length: number) =>
+        length === 16
+          ? Uint8Array.from({ length }, (_, i) => (i === 0 ? 10 + draws++ : 255))
+          : nodeCrypto.randomBytes(length),
+    };
+    const kit = testKit({ crypto, otp: { send: (m) => void kit.sent.push(m), digits: 8 } });
+    await kit.mfa.enrollContact("alice", { channel: "sms", to: "+15551234567" });
+    expect(kit.sent.at(-1)!.code).toBe("01234567");
+  });
+
+  it("waits otp.resendAfterMs after a failed delivery", async () => {
+    const kit = testKit({
+      otp: {
+        resendAfterMs: 45_000,
+        send: () => {
+          throw new Error("provider down");
+        },
+      },
+    });
+    expect(
+      await kit.mfa.enrollContact("alice", { channel: "sms", to: "+15551234567" }),
+    ).toMatchObject({ ok: false, reason: "delivery_failed", retryAfterMs: 45_000 });
+  });
+
+  it("keeps a sent code in the store for twice its lifetime", async () => {
+    const kit = testKit();
+    const enrolled = await kit.mfa.enrollContact("alice", { channel: "sms", to: "+15551234567" });
+    if (!enrolled.ok) throw new Error(enrolled.reason);
+    expect(Object.values(kit.store.dump().codes)).toEqual([
+      {
+        challengeId: enrolled.challengeId,
+        hash: expect.stringMatching(/^[0-9a-f]{64}$/),
+        expiresAt: T0 + 600_000,
+        used: false,
+      },
+    ]);
+    kit.tick(1_199_999);
+    expect(Object.values(kit.store.dump().codes)).toHaveLength(1);
+  });
+
+  it("explains that contact factors need otp.send", async () => {
+    const kit = testKit({ otp: {} });
+    await expect(
+      kit.mfa.enrollContact("alice", { channel: "sms", to: "+15551234567" }),
+    ).rejects.toThrow(
+      new TypeError("createMfaServer: `otp.send` is required to send SMS / e-mail codes."),
+    );
+  });
+
+  it("refuses a challenge id of another factor: expired when it names the factor, else wrong", async () => {
+    const { kit, factorId } = await userWithSms({ limits: { maxFailures: 10 } });
+    await kit.mfa.startChallenge("alice", factorId);
+    const { code } = kit.sent.at(-1)!;
+    expect(
+      await kit.mfa.verify({ userId: "alice", factorId, challengeId: "f_other.x", code }),
+    ).toMatchObject({ ok: false, reason: "code_expired" });
+    const started = await kit.mfa.startChallenge("alice", factorId);
+    expect(started.ok).toBe(false); // rate limited: the code above is still the live one
+    expect((await kit.mfa.verify({ userId: "alice", factorId, code })).ok).toBe(true);
+  });
+
+  it("refuses a challenge id of no factor as a wrong code when the user has several", async () => {
+    const kit = testKit();
+    const { sessionToken } = await userWithTotp(kit);
+    const enrolled = await kit.mfa.enrollContact("alice", { channel: "sms", to: "+15551234567" });
+    if (!enrolled.ok) throw new Error(enrolled.reason);
+    const activation = kit.sent.at(-1)!.code;
+    const activated = await kit.mfa.activateFactor("alice", enrolled.factorId, activation, {
+      sessionToken,
+    });
+    expect(activated.ok).toBe(true);
+    kit.tick(60_000);
+    await kit.mfa.startChallenge("alice", enrolled.factorId);
+    const { code } = kit.sent.at(-1)!;
+    expect(await kit.mfa.verify({ userId: "alice", challengeId: "nodot", code })).toMatchObject({
+      ok: false,
+      reason: "invalid_code",
+    });
+    expect((await kit.mfa.verify({ userId: "alice", factorId: enrolled.factorId, code })).ok).toBe(
+      true,
+    );
+  });
+
+  it("records when the factor was last used", async () => {
+    const { kit, factorId } = await userWithSms();
+    await kit.mfa.startChallenge("alice", factorId);
+    kit.tick(5_000);
+    await kit.mfa.verify({ userId: "alice", factorId, code: kit.sent.at(-1)!.code });
+    expect((await kit.mfa.listFactors("alice")).factors[0]?.lastUsedAt).toBe(kit.clock.now);
+  });
+});
+
+describe("contacts sealed under an old key", () => {
+  /** Alice's SMS factor sealed under k2, and a kit on the same store and clock whose current key is k1. */
+  async function smsUnderK2(keys: Record<string, string> = KEYS) {
+    const { kit: old, factorId } = await userWithSms({
+      encryptionKeys: { current: "k2", keys: KEYS },
+    });
+    const sent: OtpMessage[] = [];
+    const kit = testKit({
+      store: old.store,
+      now: () => old.clock.now,
+      encryptionKeys: { current: "k1", keys },
+      otp: { send: (m) => void sent.push(m) },
+    });
+    return { old, kit, factorId, sent };
+  }
+
+  it("are opened to send a code, then sealed again under the current key", async () => {
+    const { old, kit, factorId, sent } = await smsUnderK2();
+    expect(old.store.dump().factors.alice![factorId]!.to).toMatch(/^v1\.k2\./);
+    const started = await kit.mfa.startChallenge("alice", factorId);
+    if (!started.ok) throw new Error(started.reason);
+    expect(sent.at(-1)).toMatchObject({ to: "+15551234567" });
+    expect(old.store.dump().factors.alice![factorId]!.to).toMatch(/^v1\.k1\./);
+    // the code is hashed under the key the contact is now sealed with
+    expect(
+      await kit.mfa.verify({
+        userId: "alice",
+        challengeId: started.challengeId,
+        code: sent.at(-1)!.code,
+      }),
+    ).toMatchObject({ ok: true });
+  });
+
+  it("refuse to send when no key of the ring opens them, naming the factor", async () => {
+    const { kit, factorId, sent } = await smsUnderK2({ k1: KEYS.k1 });
+    await expect(kit.mfa.startChallenge("alice", factorId)).rejects.toThrow(
+      new Error(`The contact of factor ${factorId} cannot be opened with any key.`),
+    );
+    expect(sent).toEqual([]);
+  });
+
+  it("refuse a code when the contact's key left the ring", async () => {
+    const { old, factorId } = await smsUnderK2();
+    await old.mfa.startChallenge("alice", factorId);
+    const code = old.sent.at(-1)!.code;
+    const kit = testKit({
+      store: old.store,
+      now: () => old.clock.now,
+      encryptionKeys: { current: "k1", keys: { k1: KEYS.k1 } },
+    });
+    expect(await kit.mfa.verify({ userId: "alice", factorId, code })).toMatchObject({
+      ok: false,
+      reason: "invalid_code",
+    });
+    expect((await old.mfa.verify({ userId: "alice", factorId, code })).ok).toBe(true);
   });
 });
