@@ -1,8 +1,11 @@
 import { describe, expect, it } from "vitest";
+import { BoundedMap } from "../boundedMap";
+import type { KitContext } from "../context";
 import { memoryStore } from "../stores/memory";
-import type { MfaStore } from "../stores/types";
+import type { CredentialCheck, MfaStore, UserFactors } from "../stores/types";
 import { type TestKit, testKit, totpCode, userWithTotp } from "../testing/fixtures";
 import { softAuthenticator } from "../testing/softAuthenticator";
+import { cachedFactors, forgetFactors, loadFactors, updateCachedFactors } from "./factorCache";
 
 /** A store that records the name of every method called on it. */
 function countingStore() {
@@ -192,5 +195,132 @@ describe("verifications from the instance's snapshot of the user's factors", () 
       reason: "invalid_code",
       attemptsLeft: 2,
     });
+  });
+});
+
+describe("the snapshot functions", () => {
+  /** The parts of a kit's context the snapshot reads: a store with one user, a clock, the map. */
+  function snapshotContext() {
+    const clock = { now: 1_000 };
+    const reads: string[] = [];
+    const user = (): UserFactors => ({
+      rev: "r1",
+      factors: {
+        f_1: { type: "hotp", status: "active", counter: "4", lastUsedAt: "10" },
+        f_2: { type: "totp", status: "active", lastStep: "7" },
+      },
+      backupCodes: { salt: "salt", remaining: 10 },
+    });
+    const ctx = {
+      now: () => clock.now,
+      factors: new BoundedMap<string, { value: UserFactors; until: number }>(10),
+      store: {
+        loadFactors: async (userId: string) => {
+          reads.push(userId);
+          return user();
+        },
+      },
+    } as unknown as KitContext;
+    return { ctx, clock, reads };
+  }
+
+  const counter = (
+    factorId: string | undefined,
+    field: string,
+    value: number,
+    patch?: Record<string, string>,
+  ): CredentialCheck =>
+    ({
+      ...(factorId === undefined ? {} : { factorId }),
+      acr: "mfa",
+      amr: ["otp"],
+      kind: "counter",
+      field,
+      value,
+      ...(patch ? { patch } : {}),
+    }) as CredentialCheck;
+
+  it("serve a read for five minutes, then read again", async () => {
+    const { ctx, clock, reads } = snapshotContext();
+    const first = await loadFactors(ctx, "alice");
+    clock.now += 299_999;
+    expect(await cachedFactors(ctx, "alice")).toEqual({ value: first, cached: true });
+    expect((await cachedFactors(ctx, "alice")).value).toBe(first);
+    clock.now += 1;
+    const again = await cachedFactors(ctx, "alice");
+    expect(again.cached).toBe(false);
+    expect(again.value).not.toBe(first);
+    expect(reads).toEqual(["alice", "alice"]);
+    forgetFactors(ctx, "alice");
+    expect((await cachedFactors(ctx, "alice")).cached).toBe(false);
+  });
+
+  it("write a passing check's counter and patch into the snapshot", async () => {
+    const { ctx } = snapshotContext();
+    const user = await loadFactors(ctx, "alice");
+    updateCachedFactors(
+      ctx,
+      "alice",
+      user,
+      counter("f_1", "counter", 6, { lastUsedAt: "99" }),
+      undefined,
+    );
+    expect(user.factors.f_1).toEqual({
+      type: "hotp",
+      status: "active",
+      counter: "6",
+      lastUsedAt: "99",
+    });
+    expect(user.factors.f_2).toEqual({ type: "totp", status: "active", lastStep: "7" });
+    expect(user.backupCodes).toEqual({ salt: "salt", remaining: 10 });
+    expect((await cachedFactors(ctx, "alice")).value).toBe(user);
+  });
+
+  it("write a patch without a counter, and nothing for a check of no known factor", async () => {
+    const { ctx } = snapshotContext();
+    const user = await loadFactors(ctx, "alice");
+    const match = {
+      factorId: "f_2",
+      acr: "phr",
+      amr: ["hwk"],
+      kind: "match",
+      patch: { lastUsedAt: "50" },
+    } as CredentialCheck;
+    updateCachedFactors(ctx, "alice", user, match, undefined);
+    expect(user.factors.f_2).toEqual({
+      type: "totp",
+      status: "active",
+      lastStep: "7",
+      lastUsedAt: "50",
+    });
+    const before = structuredClone(user.factors);
+    updateCachedFactors(ctx, "alice", user, counter(undefined, "counter", 9), undefined);
+    updateCachedFactors(ctx, "alice", user, counter("f_9", "counter", 9), undefined);
+    expect(user.factors).toEqual(before);
+  });
+
+  it("count a used backup code in the snapshot, keeping the salt", async () => {
+    const { ctx } = snapshotContext();
+    const user = await loadFactors(ctx, "alice");
+    const used = { acr: "mfa", amr: ["otp"], kind: "backupCode", hash: "h" } as CredentialCheck;
+    updateCachedFactors(ctx, "alice", user, used, 9);
+    expect(user.backupCodes).toEqual({ salt: "salt", remaining: 9 });
+    const none: UserFactors = { rev: "r2", factors: {}, backupCodes: null };
+    ctx.factors.set("bob", { value: none, until: 5_000 });
+    updateCachedFactors(ctx, "bob", none, used, 3);
+    expect(none.backupCodes).toBeNull();
+  });
+
+  it("leave a snapshot alone that is no longer the user's", async () => {
+    const { ctx } = snapshotContext();
+    const old = await loadFactors(ctx, "alice");
+    const current = await loadFactors(ctx, "alice");
+    updateCachedFactors(ctx, "alice", old, counter("f_1", "counter", 6), 2);
+    expect(old.factors.f_1!.counter).toBe("4");
+    expect(old.backupCodes).toEqual({ salt: "salt", remaining: 10 });
+    expect(current.factors.f_1!.counter).toBe("4");
+    forgetFactors(ctx, "alice");
+    updateCachedFactors(ctx, "alice", current, counter("f_1", "counter", 6), 2);
+    expect(current.factors.f_1!.counter).toBe("4");
   });
 });
