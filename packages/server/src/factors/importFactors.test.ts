@@ -262,6 +262,15 @@ describe("importWebauthnCredential", () => {
     const idMessage = "importWebauthnCredential: `id` must be the base64url credential id.";
     await expect(add({ id: "C".repeat(15) })).rejects.toThrow(new TypeError(idMessage));
     await expect(add({ id: "C".repeat(1367) })).rejects.toThrow(new TypeError(idMessage));
+    await expect(add({ id: `!${"C".repeat(22)}` })).rejects.toThrow(new TypeError(idMessage));
+    await expect(add({ id: `${"C".repeat(22)}!` })).rejects.toThrow(new TypeError(idMessage));
+    await expect(kit.mfa.importWebauthnCredential("alice", undefined as never)).rejects.toThrow(
+      new TypeError(idMessage),
+    );
+    // a COSE map with an algorithm but no key type is no key
+    await expect(add({ id: "C".repeat(22), publicKey: "oQMm" })).rejects.toThrow(
+      new TypeError("importWebauthnCredential: `publicKey` must be a base64url COSE public key."),
+    );
     await expect(add({ id: "C".repeat(22), counter: 1.5 })).rejects.toThrow(
       new TypeError("importWebauthnCredential: `counter` must be an integer from 0 to 2^32 - 1."),
     );
