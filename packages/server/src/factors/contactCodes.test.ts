@@ -439,3 +439,54 @@ describe("contacts sealed under an old key", () => {
     expect((await old.mfa.verify({ userId: "alice", factorId, code })).ok).toBe(true);
   });
 });
+
+describe("contact codes, more closely", () => {
+  it("keeps a code usable until the last millisecond of otp.ttlMs", async () => {
+    const { kit, factorId } = await userWithSms();
+    await kit.mfa.startChallenge("alice", factorId);
+    kit.tick(599_999);
+    expect(
+      await kit.mfa.verify({ userId: "alice", factorId, code: kit.sent.at(-1)!.code }),
+    ).toMatchObject({ ok: true, session: { acr: "mfa", amr: ["sms", "mfa"] } });
+  });
+
+  it("leaves a contact sealed under the current key as it is", async () => {
+    const { kit, factorId } = await userWithSms();
+    const before = kit.store.dump().factors.alice![factorId]!.to;
+    await kit.mfa.startChallenge("alice", factorId);
+    expect(kit.store.dump().factors.alice![factorId]!.to).toBe(before);
+  });
+
+  it("checks a code under the key its contact is sealed with, not the current one", async () => {
+    const { kit: old, factorId } = await userWithSms({
+      encryptionKeys: { current: "k2", keys: KEYS },
+    });
+    await old.mfa.startChallenge("alice", factorId);
+    const kit = testKit({
+      store: old.store,
+      now: () => old.clock.now,
+      encryptionKeys: { current: "k1", keys: KEYS },
+    });
+    const code = old.sent.at(-1)!.code;
+    expect((await kit.mfa.verify({ userId: "alice", factorId, code })).ok).toBe(true);
+  });
+
+  it("counts a malformed code as a wrong one", async () => {
+    const { kit, factorId } = await userWithSms();
+    await kit.mfa.startChallenge("alice", factorId);
+    expect(await kit.mfa.verify({ userId: "alice", factorId, code: "12a456" })).toEqual({
+      ok: false,
+      reason: "invalid_code",
+      attemptsLeft: 2,
+    });
+  });
+
+  it("takes a phone number only as a whole, and no other channel", () => {
+    expect(normalizeContact("sms", "1+15551234567")).toBeNull();
+    expect(normalizeContact("sms", "+15551234567x")).toBeNull();
+    expect(normalizeContact("fax" as never, "a@b.co")).toBeNull();
+    expect(normalizeContact("fax" as never, "+15551234567")).toBeNull();
+    expect(normalizeContact("email", "a@b.co!")).toBeNull();
+    expect(normalizeContact("email", "a@b.c-")).toBeNull();
+  });
+});

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { nodeCrypto } from "../crypto/node";
 import { KEYS, testKit, totpCode, userWithTotp } from "../testing/fixtures";
 
 describe("the opened-secret cache", () => {
@@ -59,5 +60,59 @@ describe("factor secrets sealed under an old key", () => {
       attemptsLeft: 2,
     });
     expect(old.store.dump().factors.alice![alice.factorId]!.secret).toMatch(/\.k2\./);
+  });
+});
+
+describe("the opened-secret cache, by the numbers", () => {
+  it("opens a secret once, then serves it from memory", async () => {
+    let opens = 0;
+    const crypto = {
+      ...nodeCrypto,
+      open: (key: Uint8Array, sealed: Uint8Array, aad: Uint8Array) => {
+        opens += 1;
+        return nodeCrypto.open(key, sealed, aad);
+      },
+    };
+    const kit = testKit({ crypto });
+    const alice = await userWithTotp(kit);
+    const from = opens;
+    for (let i = 0; i < 3; i++) {
+      const code = totpCode(alice.secret, kit.clock.now);
+      expect((await kit.mfa.verify({ userId: "alice", code })).ok).toBe(true);
+      kit.tick(30_000);
+    }
+    // the activation opened it
+    expect(opens - from).toBe(0);
+  });
+
+  it("after sealing a secret again, serves the new sealed value from memory", async () => {
+    let opens = 0;
+    const crypto = {
+      ...nodeCrypto,
+      open: (key: Uint8Array, sealed: Uint8Array, aad: Uint8Array) => {
+        opens += 1;
+        return nodeCrypto.open(key, sealed, aad);
+      },
+    };
+    const old = testKit({ encryptionKeys: { current: "k2", keys: KEYS } });
+    const alice = await userWithTotp(old);
+    const kit = testKit({
+      store: old.store,
+      now: () => old.clock.now,
+      encryptionKeys: { current: "k1", keys: KEYS },
+      crypto,
+    });
+    const code = totpCode(alice.secret, old.clock.now);
+    expect((await kit.mfa.verify({ userId: "alice", code })).ok).toBe(true);
+    // the old sealed value, then (the attempt retried from a fresh read) the new one
+    expect(opens).toBe(2);
+    old.tick(30_000);
+    const next = totpCode(alice.secret, old.clock.now);
+    expect((await kit.mfa.verify({ userId: "alice", code: next })).ok).toBe(true);
+    expect(opens).toBe(2);
+    old.tick(30_000);
+    const third = totpCode(alice.secret, old.clock.now);
+    expect((await kit.mfa.verify({ userId: "alice", code: third })).ok).toBe(true);
+    expect(opens).toBe(2);
   });
 });
