@@ -2,7 +2,7 @@ import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { nodeCrypto } from "../crypto/node";
 import { memoryStore } from "../stores/memory";
-import { testKit } from "../testing/fixtures";
+import { testKit, userWithTotp } from "../testing/fixtures";
 import { softAuthenticator } from "../testing/softAuthenticator";
 
 const RP = "example.com";
@@ -558,6 +558,112 @@ describe("WebAuthn ceremonies in detail", () => {
       reason: "invalid_code",
       attemptsLeft: 2,
     });
+  });
+});
+
+describe("WebAuthn credentials among other factors", () => {
+  it("lists only active security keys in the options, not other factors or a pending key", async () => {
+    const kit = testKit();
+    const { sessionToken } = await userWithTotp(kit);
+    await kit.store.createFactor("alice", "f_pendingkey", {
+      type: "webauthn",
+      status: "pending",
+      pendingUntil: String(kit.clock.now + 60_000),
+      credentialId: "pending-credential-id",
+    });
+    const options = (await kit.mfa.webauthnRegistrationOptions("alice")) as {
+      challenge: string;
+      excludeCredentials: unknown[];
+    };
+    expect(options.excludeCredentials).toEqual([]);
+    const key = await softAuthenticator(RP, ORIGIN);
+    const result = await kit.mfa.verifyWebauthnRegistration("alice", await key.register(options), {
+      sessionToken,
+    });
+    if (!result.ok) throw new Error(result.reason);
+    const started = await kit.mfa.startChallenge("alice", result.factor.id);
+    if (!started.ok) throw new Error(started.reason);
+    expect(
+      (started.webauthnOptions as { allowCredentials: { id: string }[] }).allowCredentials,
+    ).toEqual([{ id: key.credentialId, type: "public-key", transports: ["usb"] }]);
+  });
+
+  it("verifies an assertion against the credential it names, among several", async () => {
+    const { kit, key, factorId } = await registered();
+    const second = await softAuthenticator(RP, ORIGIN);
+    const { sessionToken } = await freshSession(kit, key, factorId);
+    const options = (await kit.mfa.webauthnRegistrationOptions("alice")) as { challenge: string };
+    const added = await kit.mfa.verifyWebauthnRegistration(
+      "alice",
+      await second.register(options),
+      {
+        sessionToken,
+      },
+    );
+    if (!added.ok) throw new Error(added.reason);
+    const assertion = await second.authenticate(await challenge(kit, factorId));
+    kit.tick(1_000);
+    expect((await kit.mfa.verify({ userId: "alice", webauthn: assertion })).ok).toBe(true);
+    expect(kit.store.dump().factors.alice![added.factor.id]!.lastUsedAt).toBe(
+      String(kit.clock.now),
+    );
+  });
+
+  it("refuses an assertion of a known credential with unreadable client data as a wrong one", async () => {
+    const { kit, key, factorId } = await registered(0, { limits: { maxFailures: 10 } });
+    await challenge(kit, factorId);
+    expect(
+      await kit.mfa.verify({
+        userId: "alice",
+        webauthn: { id: key.credentialId, response: { clientDataJSON: "!!" } },
+      }),
+    ).toMatchObject({ ok: false, reason: "invalid_code" });
+    expect(
+      await kit.mfa.verify({ userId: "alice", webauthn: { id: key.credentialId } }),
+    ).toMatchObject({ ok: false, reason: "invalid_code" });
+    expect(
+      await kit.mfa.verify({
+        userId: "alice",
+        webauthn: { id: key.credentialId, response: { clientDataJSON: 5 } },
+      }),
+    ).toMatchObject({ ok: false, reason: "invalid_code" });
+  });
+
+  it("starts counting when a key without a counter sends one", async () => {
+    const { kit, key, factorId } = await registered(0);
+    const counted = await key.authenticate(await challenge(kit, factorId), { counter: 5 });
+    expect((await kit.mfa.verify({ userId: "alice", webauthn: counted })).ok).toBe(true);
+    expect(kit.store.dump().factors.alice![factorId]!.counter).toBe("5");
+    const replayed = await key.authenticate(await challenge(kit, factorId), { counter: 5 });
+    expect((await kit.mfa.verify({ userId: "alice", webauthn: replayed })).ok).toBe(false);
+  });
+
+  it("keeps the ceremonies' challenges under names of their own", async () => {
+    const kit = testKit();
+    const options = (await kit.mfa.webauthnRegistrationOptions("alice")) as { challenge: string };
+    expect(kit.store.dump().challenges).toEqual({
+      "alice\nwebauthn-registration": options.challenge,
+    });
+    const key = await softAuthenticator(RP, ORIGIN);
+    const result = await kit.mfa.verifyWebauthnRegistration("alice", await key.register(options));
+    if (!result.ok) throw new Error(result.reason);
+    const started = await challenge(kit, result.factor.id);
+    expect(kit.store.dump().challenges).toEqual({
+      [`alice\nwebauthn:${started.challenge}`]: "1",
+    });
+  });
+
+  it("refuses an import whose id is not a string", async () => {
+    const kit = testKit();
+    const key = await softAuthenticator(RP, ORIGIN);
+    await expect(
+      kit.mfa.importWebauthnCredential("alice", {
+        id: ["A".repeat(22)] as never,
+        publicKey: key.publicKey,
+      }),
+    ).rejects.toThrow(
+      new TypeError("importWebauthnCredential: `id` must be the base64url credential id."),
+    );
   });
 });
 
