@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { KitContext } from "../context";
+import { memoryStore } from "../stores/memory";
 import type { FactorRecord } from "../stores/types";
 import { T0, testKit, totpCode } from "../testing/fixtures";
 import {
@@ -83,12 +84,9 @@ describe("the public view of a factor", () => {
       hint: "+1 ••• ••• 4567",
       lastUsedAt: 1800,
     });
-    expect(toSummary(ctx, "f_2", { type: "email", status: "pending" })).toEqual({
-      id: "f_2",
-      type: "email",
-      status: "pending",
-      createdAt: 0,
-    });
+    const bare = toSummary(ctx, "f_2", { type: "email", status: "pending" });
+    expect(bare).toEqual({ id: "f_2", type: "email", status: "pending", createdAt: 0 });
+    for (const absent of ["label", "hint", "lastUsedAt"]) expect(bare).not.toHaveProperty(absent);
     expect(
       toSummary(ctx, "f_3", { status: "odd", createdAt: "later", label: "", lastUsedAt: "" }),
     ).toEqual({ id: "f_3", type: "totp", status: "pending", createdAt: 0 });
@@ -139,8 +137,21 @@ describe("new pending factors", () => {
     expect(Object.keys(kit.store.dump().factors.alice!).sort()).toEqual(ids.slice(1).sort());
   });
 
-  it("are seen at once by the instance that created them", async () => {
-    const kit = testKit();
+  it("drop the instance's snapshot, so the next verification reads them", async () => {
+    const store = memoryStore();
+    const calls: string[] = [];
+    const kit = testKit({
+      store: new Proxy(store, {
+        get(target, name, receiver) {
+          const value = Reflect.get(target, name, receiver);
+          if (typeof value !== "function") return value;
+          return (...args: unknown[]) => {
+            calls.push(String(name));
+            return value.apply(target, args);
+          };
+        },
+      }),
+    });
     await kit.mfa.listFactors("alice");
     const { factorId, secret } = await kit.mfa.enrollTotp("alice");
     expect((await kit.mfa.listFactors("alice")).factors.map((f) => f.id)).toEqual([factorId]);
@@ -150,5 +161,12 @@ describe("new pending factors", () => {
       totpCode(secret, kit.clock.now),
     );
     expect(activated.ok).toBe(true);
+    // A verification after an enrollment reads the factors first: the snapshot was dropped.
+    await kit.mfa.listFactors("alice");
+    const { factorId: second } = await kit.mfa.enrollTotp("alice");
+    calls.length = 0;
+    await kit.mfa.verify({ userId: "alice", code: "000000" });
+    expect(calls.slice(0, 2)).toEqual(["loadFactors", "verifyAttempt"]);
+    expect(second).not.toBe(factorId);
   });
 });

@@ -137,3 +137,46 @@ describe("otpauth URIs (Key Uri Format)", () => {
     expect(kit.store.dump().factors.alice![factorId]!.counter).toBeUndefined();
   });
 });
+
+describe("otpauth URIs, imported and shown", () => {
+  const SECRET = "JBSWY3DPEHPK3PXP";
+
+  it("show a TOTP period other than 30 seconds", async () => {
+    const kit = testKit({ totp: { period: 60 } });
+    const { otpauthUri } = await kit.mfa.enrollTotp("alice");
+    expect(new URL(otpauthUri).searchParams.get("period")).toBe("60");
+    expect(new URL(otpauthUri).searchParams.get("counter")).toBeNull();
+  });
+
+  it("import a label without an issuer, and trim the account name", async () => {
+    const kit = testKit({ accountName: undefined });
+    const plain = await kit.mfa.importTotp("alice", {
+      otpauthUri: `otpauth://totp/alice%40acme.test?secret=${SECRET}`,
+    });
+    expect(plain.label).toBe("alice@acme.test");
+    const spaced = await kit.mfa.importTotp("bob", {
+      otpauthUri: `otpauth://totp/Acme:%20%20bob?secret=${SECRET}`,
+    });
+    expect(spaced.label).toBe("bob");
+  });
+
+  it("refuse a URI longer than 2 048 characters", async () => {
+    const kit = testKit();
+    const uri = `otpauth://totp/alice?secret=${SECRET}&x=`;
+    await expect(
+      kit.mfa.importTotp("alice", { otpauthUri: uri.padEnd(2049, "x") }),
+    ).rejects.toThrow(
+      new TypeError("importTotp: `otpauthUri` must be an otpauth://totp/ or otpauth://hotp/ URI."),
+    );
+    expect((await kit.mfa.importTotp("alice", { otpauthUri: uri.padEnd(2048, "x") })).type).toBe(
+      "totp",
+    );
+  });
+
+  it("name importTotp in the error of an imported label with a colon", async () => {
+    const kit = testKit();
+    await expect(kit.mfa.importTotp("alice", { secret: SECRET, label: "a:b" })).rejects.toThrow(
+      'importTotp: the account name may not contain a colon (Key Uri Format), got "a:b".',
+    );
+  });
+});
