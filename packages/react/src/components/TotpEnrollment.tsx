@@ -107,20 +107,25 @@ export function TotpEnrollment({
   const id = useId();
   const [Setup, setSetup] = useState(() => loaded);
   const [loadFailed, setLoadFailed] = useState(false);
-  const start = () => {
+  const load = () => {
     setLoadFailed(false);
     loadSetup().then(
       (component) => setSetup(() => component),
       () => setLoadFailed(true),
     );
+  };
+  const start = () => {
+    load();
     return enrollment.startTotp({ label });
   };
 
-  // Starts once, on mount; the ref keeps StrictMode's second effect run from enrolling twice.
+  // Starts once, on mount (the ref keeps StrictMode's second effect run from enrolling twice);
+  // without `autoStart`, the view loads meanwhile, ready for the click.
   const started = useRef(false);
   // biome-ignore lint/correctness/useExhaustiveDependencies: on mount only
   useEffect(() => {
     if (autoStart && !started.current) void start();
+    else load();
     started.current = true;
   }, []);
 
