@@ -2,6 +2,7 @@ import { timingSafeEqual } from "../crypto/timingSafeEqual";
 import { memoryOutbox } from "../webhooks/memoryOutbox";
 import type { WebhookOutbox } from "../webhooks/types";
 import { SessionTable } from "./sessionTable";
+import { syncSessionLookups } from "./syncSessions";
 import type {
   AttemptFailure,
   AttemptResult,
@@ -805,5 +806,6 @@ function createMemoryStore(): MemoryStore & StateAccess {
       markers.clear();
     },
   };
+  syncSessionLookups.add(store.getSession);
   return store;
 }
