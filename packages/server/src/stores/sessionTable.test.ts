@@ -79,8 +79,8 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 );
 
 /** Runs `ops` on a table and on a `Map`, requiring the same answer to each. */
-function runBoth(ops: Op[]) {
-  const table = new SessionTable<Rec>();
+function runBoth(ops: Op[], slotsFrom: number) {
+  const table = new SessionTable<Rec>(slotsFrom);
   const map = new Map<string, Rec>();
   ops.forEach((o, n) => {
     switch (o.op) {
@@ -137,41 +137,64 @@ describe("SessionTable", () => {
     expect(colliding).toHaveLength(400);
   });
 
-  it("answers as a Map over random sequences", () => {
-    fc.assert(
-      fc.property(fc.array(opArb, { maxLength: 600 }), (ops) => runBoth(ops)),
-      { seed: 20261207, numRuns: 150 },
-    );
-  });
+  // 0: 43-character keys in the slots from the start; 40: in a Map until there are 41 entries.
+  it.each([0, 40])(
+    "answers as a Map over random sequences (slots from %i entries)",
+    (slotsFrom) => {
+      fc.assert(
+        fc.property(fc.array(opArb, { maxLength: 600 }), (ops) => runBoth(ops, slotsFrom)),
+        { seed: 20261207, numRuns: 100 },
+      );
+    },
+  );
 
-  it("answers as a Map through growth and deletions in probe clusters", () => {
-    // Insert everything (several doublings: 16 slots to 2048), then delete in random order with
-    // lookups between, then insert again over the holes.
-    fc.assert(
-      fc.property(
-        fc.shuffledSubarray([...colliding, ...plain, ...others], { minLength: 200 }),
-        fc.shuffledSubarray([...colliding, ...plain, ...others]),
-        (inserts, deletes) => {
-          const ops: Op[] = [
-            ...inserts.map((key, i) => ({ op: "set" as const, key, expiresAt: i })),
-            { op: "iterate" },
-            ...deletes.flatMap((key, i): Op[] => [
-              { op: "delete", key },
-              { op: "get", key: deletes[(i * 7) % deletes.length] as string },
-              { op: "live", key: inserts[(i * 13) % inserts.length] as string, now: 5 },
-            ]),
-            { op: "iterate" },
-            ...inserts.slice(0, 100).map((key, i) => ({ op: "set" as const, key, expiresAt: i })),
-          ];
-          runBoth(ops);
-        },
-      ),
-      { seed: 7, numRuns: 60 },
-    );
+  it.each([0, 150])(
+    "answers as a Map through growth and deletions in probe clusters (slots from %i)",
+    (slotsFrom) => {
+      // Insert everything (several doublings: 16 slots to 2048), then delete in random order with
+      // lookups between, then insert again over the holes.
+      fc.assert(
+        fc.property(
+          fc.shuffledSubarray([...colliding, ...plain, ...others], { minLength: 200 }),
+          fc.shuffledSubarray([...colliding, ...plain, ...others]),
+          (inserts, deletes) => {
+            const ops: Op[] = [
+              ...inserts.map((key, i) => ({ op: "set" as const, key, expiresAt: i })),
+              { op: "iterate" },
+              ...deletes.flatMap((key, i): Op[] => [
+                { op: "delete", key },
+                { op: "get", key: deletes[(i * 7) % deletes.length] as string },
+                { op: "live", key: inserts[(i * 13) % inserts.length] as string, now: 5 },
+              ]),
+              { op: "iterate" },
+              ...inserts.slice(0, 100).map((key, i) => ({ op: "set" as const, key, expiresAt: i })),
+            ];
+            runBoth(ops, slotsFrom);
+          },
+        ),
+        { seed: 7, numRuns: 40 },
+      );
+    },
+  );
+
+  it("moves its 43-character keys to the slots past slotsFrom entries, in the same order", () => {
+    const table = new SessionTable<Rec>(3);
+    const keys = [plain[0], "h1", plain[1], plain[2], "h2", plain[3]] as string[];
+    keys.forEach((key, n) => void table.set(key, { expiresAt: 10, n }));
+    expect([...table].map(([k, v]) => [k, v.n])).toEqual(keys.map((k, n) => [k, n]));
+    for (const key of keys) expect(table.getLive(key, 9)?.expiresAt).toBe(10);
+    expect(table.getLive(plain[0] as string, 10)).toBeUndefined();
+    // The slot path answers (the Map of other keys holds only the short ones now).
+    expect(table.delete(plain[1] as string)).toBe(true);
+    expect(table.has(plain[1] as string)).toBe(false);
+    expect(table.size).toBe(5);
+    table.clear();
+    table.set(plain[0] as string, { expiresAt: 1, n: 0 });
+    expect([...table]).toHaveLength(1);
   });
 
   it("keeps the order of a Map when a key is set again, deleted and set anew", () => {
-    const table = new SessionTable<Rec>();
+    const table = new SessionTable<Rec>(0);
     const [a, b, c] = plain as [string, string, string];
     table
       .set(a, { expiresAt: 1, n: 1 })
@@ -189,7 +212,7 @@ describe("SessionTable", () => {
   });
 
   it("reads the expiry from the record when it is not a number", () => {
-    const table = new SessionTable<Rec>();
+    const table = new SessionTable<Rec>(0);
     const key = plain[0] as string;
     const rec = { expiresAt: "5", n: 1 } as unknown as Rec;
     table.set(key, rec);

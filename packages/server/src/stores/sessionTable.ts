@@ -8,8 +8,9 @@
  * eight words, the session's expiry, the entry's place in the insertion order and its hash, with
  * the value at the same index of an array. A hit reads one slot (one cache line) and one array
  * element, both at addresses known from the key's hash, so the processor fetches them at once; the
- * record itself is only read when its expiry is not a number. Any other key (a tagged hash, a short test key) goes to a
- * `Map` of its own, with the same answers.
+ * record itself is only read when its expiry is not a number. Any other key (a tagged hash, a
+ * short test key) goes to a `Map` of its own, with the same answers, and so do all keys while the
+ * table is small (see the constructor).
  */
 
 /** What the table keeps: a record with an expiry (epoch milliseconds). */
@@ -111,8 +112,22 @@ export class SessionTable<V extends Expiring> {
   /** The slot of each entry in the order, -1 for an entry of {@link others}. */
   private slotOf: number[] = [];
   private holes = 0;
-  /** Entries whose key is not 43 base64url characters: their place in the order and value. */
+  /**
+   * Entries whose key is not 43 base64url characters, and all entries until there are more than
+   * `slotsFrom`: their place in the order and value.
+   */
   private others = new Map<string, { at: number; value: V }>();
+  /** Whether 43-character keys go to the slots. */
+  private slotted: boolean;
+
+  /**
+   * @param slotsFrom - entries kept in a plain `Map` before the 43-character keys move to the
+   * slots: a small table fits the CPU caches, where a `Map` of strings is faster (it reuses the
+   * hash V8 keeps in each string; decoding a key costs about 60 ns).
+   */
+  constructor(private readonly slotsFrom = 32_768) {
+    this.slotted = slotsFrom === 0;
+  }
 
   get size(): number {
     return this.keys.length - this.holes;
@@ -144,13 +159,13 @@ export class SessionTable<V extends Expiring> {
   }
 
   get(key: string): V | undefined {
-    if (!decode(key)) return this.others.get(key)?.value;
+    if (!this.slotted || !decode(key)) return this.others.get(key)?.value;
     const slot = this.find();
     return slot < 0 ? undefined : this.values[slot];
   }
 
   has(key: string): boolean {
-    return decode(key) ? this.find() >= 0 : this.others.has(key);
+    return this.slotted && decode(key) ? this.find() >= 0 : this.others.has(key);
   }
 
   /**
@@ -159,7 +174,7 @@ export class SessionTable<V extends Expiring> {
    * slot, beside the key.
    */
   getLive(key: string, now: number): V | undefined {
-    if (!decode(key)) {
+    if (!this.slotted || !decode(key)) {
       const value = this.others.get(key)?.value;
       return value === undefined || value.expiresAt <= now ? undefined : value;
     }
@@ -196,33 +211,57 @@ export class SessionTable<V extends Expiring> {
   }
 
   set(key: string, value: V): this {
-    if (!decode(key)) {
+    if (!this.slotted || !decode(key)) {
       const other = this.others.get(key);
       if (other !== undefined) other.value = value;
       else {
         this.others.set(key, { at: this.keys.length, value });
         this.append(key, -1);
+        if (!this.slotted && this.others.size > this.slotsFrom) this.toSlots();
       }
       return this;
     }
     let slot = this.find();
     if (slot < 0) {
-      if ((this.inSlots + 1) * 2 > this.mask + 1)
-        this.resize(Math.max(MIN_CAPACITY, (this.mask + 1) * 2));
-      const h = hashWords();
-      slot = h & this.mask;
-      while (this.slots[slot * SLOT + ORDER] !== 0) slot = (slot + 1) & this.mask;
-      const base = slot * SLOT;
-      this.slots.set(words, base);
-      this.slots[base + HASH] = h;
-      this.slots[base + ORDER] = this.keys.length + 1;
-      this.inSlots++;
+      slot = this.place(this.keys.length);
       this.append(key, slot);
     }
+    this.fill(slot, value);
+    return this;
+  }
+
+  /** Takes a free slot for the key in {@link words}, the entry `at` in the order. */
+  private place(at: number): number {
+    if ((this.inSlots + 1) * 2 > this.mask + 1) {
+      this.resize(Math.max(MIN_CAPACITY, (this.mask + 1) * 2));
+    }
+    const h = hashWords();
+    let slot = h & this.mask;
+    while (this.slots[slot * SLOT + ORDER] !== 0) slot = (slot + 1) & this.mask;
+    const base = slot * SLOT;
+    this.slots.set(words, base);
+    this.slots[base + HASH] = h;
+    this.slots[base + ORDER] = at + 1;
+    this.inSlots++;
+    return slot;
+  }
+
+  private fill(slot: number, value: V) {
     this.values[slot] = value;
     const until = value.expiresAt;
     this.expiry[slot * (SLOT / 2) + EXPIRY / 2] = typeof until === "number" ? until : Number.NaN;
-    return this;
+  }
+
+  /** Moves the 43-character keys from {@link others} to the slots, for good. */
+  private toSlots() {
+    this.slotted = true;
+    for (const [key, other] of this.others) {
+      if (!decode(key)) continue;
+      const slot = this.place(other.at);
+      this.slotOf[other.at] = slot;
+      this.fill(slot, other.value);
+      this.others.delete(key);
+    }
   }
 
   private append(key: string, slot: number) {
@@ -232,7 +271,7 @@ export class SessionTable<V extends Expiring> {
 
   delete(key: string): boolean {
     let at: number;
-    if (!decode(key)) {
+    if (!this.slotted || !decode(key)) {
       const other = this.others.get(key);
       if (other === undefined) return false;
       this.others.delete(key);
@@ -323,6 +362,7 @@ export class SessionTable<V extends Expiring> {
     this.slotOf = [];
     this.holes = 0;
     this.others.clear();
+    this.slotted = this.slotsFrom === 0;
   }
 
   /**
