@@ -1,7 +1,7 @@
 import type { MfaSessionResponse, StepUpChallenge } from "@mfa-kit/protocol";
 import { emit, type KitContext } from "../context";
 import { toBase64Url } from "../crypto/encoding";
-import { syncSessionLookups } from "../stores/syncSessions";
+import { answersAtOnce } from "../stores/syncSessions";
 import type { StoredSession } from "../stores/types";
 
 /**
@@ -174,7 +174,7 @@ export function checkSessionNow(
   const { store } = ctx;
   const found = store.getSession(hash, now);
   // A store known to answer at once hands back a record or null: no need to look for a `then`.
-  if (found !== null && !syncSessionLookups.has(store.getSession) && isPromise(found)) {
+  if (found !== null && !answersAtOnce(store.getSession) && isPromise(found)) {
     return found.then((s) => settle(ctx, token, hash, known, s, now, req));
   }
   return settle(ctx, token, hash, known, found as StoredSession | null, now, req);

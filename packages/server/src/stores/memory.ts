@@ -2,7 +2,7 @@ import { timingSafeEqual } from "../crypto/timingSafeEqual";
 import { memoryOutbox } from "../webhooks/memoryOutbox";
 import type { WebhookOutbox } from "../webhooks/types";
 import { SessionTable } from "./sessionTable";
-import { syncSessionLookups } from "./syncSessions";
+import { markSyncSessions } from "./syncSessions";
 import type {
   AttemptFailure,
   AttemptResult,
@@ -806,6 +806,6 @@ function createMemoryStore(): MemoryStore & StateAccess {
       markers.clear();
     },
   };
-  syncSessionLookups.add(store.getSession);
+  markSyncSessions(store.getSession);
   return store;
 }
