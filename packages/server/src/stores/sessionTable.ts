@@ -122,10 +122,12 @@ export class SessionTable<V extends Expiring> {
 
   /**
    * @param slotsFrom - entries kept in a plain `Map` before the 43-character keys move to the
-   * slots: a small table fits the CPU caches, where a `Map` of strings is faster (it reuses the
-   * hash V8 keeps in each string; decoding a key costs about 60 ns).
+   * slots (once, for good). Decoding a key costs about 60 ns, where a `Map` lookup of a string it
+   * has seen (the kit's token-hash cache hands out the same one) reuses the hash V8 keeps in it:
+   * the `Map` is faster while the sessions looked up stay in the CPU caches, the slots when the
+   * lookups spread over more sessions than the caches hold.
    */
-  constructor(private readonly slotsFrom = 32_768) {
+  constructor(private readonly slotsFrom = 262_144) {
     this.slotted = slotsFrom === 0;
   }
 
