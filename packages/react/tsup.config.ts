@@ -4,9 +4,16 @@ import { defineConfig } from "tsup";
 const USE_CLIENT = '"use client";';
 
 export default defineConfig({
-  entry: { index: "src/index.ts", factors: "src/factors.ts" },
+  entry: {
+    index: "src/index.ts",
+    factors: "src/factors.ts",
+    // Not an export: the view of <TotpEnrollment> after the start, `import()`ed by the start, under
+    // a stable name so that size-limit measures it apart from the entries.
+    totpSetup: "src/components/TotpSetup.tsx",
+  },
   format: ["esm", "cjs"],
-  dts: true,
+  // Types for the exports only.
+  dts: { entry: ["src/index.ts", "src/factors.ts"] },
   clean: true,
   sourcemap: true,
   target: "es2022",

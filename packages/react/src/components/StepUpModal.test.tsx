@@ -361,6 +361,38 @@ describe("StepUpModal", () => {
     }
   });
 
+  it("names the clock a failed answer's problem says is off", async () => {
+    vi.useFakeTimers({ toFake: ["Date"], now: 1_750_000_000_000 });
+    const calls: Promise<unknown>[] = [];
+    const view = renderWithMfa(
+      <>
+        <Trigger n={1} into={calls} />
+        <StepUpModal />
+      </>,
+      server,
+      { serverSkewMs: 180_000 },
+    );
+    server.use(
+      http.post(`${ORIGIN}/mfa/verify`, () =>
+        HttpResponse.json(
+          { ...problem("invalid_code", { attemptsLeft: 2 }), clockSide: "server" },
+          { status: 400, headers: { "Content-Type": "application/problem+json" } },
+        ),
+      ),
+    );
+    await view.user.click(screen.getByRole("button", { name: "Load" }));
+    const dialog = await screen.findByRole("dialog", { name: "Confirm it's you" });
+    expect(
+      await within(dialog).findByText("This device's clock and the server's differ by 3 min."),
+    ).toBeVisible();
+    await view.user.type(within(dialog).getByLabelText("Verification code"), "000000");
+    expect(
+      await within(dialog).findByText(
+        "The server's clock is off by 3 min: codes may fail until it is fixed.",
+      ),
+    ).toBeVisible();
+  });
+
   it("hands the side the server says is off to the clock message", async () => {
     vi.useFakeTimers({ toFake: ["Date"], now: 1_750_000_000_000 });
     const sides: unknown[] = [];

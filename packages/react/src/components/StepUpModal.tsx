@@ -169,7 +169,7 @@ function StepUpDialog({
   if (backup !== null && !locked && why === "LOCKED") why = undefined;
   const skew = stepUp.clockOffsetMs;
   // Why a wrong code was probably wrong, when the server could tell (the client's MfaError).
-  const { hint, behindS = 0 } = (error ?? {}) as MfaError;
+  const { hint, behindS = 0, clockSide } = (error ?? {}) as MfaError;
   const hintSentence =
     hint === "algorithm_mismatch"
       ? ` ${m.algorithm_mismatch}`
@@ -215,7 +215,12 @@ function StepUpDialog({
         </p>
         {Math.abs(skew) >= skewWarningMs && (
           <p className="mfa-warning">
-            {m.skew(formatOffset(skew), skew < 0, (challenge?.problem as ClockSide)?.clockSide)}
+            {m.skew(
+              formatOffset(skew),
+              skew < 0,
+              // A failed answer's problem speaks last; else the challenge's.
+              clockSide ?? (challenge?.problem as ClockSide)?.clockSide,
+            )}
           </p>
         )}
         <div aria-live="assertive">

@@ -1,13 +1,9 @@
 import type { ActivateFactorResponse } from "@mfa-kit/protocol";
-import { formatBase32ForDisplay } from "@mfa-kit/protocol";
-import { type ReactNode, useEffect, useId, useRef, useState } from "react";
-import { errorCode } from "../errorCode";
+import { type ComponentType, type ReactNode, useEffect, useId, useRef, useState } from "react";
 import { useEnrollment } from "../hooks/useEnrollment";
 import { BackupCodes, type BackupCodesProps } from "./BackupCodes";
 import { button } from "./button";
-import { CopyButton } from "./CopyButton";
-import { OneTimeCodeInput } from "./OneTimeCodeInput";
-import { QrCode } from "./QrCode";
+import type { TotpSetupProps } from "./TotpSetup";
 
 /** The texts of {@link TotpEnrollment}. */
 export interface TotpEnrollmentMessages {
@@ -30,22 +26,16 @@ export interface TotpEnrollmentMessages {
   done: string;
 }
 
-const defaults: TotpEnrollmentMessages = {
+/** The texts shown before and after the view of the QR code (`./TotpSetup` holds its own). */
+export type FrameMessages = Pick<
+  TotpEnrollmentMessages,
+  "title" | "start" | "starting" | "failed" | "done"
+>;
+
+const defaults: FrameMessages = {
   title: "Set up an authenticator app",
   start: "Set up authenticator app",
   starting: "Preparing…",
-  scan: "Scan this QR code with your authenticator app.",
-  qrLabel: "QR code for your authenticator app",
-  openApp: "Open in an authenticator app on this device",
-  manual: "Or enter this key in the app:",
-  copyKey: "Copy key",
-  copied: "Copied.",
-  copyFailed: "Copying failed.",
-  scanHint: "Trouble scanning? Type the key below into the app instead.",
-  codeLabel: (length) => `Enter the ${length}-digit code the app shows`,
-  confirm: "Confirm",
-  cancel: "Cancel",
-  wrongCode: "That code didn't work. Try the current one.",
   failed: "That didn't work. Try again.",
   done: "Your authenticator app is set up.",
 };
@@ -76,18 +66,35 @@ export interface TotpEnrollmentProps {
   className?: string;
 }
 
+type Setup = ComponentType<TotpSetupProps>;
+let loaded: Setup | undefined;
+let loading: Promise<Setup> | undefined;
+/**
+ * The QR code, manual key and confirmation (`./TotpSetup`), loaded when an enrollment starts; a
+ * failed load is tried again by the next start.
+ */
+const loadSetup = () =>
+  (loading ??= import("./TotpSetup").then(
+    (module) => (loaded = module.TotpSetup),
+    (cause) => {
+      loading = undefined;
+      throw cause;
+    },
+  ));
+
 /**
  * TOTP enrollment, start to finish: the otpauth URI as a QR code, the key grouped in fours with a
  * copy button for manual entry (with a hint after 30 s), confirmation with the first code, then the
- * backup codes once.
+ * backup codes once. The view after the start loads with the server's answer (one request each, in
+ * parallel), so an app that never enrolls an authenticator does not carry it.
  */
 export function TotpEnrollment({
   label,
   autoStart = true,
   onComplete,
   onCancel,
-  qrSize = 300,
-  scanHintMs = 30_000,
+  qrSize,
+  scanHintMs,
   codeLength = 6,
   title,
   messages,
@@ -98,35 +105,29 @@ export function TotpEnrollment({
   const { step, totp, error } = enrollment;
   const m = { ...defaults, ...messages };
   const id = useId();
-  const [code, setCode] = useState("");
-  const [hint, setHint] = useState(false);
-  const start = () => enrollment.startTotp({ label });
-  const confirm = async (value: string) => {
-    const result = await enrollment.confirm(value);
-    if (result && !result.backupCodes?.length) onComplete?.(result);
+  const [Setup, setSetup] = useState(() => loaded);
+  const [loadFailed, setLoadFailed] = useState(false);
+  const load = () => {
+    setLoadFailed(false);
+    loadSetup().then(
+      (component) => setSetup(() => component),
+      () => setLoadFailed(true),
+    );
+  };
+  const start = () => {
+    load();
+    return enrollment.startTotp({ label });
   };
 
-  // Starts once, on mount; the ref keeps StrictMode's second effect run from enrolling twice.
+  // Starts once, on mount (the ref keeps StrictMode's second effect run from enrolling twice);
+  // without `autoStart`, the view loads meanwhile, ready for the click.
   const started = useRef(false);
   // biome-ignore lint/correctness/useExhaustiveDependencies: on mount only
   useEffect(() => {
     if (autoStart && !started.current) void start();
+    else load();
     started.current = true;
   }, []);
-
-  // No code typed a while after the QR code appeared: the scan probably isn't working.
-  const typing = code !== "";
-  useEffect(() => {
-    setHint(false);
-    if (!totp || typing) return;
-    const timer = setTimeout(() => setHint(true), scanHintMs);
-    return () => clearTimeout(timer);
-  }, [totp, typing, scanHintMs]);
-
-  // A rejected code is cleared so the next one can be typed straight away.
-  useEffect(() => {
-    if (error) setCode("");
-  }, [error]);
 
   if (step === "done" && enrollment.backupCodes?.length) {
     const result = { factor: enrollment.factor!, backupCodes: enrollment.backupCodes };
@@ -138,76 +139,41 @@ export function TotpEnrollment({
       />
     );
   }
-  const message = error && (errorCode(error) === "INVALID_CODE" ? m.wrongCode : m.failed);
-  const alert = message && (
-    <p id={`${id}e`} className="mfa-alert" role="alert">
-      {message}
-    </p>
-  );
+  // The secret is there but not the view showing it: a failed load, or one still under way.
+  const waiting = !!totp && !Setup;
+  const failed = (!totp && error) || (waiting && loadFailed);
 
   return (
-    <section className={className} aria-labelledby={id} aria-busy={step === "starting"}>
+    <section className={className} aria-labelledby={id} aria-busy={step === "starting" || waiting}>
       <h2 id={id} className="mfa-title">
         {title ?? m.title}
       </h2>
       {step === "done" ? (
         <p role="status">{m.done}</p>
-      ) : !totp ? (
-        <>
-          {alert}
-          {step === "starting" ? <p role="status">{m.starting}</p> : button(m.start, start, true)}
-        </>
+      ) : totp && Setup ? (
+        <Setup
+          key={totp.factorId}
+          enrollment={{ ...enrollment, totp }}
+          messages={m}
+          id={id}
+          onComplete={onComplete}
+          onCancel={onCancel}
+          qrSize={qrSize}
+          scanHintMs={scanHintMs}
+          codeLength={codeLength}
+        />
       ) : (
         <>
-          <p>{m.scan}</p>
-          <QrCode value={totp.otpauthUri} size={qrSize} label={m.qrLabel} />
-          <p>
-            <a className="mfa-link" href={totp.otpauthUri}>
-              {m.openApp}
-            </a>
-          </p>
-          <p role="status" className={hint ? "mfa-warning" : undefined}>
-            {hint && m.scanHint}
-          </p>
-          <p>{m.manual}</p>
-          <div className="mfa-row">
-            <code className="mfa-key">{formatBase32ForDisplay(totp.secret)}</code>
-            <CopyButton
-              text={totp.secret}
-              label={m.copyKey}
-              done={m.copied}
-              failed={m.copyFailed}
-            />
-          </div>
-          <form
-            noValidate
-            onSubmit={(event) => {
-              event.preventDefault();
-              void confirm(code);
-            }}
-          >
-            <div className="mfa-field">
-              <label htmlFor={`${id}c`}>{m.codeLabel(codeLength)}</label>
-              <OneTimeCodeInput
-                id={`${id}c`}
-                length={codeLength}
-                value={code}
-                readOnly={step === "activating"}
-                onChange={setCode}
-                onComplete={confirm}
-                aria-describedby={message ? `${id}e` : undefined}
-              />
-            </div>
-            {alert}
-            <div className="mfa-row">
-              {button(m.confirm, undefined, true, step === "activating")}
-              {onCancel &&
-                button(m.cancel, () => {
-                  enrollment.reset();
-                  onCancel();
-                })}
-            </div>
-          </form>
+          {failed && (
+            <p className="mfa-alert" role="alert">
+              {m.failed}
+            </p>
+          )}
+          {step === "starting" || (waiting && !loadFailed) ? (
+            <p role="status">{m.starting}</p>
+          ) : (
+            button(m.start, start, true)
+          )}
         </>
       )}
     </section>
