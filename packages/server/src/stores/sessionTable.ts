@@ -114,9 +114,10 @@ export class SessionTable<V extends Expiring> {
   private holes = 0;
   /**
    * Entries whose key is not 43 base64url characters, and all entries until there are more than
-   * `slotsFrom`: their place in the order and value.
+   * `slotsFrom`: their values (what a lookup reads) and their places in the order.
    */
-  private others = new Map<string, { at: number; value: V }>();
+  private others = new Map<string, V>();
+  private otherAt = new Map<string, number>();
   /** Whether 43-character keys go to the slots. */
   private slotted: boolean;
 
@@ -161,7 +162,7 @@ export class SessionTable<V extends Expiring> {
   }
 
   get(key: string): V | undefined {
-    if (!this.slotted || !decode(key)) return this.others.get(key)?.value;
+    if (!this.slotted || !decode(key)) return this.others.get(key);
     const slot = this.find();
     return slot < 0 ? undefined : this.values[slot];
   }
@@ -176,10 +177,14 @@ export class SessionTable<V extends Expiring> {
    * slot, beside the key.
    */
   getLive(key: string, now: number): V | undefined {
-    if (!this.slotted || !decode(key)) {
-      const value = this.others.get(key)?.value;
-      return value === undefined || value.expiresAt <= now ? undefined : value;
-    }
+    // Small enough to inline: the slots' lookup is a method of its own.
+    if (this.slotted && decode(key)) return this.liveInSlots(now);
+    const value = this.others.get(key);
+    return value === undefined || value.expiresAt <= now ? undefined : value;
+  }
+
+  /** {@link getLive} of the key in {@link words}. */
+  private liveInSlots(now: number): V | undefined {
     if (this.inSlots === 0) return undefined;
     const s = this.slots;
     const values = this.values;
@@ -214,10 +219,10 @@ export class SessionTable<V extends Expiring> {
 
   set(key: string, value: V): this {
     if (!this.slotted || !decode(key)) {
-      const other = this.others.get(key);
-      if (other !== undefined) other.value = value;
-      else {
-        this.others.set(key, { at: this.keys.length, value });
+      const size = this.others.size;
+      this.others.set(key, value);
+      if (this.others.size !== size) {
+        this.otherAt.set(key, this.keys.length);
         this.append(key, -1);
         if (!this.slotted && this.others.size > this.slotsFrom) this.toSlots();
       }
@@ -257,12 +262,14 @@ export class SessionTable<V extends Expiring> {
   /** Moves the 43-character keys from {@link others} to the slots, for good. */
   private toSlots() {
     this.slotted = true;
-    for (const [key, other] of this.others) {
+    for (const [key, value] of this.others) {
       if (!decode(key)) continue;
-      const slot = this.place(other.at);
-      this.slotOf[other.at] = slot;
-      this.fill(slot, other.value);
+      const at = this.otherAt.get(key) as number;
+      const slot = this.place(at);
+      this.slotOf[at] = slot;
+      this.fill(slot, value);
       this.others.delete(key);
+      this.otherAt.delete(key);
     }
   }
 
@@ -274,10 +281,11 @@ export class SessionTable<V extends Expiring> {
   delete(key: string): boolean {
     let at: number;
     if (!this.slotted || !decode(key)) {
-      const other = this.others.get(key);
+      const other = this.otherAt.get(key);
       if (other === undefined) return false;
       this.others.delete(key);
-      at = other.at;
+      this.otherAt.delete(key);
+      at = other;
     } else {
       const slot = this.find();
       if (slot < 0) return false;
@@ -345,7 +353,7 @@ export class SessionTable<V extends Expiring> {
       const slot = this.slotOf[at] as number;
       this.keys[n] = key;
       this.slotOf[n] = slot;
-      if (slot < 0) (this.others.get(key) as { at: number }).at = n;
+      if (slot < 0) this.otherAt.set(key, n);
       else this.slots[slot * SLOT + ORDER] = n + 1;
       n++;
     }
@@ -364,6 +372,7 @@ export class SessionTable<V extends Expiring> {
     this.slotOf = [];
     this.holes = 0;
     this.others.clear();
+    this.otherAt.clear();
     this.slotted = this.slotsFrom === 0;
   }
 
@@ -376,7 +385,7 @@ export class SessionTable<V extends Expiring> {
       const key = this.keys[at];
       if (key === undefined) continue;
       const slot = this.slotOf[at] as number;
-      yield [key, (slot < 0 ? this.others.get(key)?.value : this.values[slot]) as V];
+      yield [key, (slot < 0 ? this.others.get(key) : this.values[slot]) as V];
     }
   }
 
