@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from "vitest";
 import { nodeCrypto } from "../crypto/node";
 import { memoryStore } from "../stores/memory";
 import { testKit, totpCode, userWithTotp } from "../testing/fixtures";
+import { isPromise, sessionChecker } from "./sessions";
 
 async function signedIn(overrides = {}) {
   const kit = testKit(overrides);
@@ -129,6 +130,37 @@ describe("MFA sessions", () => {
     ]) {
       expect((await kit.mfa.checkSession(token)).ok).toBe(false);
     }
+  });
+});
+
+describe("the session check's store answer", () => {
+  const checkNow = (kit: ReturnType<typeof testKit>, token: string) =>
+    sessionChecker(kit.mfa)(token, {});
+
+  it("is taken at once from the memory store's own getSession, in a copy of the store too", async () => {
+    const { kit, session } = await signedIn({ store: { ...memoryStore() } });
+    const answer = checkNow(kit, session.token);
+    expect(isPromise(answer)).toBe(false);
+    expect(answer).toMatchObject({ ok: true, claims: { userId: "alice" } });
+    expect(checkNow(kit, `${session.token.slice(0, -1)}A`)).toMatchObject({ ok: false });
+  });
+
+  it("is awaited from any other getSession, a wrapper of the memory store's included", async () => {
+    const inner = memoryStore();
+    const store = {
+      ...inner,
+      getSession: (hash: string, now: number) => Promise.resolve(inner.getSession(hash, now)),
+    };
+    const { kit, session } = await signedIn({ store });
+    const answer = checkNow(kit, session.token);
+    expect(isPromise(answer)).toBe(true);
+    expect(await answer).toMatchObject({ ok: true, claims: { userId: "alice" } });
+    expect(await kit.mfa.checkSession(session.token)).toMatchObject({ ok: true });
+    await kit.mfa.revokeSession(session.token);
+    expect(await checkNow(kit, session.token)).toMatchObject({
+      ok: false,
+      reason: "invalid_session",
+    });
   });
 });
 

@@ -1,6 +1,7 @@
 import type { MfaSessionResponse, StepUpChallenge } from "@mfa-kit/protocol";
 import { emit, type KitContext } from "../context";
 import { toBase64Url } from "../crypto/encoding";
+import { answersAtOnce } from "../stores/syncSessions";
 import type { StoredSession } from "../stores/types";
 
 /**
@@ -170,9 +171,13 @@ export function checkSessionNow(
   const now = ctx.now();
   const known = ctx.tokenHashes.get(token);
   const hash = known ?? hashOf(ctx, token);
-  const found = ctx.store.getSession(hash, now);
-  if (isPromise(found)) return found.then((s) => settle(ctx, token, hash, known, s, now, req));
-  return settle(ctx, token, hash, known, found, now, req);
+  const { store } = ctx;
+  const found = store.getSession(hash, now);
+  // A store known to answer at once hands back a record or null: no need to look for a `then`.
+  if (found !== null && !answersAtOnce(store.getSession) && isPromise(found)) {
+    return found.then((s) => settle(ctx, token, hash, known, s, now, req));
+  }
+  return settle(ctx, token, hash, known, found as StoredSession | null, now, req);
 }
 
 /**

@@ -1,6 +1,8 @@
 import { timingSafeEqual } from "../crypto/timingSafeEqual";
 import { memoryOutbox } from "../webhooks/memoryOutbox";
 import type { WebhookOutbox } from "../webhooks/types";
+import { SessionTable } from "./sessionTable";
+import { markSyncSessions } from "./syncSessions";
 import type {
   AttemptFailure,
   AttemptResult,
@@ -157,7 +159,7 @@ function createMemoryStore(): MemoryStore & StateAccess {
   const limiter = new Map<string, LimiterState>();
   const codes = new Map<string, CodeState>();
   const challenges = new Map<string, Expiring>();
-  const sessions = new Map<string, StoredSession>();
+  const sessions = new SessionTable<StoredSession>();
   const userSessions = new Map<string, Set<string>>();
   const markers = new Map<string, Expiring>();
   const throttles = new Map<string, { events: number[]; until: number }>();
@@ -184,7 +186,9 @@ function createMemoryStore(): MemoryStore & StateAccess {
     for (const [k, v] of markers) if (v.until <= lastNow) markers.delete(k);
     for (const [k, v] of codes) if (v.until <= lastNow) codes.delete(k);
     for (const [k, v] of throttles) if (v.until <= lastNow) throttles.delete(k);
-    for (const [k, v] of sessions) if (v.expiresAt <= lastNow) dropSession(k, v.userId);
+    const dead: [string, StoredSession][] = [];
+    for (const entry of sessions) if (entry[1].expiresAt <= lastNow) dead.push(entry);
+    for (const [k, v] of dead) dropSession(k, v.userId);
     for (const [k, v] of limiter) {
       prune(v, lastNow, v.windowMs);
       if (idle(v, lastNow)) limiter.delete(k);
@@ -651,13 +655,11 @@ function createMemoryStore(): MemoryStore & StateAccess {
       putSession(tokenHash, session);
     },
     getSession(tokenHash, now) {
-      const session = sessions.get(tokenHash);
-      if (session === undefined) return null;
-      if (session.expiresAt <= now) {
-        dropSession(tokenHash, session.userId);
-        return null;
-      }
-      return session;
+      const session = sessions.getLive(tokenHash, now);
+      if (session !== undefined) return session;
+      const expired = sessions.get(tokenHash);
+      if (expired !== undefined) dropSession(tokenHash, expired.userId);
+      return null;
     },
     async touchSession(tokenHash, expiresAt, now) {
       const session = sessions.get(tokenHash);
@@ -703,7 +705,7 @@ function createMemoryStore(): MemoryStore & StateAccess {
     },
 
     dump(): MemoryStoreDump {
-      const obj = <V, O>(map: Map<string, V>, f: (v: V) => O) =>
+      const obj = <V, O>(map: Iterable<[string, V]>, f: (v: V) => O) =>
         Object.fromEntries([...map].map(([k, v]) => [k, f(v)]));
       return {
         factors: obj(factors, (user) => obj(user, (r) => ({ ...r }))),
@@ -796,12 +798,14 @@ function createMemoryStore(): MemoryStore & StateAccess {
       };
     },
     clear() {
-      for (const map of [factors, revs, backup, limiter, codes, challenges, sessions]) map.clear();
+      for (const map of [factors, revs, backup, limiter, codes, challenges]) map.clear();
+      sessions.clear();
       throttles.clear();
       outbox.clear();
       userSessions.clear();
       markers.clear();
     },
   };
+  markSyncSessions(store.getSession);
   return store;
 }

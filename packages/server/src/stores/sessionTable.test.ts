@@ -1,0 +1,222 @@
+import { createHash } from "node:crypto";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { keyHash, SessionTable } from "./sessionTable";
+
+interface Rec {
+  expiresAt: number;
+  n: number;
+}
+
+/** A token hash as the kit makes one: base64url of a SHA-256. */
+const hashKey = (seed: string) => createHash("sha256").update(seed).digest("base64url");
+
+/** 400 hash keys, in groups whose placement hashes share their low 8 bits (one probe cluster). */
+const colliding = (() => {
+  const byHome = new Map<number, string[]>();
+  for (let i = 0; i < 12_000; i++) {
+    const key = hashKey(`c${i}`);
+    const home = (keyHash(key) as number) & 255;
+    byHome.set(home, [...(byHome.get(home) ?? []), key]);
+  }
+  return [...byHome.values()]
+    .sort((a, b) => b.length - a.length)
+    .slice(0, 8)
+    .flatMap((keys) => keys.slice(0, 50));
+})();
+
+/** Keys of every kind: hashes (some colliding), near-misses of 43 characters, short and tagged. */
+const plain = Array.from({ length: 300 }, (_, i) => hashKey(`k${i}`));
+const others = [
+  "h1",
+  "h2",
+  "",
+  `t1.${hashKey("k1")}`,
+  `${hashKey("k2").slice(0, 42)}B`, // 43 characters, unused low bits set
+  `${hashKey("k3").slice(0, 42)}/`, // not base64url
+  `${hashKey("k4").slice(0, 41)}é0`,
+  hashKey("k5").slice(0, 42),
+  `${hashKey("k6")}A`,
+  "A".repeat(43),
+  `${"_".repeat(42)}w`,
+];
+const keyArb = fc.oneof(
+  { weight: 4, arbitrary: fc.constantFrom(...plain) },
+  { weight: 4, arbitrary: fc.constantFrom(...colliding) },
+  { weight: 1, arbitrary: fc.constantFrom(...others) },
+);
+
+type Op =
+  | { op: "set"; key: string; expiresAt: number }
+  | { op: "get" | "has" | "delete"; key: string }
+  | { op: "live"; key: string; now: number }
+  | { op: "iterate" }
+  | { op: "clear" };
+
+const expiryArb = fc.oneof(
+  fc.integer({ min: 0, max: 10 }),
+  fc.constant(Number.NaN),
+  fc.constant(1.5e12 + 0.25),
+);
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  {
+    weight: 200,
+    arbitrary: fc.record({ op: fc.constant("set" as const), key: keyArb, expiresAt: expiryArb }),
+  },
+  { weight: 80, arbitrary: fc.record({ op: fc.constant("get" as const), key: keyArb }) },
+  { weight: 20, arbitrary: fc.record({ op: fc.constant("has" as const), key: keyArb }) },
+  { weight: 120, arbitrary: fc.record({ op: fc.constant("delete" as const), key: keyArb }) },
+  {
+    weight: 60,
+    arbitrary: fc.record({
+      op: fc.constant("live" as const),
+      key: keyArb,
+      now: fc.oneof(fc.integer({ min: 0, max: 10 }), fc.constant(Number.NaN)),
+    }),
+  },
+  { weight: 20, arbitrary: fc.constant({ op: "iterate" as const }) },
+  { weight: 1, arbitrary: fc.constant({ op: "clear" as const }) },
+);
+
+/** Runs `ops` on a table and on a `Map`, requiring the same answer to each. */
+function runBoth(ops: Op[], slotsFrom: number) {
+  const table = new SessionTable<Rec>(slotsFrom);
+  const map = new Map<string, Rec>();
+  ops.forEach((o, n) => {
+    switch (o.op) {
+      case "set": {
+        const rec = { expiresAt: o.expiresAt, n };
+        table.set(o.key, rec);
+        map.set(o.key, rec);
+        break;
+      }
+      case "get":
+        expect(table.get(o.key)).toBe(map.get(o.key));
+        break;
+      case "has":
+        expect(table.has(o.key)).toBe(map.has(o.key));
+        break;
+      case "delete":
+        expect(table.delete(o.key)).toBe(map.delete(o.key));
+        break;
+      case "live": {
+        const rec = map.get(o.key);
+        expect(table.getLive(o.key, o.now)).toBe(
+          rec === undefined || rec.expiresAt <= o.now ? undefined : rec,
+        );
+        break;
+      }
+      case "iterate":
+        expect([...table]).toEqual([...map]);
+        break;
+      case "clear":
+        table.clear();
+        map.clear();
+        break;
+    }
+    expect(table.size).toBe(map.size);
+  });
+  expect([...table.entries()]).toEqual([...map]);
+  for (const key of [...plain, ...colliding, ...others]) expect(table.get(key)).toBe(map.get(key));
+}
+
+describe("SessionTable", () => {
+  it("keeps 43-character hashes in slots and other keys beside them", () => {
+    expect(keyHash(hashKey("x"))).toBeTypeOf("number");
+    for (const key of others.filter((k) => k !== "A".repeat(43) && k !== `${"_".repeat(42)}w`)) {
+      expect(keyHash(key)).toBeUndefined();
+    }
+    // The smallest and largest canonical keys decode too (all-zero and all-one words).
+    expect(keyHash("A".repeat(43))).toBeTypeOf("number");
+    expect(keyHash(`${"_".repeat(42)}w`)).toBeTypeOf("number");
+  });
+
+  it("holds the colliding keys in clusters of one home slot", () => {
+    const homes = new Set(colliding.map((k) => (keyHash(k) as number) & 255));
+    expect(homes.size).toBe(8);
+    expect(colliding).toHaveLength(400);
+  });
+
+  // 0: 43-character keys in the slots from the start; 40: in a Map until there are 41 entries.
+  it.each([0, 40])(
+    "answers as a Map over random sequences (slots from %i entries)",
+    (slotsFrom) => {
+      fc.assert(
+        fc.property(fc.array(opArb, { maxLength: 600 }), (ops) => runBoth(ops, slotsFrom)),
+        { seed: 20261207, numRuns: 100 },
+      );
+    },
+  );
+
+  it.each([0, 150])(
+    "answers as a Map through growth and deletions in probe clusters (slots from %i)",
+    (slotsFrom) => {
+      // Insert everything (several doublings: 16 slots to 2048), then delete in random order with
+      // lookups between, then insert again over the holes.
+      fc.assert(
+        fc.property(
+          fc.shuffledSubarray([...colliding, ...plain, ...others], { minLength: 200 }),
+          fc.shuffledSubarray([...colliding, ...plain, ...others]),
+          (inserts, deletes) => {
+            const ops: Op[] = [
+              ...inserts.map((key, i) => ({ op: "set" as const, key, expiresAt: i })),
+              { op: "iterate" },
+              ...deletes.flatMap((key, i): Op[] => [
+                { op: "delete", key },
+                { op: "get", key: deletes[(i * 7) % deletes.length] as string },
+                { op: "live", key: inserts[(i * 13) % inserts.length] as string, now: 5 },
+              ]),
+              { op: "iterate" },
+              ...inserts.slice(0, 100).map((key, i) => ({ op: "set" as const, key, expiresAt: i })),
+            ];
+            runBoth(ops, slotsFrom);
+          },
+        ),
+        { seed: 7, numRuns: 40 },
+      );
+    },
+  );
+
+  it("moves its 43-character keys to the slots past slotsFrom entries, in the same order", () => {
+    const table = new SessionTable<Rec>(3);
+    const keys = [plain[0], "h1", plain[1], plain[2], "h2", plain[3]] as string[];
+    keys.forEach((key, n) => void table.set(key, { expiresAt: 10, n }));
+    expect([...table].map(([k, v]) => [k, v.n])).toEqual(keys.map((k, n) => [k, n]));
+    for (const key of keys) expect(table.getLive(key, 9)?.expiresAt).toBe(10);
+    expect(table.getLive(plain[0] as string, 10)).toBeUndefined();
+    // The slot path answers (the Map of other keys holds only the short ones now).
+    expect(table.delete(plain[1] as string)).toBe(true);
+    expect(table.has(plain[1] as string)).toBe(false);
+    expect(table.size).toBe(5);
+    table.clear();
+    table.set(plain[0] as string, { expiresAt: 1, n: 0 });
+    expect([...table]).toHaveLength(1);
+  });
+
+  it("keeps the order of a Map when a key is set again, deleted and set anew", () => {
+    const table = new SessionTable<Rec>(0);
+    const [a, b, c] = plain as [string, string, string];
+    table
+      .set(a, { expiresAt: 1, n: 1 })
+      .set("h1", { expiresAt: 1, n: 2 })
+      .set(b, { expiresAt: 1, n: 3 });
+    table.set(a, { expiresAt: 2, n: 4 });
+    table.delete("h1");
+    table.set("h1", { expiresAt: 1, n: 5 }).set(c, { expiresAt: 1, n: 6 });
+    expect([...table].map(([k, v]) => [k, v.n])).toEqual([
+      [a, 4],
+      [b, 3],
+      ["h1", 5],
+      [c, 6],
+    ]);
+  });
+
+  it("reads the expiry from the record when it is not a number", () => {
+    const table = new SessionTable<Rec>(0);
+    const key = plain[0] as string;
+    const rec = { expiresAt: "5", n: 1 } as unknown as Rec;
+    table.set(key, rec);
+    expect(table.getLive(key, 4)).toBe(rec);
+    expect(table.getLive(key, 5)).toBeUndefined();
+  });
+});
