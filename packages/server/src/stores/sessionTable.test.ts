@@ -79,8 +79,8 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 );
 
 /** Runs `ops` on a table and on a `Map`, requiring the same answer to each. */
-function runBoth(ops: Op[], slotsFrom: number) {
-  const table = new SessionTable<Rec>(slotsFrom);
+function runBoth(ops: Op[], slotsFrom: number, drainBatch?: number) {
+  const table = new SessionTable<Rec>(slotsFrom, drainBatch);
   const map = new Map<string, Rec>();
   ops.forEach((o, n) => {
     switch (o.op) {
@@ -137,20 +137,30 @@ describe("SessionTable", () => {
     expect(colliding).toHaveLength(400);
   });
 
-  // 0: 43-character keys in the slots from the start; 40: in a Map until there are 41 entries.
-  it.each([0, 40])(
-    "answers as a Map over random sequences (slots from %i entries)",
-    (slotsFrom) => {
+  // 0: 43-character keys in the slots from the start; 40: in a Map until there are 41 entries,
+  // then moved to the slots all at once (the default batch) or 3 per `set`, so that lookups,
+  // deletions and new values meet keys still in the Map.
+  it.each([
+    [0, 1024],
+    [40, 1024],
+    [40, 3],
+  ])(
+    "answers as a Map over random sequences (slots from %i entries, %s moved per set)",
+    (slotsFrom, batch) => {
       fc.assert(
-        fc.property(fc.array(opArb, { maxLength: 600 }), (ops) => runBoth(ops, slotsFrom)),
+        fc.property(fc.array(opArb, { maxLength: 600 }), (ops) => runBoth(ops, slotsFrom, batch)),
         { seed: 20261207, numRuns: 100 },
       );
     },
   );
 
-  it.each([0, 150])(
-    "answers as a Map through growth and deletions in probe clusters (slots from %i)",
-    (slotsFrom) => {
+  it.each([
+    [0, 1024],
+    [150, 1024],
+    [150, 7],
+  ])(
+    "answers as a Map through growth and deletions in probe clusters (slots from %i, %s moved per set)",
+    (slotsFrom, batch) => {
       // Insert everything (several doublings: 16 slots to 2048), then delete in random order with
       // lookups between, then insert again over the holes.
       fc.assert(
@@ -169,7 +179,7 @@ describe("SessionTable", () => {
               { op: "iterate" },
               ...inserts.slice(0, 100).map((key, i) => ({ op: "set" as const, key, expiresAt: i })),
             ];
-            runBoth(ops, slotsFrom);
+            runBoth(ops, slotsFrom, batch);
           },
         ),
         { seed: 7, numRuns: 40 },
@@ -191,6 +201,36 @@ describe("SessionTable", () => {
     table.clear();
     table.set(plain[0] as string, { expiresAt: 1, n: 0 });
     expect([...table]).toHaveLength(1);
+  });
+
+  it("answers for the keys still in the Map while they move to the slots, one per set", () => {
+    const table = new SessionTable<Rec>(3, 1);
+    const [a, b, c, d, e, f] = plain as [string, string, string, string, string, string];
+    for (const [n, key] of [a, b, c, d].entries()) table.set(key, { expiresAt: 10, n });
+    // Past 3 entries: new keys go to the slots; a, b, c and d wait in the Map, moved one per set.
+    table.set(e, { expiresAt: 10, n: 4 });
+    for (const key of [a, b, c, d, e]) {
+      expect(table.has(key)).toBe(true);
+      expect(table.get(key)?.expiresAt).toBe(10);
+      expect(table.getLive(key, 9)?.expiresAt).toBe(10);
+      expect(table.getLive(key, 10)).toBeUndefined();
+    }
+    // A new value for a key still in the Map keeps its place in the order.
+    table.set(d, { expiresAt: 20, n: 5 });
+    expect(table.getLive(d, 15)?.n).toBe(5);
+    expect(table.delete(c)).toBe(true);
+    expect(table.has(c)).toBe(false);
+    table.set(f, { expiresAt: 10, n: 6 });
+    table.set(c, { expiresAt: 10, n: 7 });
+    expect([...table].map(([key, v]) => [key, v.n])).toEqual([
+      [a, 0],
+      [b, 1],
+      [d, 5],
+      [e, 4],
+      [f, 6],
+      [c, 7],
+    ]);
+    expect(table.size).toBe(6);
   });
 
   it("keeps the order of a Map when a key is set again, deleted and set anew", () => {

@@ -24,6 +24,8 @@ const EXPIRY = 8;
 const ORDER = 10;
 const HASH = 11;
 const MIN_CAPACITY = 16;
+/** Entries of the `Map` moved to the slots by each `set` after the threshold (see `drain`). */
+const DRAIN_BATCH = 1024;
 
 /** The 6-bit value of each base64url character code below 128, -1 for any other. */
 const SEXTETS = new Int8Array(128).fill(-1);
@@ -113,22 +115,30 @@ export class SessionTable<V extends Expiring> {
   private slotOf: number[] = [];
   private holes = 0;
   /**
-   * Entries whose key is not 43 base64url characters, and all entries until there are more than
-   * `slotsFrom`: their values (what a lookup reads) and their places in the order.
+   * Entries whose key is not 43 base64url characters, and all entries added while there were at
+   * most `slotsFrom` (until {@link drain} moves them): their values (what a lookup reads) and their
+   * places in the order.
    */
   private others = new Map<string, V>();
   private otherAt = new Map<string, number>();
   /** Whether 43-character keys go to the slots. */
   private slotted: boolean;
+  /** The walk over {@link others} moving their 43-character keys to the slots, while it lasts. */
+  private draining: IterableIterator<[string, V]> | undefined;
 
   /**
-   * @param slotsFrom - entries kept in a plain `Map` before the 43-character keys move to the
-   * slots (once, for good). Decoding a key costs about 60 ns, where a `Map` lookup of a string it
+   * @param slotsFrom - entries kept in a plain `Map` before the 43-character keys go to the slots:
+   * new ones at once, those in the `Map` {@link DRAIN_BATCH} at a time with each later `set`, so
+   * that no single call moves a quarter of a million sessions (a pause of seconds). Decoding a key costs about 60 ns, where a `Map` lookup of a string it
    * has seen (the kit's token-hash cache hands out the same one) reuses the hash V8 keeps in it:
    * the `Map` is faster while the sessions looked up stay in the CPU caches, the slots when the
    * lookups spread over more sessions than the caches hold.
    */
-  constructor(private readonly slotsFrom = 262_144) {
+  constructor(
+    private readonly slotsFrom = 262_144,
+    /** Entries of the `Map` each later `set` moves (tests make it small to see a move half done). */
+    private readonly drainBatch = DRAIN_BATCH,
+  ) {
     this.slotted = slotsFrom === 0;
   }
 
@@ -164,11 +174,12 @@ export class SessionTable<V extends Expiring> {
   get(key: string): V | undefined {
     if (!this.slotted || !decode(key)) return this.others.get(key);
     const slot = this.find();
-    return slot < 0 ? undefined : this.values[slot];
+    // Not in the slots: it may be one of the entries the `Map` held before them.
+    return slot >= 0 ? this.values[slot] : this.others.size > 0 ? this.others.get(key) : undefined;
   }
 
   has(key: string): boolean {
-    return this.slotted && decode(key) ? this.find() >= 0 : this.others.has(key);
+    return (this.slotted && decode(key) && this.find() >= 0) || this.others.has(key);
   }
 
   /**
@@ -178,7 +189,11 @@ export class SessionTable<V extends Expiring> {
    */
   getLive(key: string, now: number): V | undefined {
     // Small enough to inline: the slots' lookup is a method of its own.
-    if (this.slotted && decode(key)) return this.liveInSlots(now);
+    if (this.slotted && decode(key)) {
+      const live = this.liveInSlots(now);
+      // Not live in the slots: it may be one of the entries the `Map` held before them.
+      if (live !== undefined || this.others.size === 0) return live;
+    }
     const value = this.others.get(key);
     return value === undefined || value.expiresAt <= now ? undefined : value;
   }
@@ -224,17 +239,54 @@ export class SessionTable<V extends Expiring> {
       if (this.others.size !== size) {
         this.otherAt.set(key, this.keys.length);
         this.append(key, -1);
-        if (!this.slotted && this.others.size > this.slotsFrom) this.toSlots();
+        if (!this.slotted && this.others.size > this.slotsFrom) {
+          // From now on new keys go to the slots, and those in the `Map` follow, batch by batch.
+          this.slotted = true;
+          this.draining = this.others.entries();
+          // Slots for all of them at once: no doubling (a copy of every slot) while they move.
+          let capacity = MIN_CAPACITY;
+          while (capacity < this.others.size * 2 + 2) capacity *= 2;
+          this.resize(capacity);
+        }
       }
       return this;
     }
     let slot = this.find();
-    if (slot < 0) {
-      slot = this.place(this.keys.length);
-      this.append(key, slot);
+    if (slot < 0 && this.others.has(key)) {
+      this.others.set(key, value);
+    } else {
+      if (slot < 0) {
+        slot = this.place(this.keys.length);
+        this.append(key, slot);
+      }
+      this.fill(slot, value);
     }
-    this.fill(slot, value);
+    if (this.draining) this.drain();
     return this;
+  }
+
+  /**
+   * Moves up to `drainBatch` entries of 43-character keys from {@link others} to the slots,
+   * in the `Map`'s order (its iterator carries on across the deletions), keeping their places in
+   * the insertion order. Until they are moved, lookups that miss the slots ask the `Map`.
+   */
+  private drain() {
+    const walk = this.draining as IterableIterator<[string, V]>;
+    for (let n = 0; n < this.drainBatch; n++) {
+      const next = walk.next();
+      if (next.done) {
+        this.draining = undefined;
+        return;
+      }
+      const [key, value] = next.value;
+      if (!decode(key)) continue;
+      const at = this.otherAt.get(key) as number;
+      const slot = this.place(at);
+      this.slotOf[at] = slot;
+      this.fill(slot, value);
+      this.others.delete(key);
+      this.otherAt.delete(key);
+    }
   }
 
   /** Takes a free slot for the key in {@link words}, the entry `at` in the order. */
@@ -259,20 +311,6 @@ export class SessionTable<V extends Expiring> {
     this.expiry[slot * (SLOT / 2) + EXPIRY / 2] = typeof until === "number" ? until : Number.NaN;
   }
 
-  /** Moves the 43-character keys from {@link others} to the slots, for good. */
-  private toSlots() {
-    this.slotted = true;
-    for (const [key, value] of this.others) {
-      if (!decode(key)) continue;
-      const at = this.otherAt.get(key) as number;
-      const slot = this.place(at);
-      this.slotOf[at] = slot;
-      this.fill(slot, value);
-      this.others.delete(key);
-      this.otherAt.delete(key);
-    }
-  }
-
   private append(key: string, slot: number) {
     this.keys.push(key);
     this.slotOf.push(slot);
@@ -280,15 +318,14 @@ export class SessionTable<V extends Expiring> {
 
   delete(key: string): boolean {
     let at: number;
-    if (!this.slotted || !decode(key)) {
+    const slot = this.slotted && decode(key) ? this.find() : -1;
+    if (slot < 0) {
       const other = this.otherAt.get(key);
       if (other === undefined) return false;
       this.others.delete(key);
       this.otherAt.delete(key);
       at = other;
     } else {
-      const slot = this.find();
-      if (slot < 0) return false;
       at = (this.slots[slot * SLOT + ORDER] as number) - 1;
       this.vacate(slot);
     }
@@ -374,6 +411,7 @@ export class SessionTable<V extends Expiring> {
     this.others.clear();
     this.otherAt.clear();
     this.slotted = this.slotsFrom === 0;
+    this.draining = undefined;
   }
 
   /**
