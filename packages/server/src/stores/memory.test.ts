@@ -13,6 +13,18 @@ describe("memoryStore", () => {
     expect(store.dump().challenges["u0\nk"]).toBeUndefined();
   });
 
+  it("drops a session read after its expiry", async () => {
+    const store = memoryStore();
+    const live = "A".repeat(43);
+    const expired = `${"B".repeat(42)}A`;
+    const session = { userId: "u", acr: "mfa", amr: ["otp"], authTime: 0, expiresAt: 10 };
+    await store.createSession(live, { ...session, expiresAt: 100 }, 0);
+    await store.createSession(expired, session, 0);
+    expect(store.getSession(expired, 10)).toBeNull();
+    expect(Object.keys(store.dump().sessions)).toEqual([live]);
+    expect(store.getSession(`${"C".repeat(42)}A`, 10)).toBeNull();
+  });
+
   it("forgets everything on clear", async () => {
     const store = memoryStore();
     await store.createFactor("u", "f", { type: "totp" });

@@ -656,9 +656,10 @@ function createMemoryStore(): MemoryStore & StateAccess {
     },
     getSession(tokenHash, now) {
       const session = sessions.getLive(tokenHash, now);
-      if (session !== undefined) return session;
-      const expired = sessions.get(tokenHash);
-      if (expired !== undefined) dropSession(tokenHash, expired.userId);
+      if (session) return session;
+      // There but expired: dropped now (its user's index needs the record, one more lookup).
+      if (session === null)
+        dropSession(tokenHash, (sessions.get(tokenHash) as StoredSession).userId);
       return null;
     },
     async touchSession(tokenHash, expiresAt, now) {

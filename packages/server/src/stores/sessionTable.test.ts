@@ -48,7 +48,7 @@ const keyArb = fc.oneof(
 
 type Op =
   | { op: "set"; key: string; expiresAt: number }
-  | { op: "get" | "has" | "delete"; key: string }
+  | { op: "get" | "delete"; key: string }
   | { op: "live"; key: string; now: number }
   | { op: "iterate" }
   | { op: "clear" };
@@ -64,7 +64,6 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     arbitrary: fc.record({ op: fc.constant("set" as const), key: keyArb, expiresAt: expiryArb }),
   },
   { weight: 80, arbitrary: fc.record({ op: fc.constant("get" as const), key: keyArb }) },
-  { weight: 20, arbitrary: fc.record({ op: fc.constant("has" as const), key: keyArb }) },
   { weight: 120, arbitrary: fc.record({ op: fc.constant("delete" as const), key: keyArb }) },
   {
     weight: 60,
@@ -93,16 +92,13 @@ function runBoth(ops: Op[], slotsFrom: number, drainBatch?: number) {
       case "get":
         expect(table.get(o.key)).toBe(map.get(o.key));
         break;
-      case "has":
-        expect(table.has(o.key)).toBe(map.has(o.key));
-        break;
       case "delete":
         expect(table.delete(o.key)).toBe(map.delete(o.key));
         break;
       case "live": {
         const rec = map.get(o.key);
         expect(table.getLive(o.key, o.now)).toBe(
-          rec === undefined || rec.expiresAt <= o.now ? undefined : rec,
+          rec === undefined ? undefined : rec.expiresAt <= o.now ? null : rec,
         );
         break;
       }
@@ -193,10 +189,10 @@ describe("SessionTable", () => {
     keys.forEach((key, n) => void table.set(key, { expiresAt: 10, n }));
     expect([...table].map(([k, v]) => [k, v.n])).toEqual(keys.map((k, n) => [k, n]));
     for (const key of keys) expect(table.getLive(key, 9)?.expiresAt).toBe(10);
-    expect(table.getLive(plain[0] as string, 10)).toBeUndefined();
+    expect(table.getLive(plain[0] as string, 10)).toBeNull();
     // The slot path answers (the Map of other keys holds only the short ones now).
     expect(table.delete(plain[1] as string)).toBe(true);
-    expect(table.has(plain[1] as string)).toBe(false);
+    expect(table.get(plain[1] as string)).toBeUndefined();
     expect(table.size).toBe(5);
     table.clear();
     table.set(plain[0] as string, { expiresAt: 1, n: 0 });
@@ -210,16 +206,16 @@ describe("SessionTable", () => {
     // Past 3 entries: new keys go to the slots; a, b, c and d wait in the Map, moved one per set.
     table.set(e, { expiresAt: 10, n: 4 });
     for (const key of [a, b, c, d, e]) {
-      expect(table.has(key)).toBe(true);
+      expect(table.get(key)).toBeDefined();
       expect(table.get(key)?.expiresAt).toBe(10);
       expect(table.getLive(key, 9)?.expiresAt).toBe(10);
-      expect(table.getLive(key, 10)).toBeUndefined();
+      expect(table.getLive(key, 10)).toBeNull();
     }
     // A new value for a key still in the Map keeps its place in the order.
     table.set(d, { expiresAt: 20, n: 5 });
     expect(table.getLive(d, 15)?.n).toBe(5);
     expect(table.delete(c)).toBe(true);
-    expect(table.has(c)).toBe(false);
+    expect(table.get(c)).toBeUndefined();
     table.set(f, { expiresAt: 10, n: 6 });
     table.set(c, { expiresAt: 10, n: 7 });
     expect([...table].map(([key, v]) => [key, v.n])).toEqual([
@@ -257,6 +253,6 @@ describe("SessionTable", () => {
     const rec = { expiresAt: "5", n: 1 } as unknown as Rec;
     table.set(key, rec);
     expect(table.getLive(key, 4)).toBe(rec);
-    expect(table.getLive(key, 5)).toBeUndefined();
+    expect(table.getLive(key, 5)).toBeNull();
   });
 });

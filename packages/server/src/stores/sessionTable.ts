@@ -96,6 +96,17 @@ function hashWords(): number {
   return h ^ (h >>> 16);
 }
 
+/** Whether the slot at `base` of `s` holds the key in {@link words}. */
+const holdsKey = (s: Int32Array, base: number): boolean =>
+  s[base] === words[0] &&
+  s[base + 1] === words[1] &&
+  s[base + 2] === words[2] &&
+  s[base + 3] === words[3] &&
+  s[base + 4] === words[4] &&
+  s[base + 5] === words[5] &&
+  s[base + 6] === words[6] &&
+  s[base + 7] === words[7];
+
 /** The hash a 43-character key is placed by (its home slot is the low bits), else `undefined`. */
 export const keyHash = (key: string): number | undefined => (decode(key) ? hashWords() : undefined);
 
@@ -150,23 +161,11 @@ export class SessionTable<V extends Expiring> {
   private find(): number {
     if (this.inSlots === 0) return -1;
     const s = this.slots;
-    const w0 = words[0] as number;
     let i = hashWords() & this.mask;
     for (;;) {
       const base = i * SLOT;
       if (s[base + ORDER] === 0) return -1;
-      if (
-        s[base] === w0 &&
-        s[base + 1] === words[1] &&
-        s[base + 2] === words[2] &&
-        s[base + 3] === words[3] &&
-        s[base + 4] === words[4] &&
-        s[base + 5] === words[5] &&
-        s[base + 6] === words[6] &&
-        s[base + 7] === words[7]
-      ) {
-        return i;
-      }
+      if (holdsKey(s, base)) return i;
       i = (i + 1) & this.mask;
     }
   }
@@ -178,28 +177,24 @@ export class SessionTable<V extends Expiring> {
     return slot >= 0 ? this.values[slot] : this.others.size > 0 ? this.others.get(key) : undefined;
   }
 
-  has(key: string): boolean {
-    return (this.slotted && decode(key) && this.find() >= 0) || this.others.has(key);
-  }
-
   /**
-   * The value of `key` when it is live at `now` (its `expiresAt` is not `<= now`), else
-   * `undefined`, as for an absent key. The session check's lookup: the expiry is read from the
-   * slot, beside the key.
+   * The value of `key` when it is live at `now` (its `expiresAt` is not `<= now`), `null` when the
+   * key is there but no longer live, `undefined` when it is not there: one lookup either way. The
+   * session check's lookup: the expiry is read from the slot, beside the key.
    */
-  getLive(key: string, now: number): V | undefined {
+  getLive(key: string, now: number): V | null | undefined {
     // Small enough to inline: the slots' lookup is a method of its own.
     if (this.slotted && decode(key)) {
       const live = this.liveInSlots(now);
-      // Not live in the slots: it may be one of the entries the `Map` held before them.
+      // Not in the slots: it may be one of the entries the `Map` held before them.
       if (live !== undefined || this.others.size === 0) return live;
     }
     const value = this.others.get(key);
-    return value === undefined || value.expiresAt <= now ? undefined : value;
+    return value === undefined ? undefined : value.expiresAt <= now ? null : value;
   }
 
   /** {@link getLive} of the key in {@link words}. */
-  private liveInSlots(now: number): V | undefined {
+  private liveInSlots(now: number): V | null | undefined {
     if (this.inSlots === 0) return undefined;
     const s = this.slots;
     const values = this.values;
@@ -211,25 +206,14 @@ export class SessionTable<V extends Expiring> {
       value = values[slot];
       const base = slot * SLOT;
       if (s[base + ORDER] === 0) return undefined;
-      if (
-        s[base] === words[0] &&
-        s[base + 1] === words[1] &&
-        s[base + 2] === words[2] &&
-        s[base + 3] === words[3] &&
-        s[base + 4] === words[4] &&
-        s[base + 5] === words[5] &&
-        s[base + 6] === words[6] &&
-        s[base + 7] === words[7]
-      ) {
-        break;
-      }
+      if (holdsKey(s, base)) break;
       slot = (slot + 1) & mask;
     }
     const until = this.expiry[slot * (SLOT / 2) + EXPIRY / 2] as number;
     if (until > now) return value;
-    if (until <= now) return undefined;
+    if (until <= now) return null;
     // An expiry that is not a number (or a clock that is not): the record decides, as in a Map.
-    return value === undefined || value.expiresAt <= now ? undefined : value;
+    return (value as V).expiresAt <= now ? null : (value as V);
   }
 
   set(key: string, value: V): this {
