@@ -2,27 +2,10 @@ import { describe, expect, it } from "vitest";
 import { BoundedMap } from "../boundedMap";
 import type { KitContext } from "../context";
 import { memoryStore } from "../stores/memory";
-import type { CredentialCheck, MfaStore, UserFactors } from "../stores/types";
-import { type TestKit, testKit, totpCode, userWithTotp } from "../testing/fixtures";
+import type { CredentialCheck, UserFactors } from "../stores/types";
+import { countingStore, type TestKit, testKit, totpCode, userWithTotp } from "../testing/fixtures";
 import { softAuthenticator } from "../testing/softAuthenticator";
 import { cachedFactors, forgetFactors, loadFactors, updateCachedFactors } from "./factorCache";
-
-/** A store that records the name of every method called on it. */
-function countingStore() {
-  const inner = memoryStore();
-  const calls: string[] = [];
-  const store = new Proxy(inner, {
-    get(target, name, receiver) {
-      const value = Reflect.get(target, name, receiver);
-      if (typeof value !== "function") return value;
-      return (...args: unknown[]) => {
-        calls.push(String(name));
-        return value.apply(target, args);
-      };
-    },
-  }) as MfaStore;
-  return { store, calls, inner };
-}
 
 /** Two kits (two server instances) on one store, on one clock. */
 function twoInstances() {

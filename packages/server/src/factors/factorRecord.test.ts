@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { KitContext } from "../context";
-import { memoryStore } from "../stores/memory";
 import type { FactorRecord } from "../stores/types";
-import { T0, testKit, totpCode } from "../testing/fixtures";
+import { countingStore, T0, testKit, totpCode } from "../testing/fixtures";
 import {
   factorType,
   isActive,
@@ -138,20 +137,8 @@ describe("new pending factors", () => {
   });
 
   it("drop the instance's snapshot, so the next verification reads them", async () => {
-    const store = memoryStore();
-    const calls: string[] = [];
-    const kit = testKit({
-      store: new Proxy(store, {
-        get(target, name, receiver) {
-          const value = Reflect.get(target, name, receiver);
-          if (typeof value !== "function") return value;
-          return (...args: unknown[]) => {
-            calls.push(String(name));
-            return value.apply(target, args);
-          };
-        },
-      }),
-    });
+    const { store, calls } = countingStore();
+    const kit = testKit({ store });
     await kit.mfa.listFactors("alice");
     const { factorId, secret } = await kit.mfa.enrollTotp("alice");
     expect((await kit.mfa.listFactors("alice")).factors.map((f) => f.id)).toEqual([factorId]);

@@ -4,6 +4,7 @@ import type { MfaEvent } from "../events/types";
 import type { MfaServerOptions, OtpMessage } from "../options";
 import { createMfaServer, type MfaServer } from "../server";
 import { type MemoryStore, memoryStore } from "../stores/memory";
+import type { MfaStore } from "../stores/types";
 
 /** 2023-11-14T22:13:20Z: a fixed start for every test clock. */
 export const T0 = 1_700_000_000_000;
@@ -100,4 +101,20 @@ export async function userWithTotp(kit: TestKit, userId = "alice") {
     /** The MFA session the activation opened (a fresh one, for adding more factors). */
     sessionToken: activated.session!.token,
   };
+}
+
+/** A memory store that records the name of every method called on it, in order. */
+export function countingStore(): { store: MfaStore; calls: string[] } {
+  const calls: string[] = [];
+  const store = new Proxy(memoryStore(), {
+    get(target, name, receiver) {
+      const value = Reflect.get(target, name, receiver);
+      if (typeof value !== "function") return value;
+      return (...args: unknown[]) => {
+        calls.push(String(name));
+        return value.apply(target, args);
+      };
+    },
+  }) as MfaStore;
+  return { store, calls };
 }
