@@ -363,15 +363,7 @@ describe("StepUpModal", () => {
 
   it("names the clock a failed answer's problem says is off", async () => {
     vi.useFakeTimers({ toFake: ["Date"], now: 1_750_000_000_000 });
-    const calls: Promise<unknown>[] = [];
-    const view = renderWithMfa(
-      <>
-        <Trigger n={1} into={calls} />
-        <StepUpModal />
-      </>,
-      server,
-      { serverSkewMs: 180_000 },
-    );
+    const { dialog, user } = await openWith(1, { serverSkewMs: 180_000 });
     server.use(
       http.post(`${ORIGIN}/mfa/verify`, () =>
         HttpResponse.json(
@@ -380,12 +372,10 @@ describe("StepUpModal", () => {
         ),
       ),
     );
-    await view.user.click(screen.getByRole("button", { name: "Load" }));
-    const dialog = await screen.findByRole("dialog", { name: "Confirm it's you" });
     expect(
-      await within(dialog).findByText("This device's clock and the server's differ by 3 min."),
+      within(dialog).getByText("This device's clock and the server's differ by 3 min."),
     ).toBeVisible();
-    await view.user.type(within(dialog).getByLabelText("Verification code"), "000000");
+    await user.type(within(dialog).getByLabelText("Verification code"), "000000");
     expect(
       await within(dialog).findByText(
         "The server's clock is off by 3 min: codes may fail until it is fixed.",
